@@ -1,0 +1,43 @@
+# logd: `make run` starts a node on 127.0.0.1:1774 with data in ./data; `make test` checks everything.
+NODE_TS := node --import tsx
+.PHONY: install run test typecheck cover bench bench-quick bench-storage bench-server bench-replication soak clean
+
+install: node_modules/.install-stamp
+
+node_modules/.install-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+run: install
+	node bin/logd.js --data ./data --listen 127.0.0.1:1774
+
+typecheck: install
+	npx tsc --noEmit
+
+test: typecheck
+	npx ava
+
+# Line coverage of the whole suite; the floors are what the suite meets (src/storage >= 85%).
+cover: install
+	npx c8 --check-coverage --lines 85 --include 'src/storage/**' --reporter text-summary --reporter text npx ava
+
+bench-storage: install
+	$(NODE_TS) tools/bench/storage.ts
+
+bench-server: install
+	$(NODE_TS) tools/bench/server.ts
+
+bench-replication: install
+	$(NODE_TS) tools/bench/replication.ts
+
+bench: install
+	$(NODE_TS) tools/bench/compare.ts
+
+bench-quick: install
+	$(NODE_TS) tools/bench/compare.ts --quick
+
+soak: install
+	LOGD_SOAK=1 npx ava test/hostile
+
+clean:
+	rm -rf data coverage

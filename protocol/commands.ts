@@ -1,0 +1,29 @@
+// The commands a client can send, as the parser hands them to the server loop.
+// Ids are plain numbers (safe integers); `start: '$'` in READ means "after the current head".
+
+export type Command =
+  | { verb: 'PING' }
+  | { verb: 'MSG'; log: string; payload: Buffer }
+  | { verb: 'APPEND'; log: string; payloads: Buffer[] }
+  | { verb: 'HEAD'; log: string }
+  | { verb: 'READ'; log: string; start: number | '$'; limit: number; nowait: boolean }
+  | { verb: 'STOP' }
+  | { verb: 'SUBSCRIBE'; logs: string[] }
+  | { verb: 'UNSUBSCRIBE'; logs: string[] }
+  | { verb: 'REPLICATE'; log: string; start: number; crc: number | null }
+  | { verb: 'LOGS' }
+  | { verb: 'STATS' }
+  | { verb: 'CHECKPOINT'; consumer: string; log: string; id: number | null }
+  | { verb: 'TRIM'; log: string; before: number }
+  | { verb: 'REFUSE'; log: string }
+  | { verb: 'ACCEPT'; log: string }
+  | { verb: 'AUTH'; token: string }
+  | { verb: 'CLOSE' }
+  | { verb: 'SHUTDOWN' };
+
+export type Verb = Command['verb'];
+
+export const VERBS: readonly Verb[] = [
+  'PING', 'MSG', 'APPEND', 'HEAD', 'READ', 'STOP', 'SUBSCRIBE', 'UNSUBSCRIBE', 'REPLICATE',
+  'LOGS', 'STATS', 'CHECKPOINT', 'TRIM', 'REFUSE', 'ACCEPT', 'AUTH', 'CLOSE', 'SHUTDOWN',
+];
