@@ -1,0 +1,45 @@
+// Reply lines as the server sends them. Every server line ends with CRLF.
+import type { ErrorCode } from './errors.ts';
+
+export const CRLF = '\r\n';
+export const PONG = 'PONG\r\n';
+export const OK = 'OK\r\n';
+export const END = 'END\r\n';
+
+export function okId(id: number): string {
+  return 'OK ' + id + CRLF;
+}
+
+export function okRange(first: number, last: number): string {
+  return 'OK ' + first + ' ' + last + CRLF;
+}
+
+export function endAt(next: number): string {
+  return 'END ' + next + CRLF;
+}
+
+export function headPush(log: string, id: number): string {
+  return 'HEAD ' + log + ' ' + id + CRLF;
+}
+
+export function statLine(name: string, value: number | string): string {
+  return 'STAT ' + name + ' ' + value + CRLF;
+}
+
+/** `LOG <name> <role> <first-id> <head> [key=value ...]` */
+export function logLine(name: string, role: string, first: number, head: number, extra: Record<string, string | number> = {}): string {
+  let line = 'LOG ' + name + ' ' + role + ' ' + first + ' ' + head;
+  for (const key in extra) line += ' ' + key + '=' + extra[key];
+  return line + CRLF;
+}
+
+/** `ERR <code> <text>`: the text is made one printable line, at most 200 characters. */
+export function errLine(code: ErrorCode, text: string): string {
+  return 'ERR ' + code + ' ' + printable(text, 200) + CRLF;
+}
+
+/** Client bytes made safe to echo in an error: printable ASCII only, capped. */
+export function printable(text: string, max: number): string {
+  const clean = text.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > max ? clean.slice(0, max) + '...' : clean;
+}

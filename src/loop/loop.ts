@@ -1,0 +1,69 @@
+// The command loop: every connection hands its parsed commands here, in order, and one handler
+// per command runs them. Node runs them one at a time on its single thread; appends are queued
+// per log in arrival order (Appender, then the storage group commit).
+import type { Command } from '../../protocol/commands.ts';
+import { LogdError } from '../../protocol/errors.ts';
+import { PONG } from '../../protocol/replies.ts';
+import type { LoopContext } from './context.ts';
+import { errorReply } from './failure.ts';
+import { handleCheckpoint } from './handlers/checkpoint.ts';
+import { handleLogs, handleStats } from './handlers/info.ts';
+import { handleHead, handleRead } from './handlers/read.ts';
+import { handleAuth, handleClose, handleShutdown } from './handlers/session.ts';
+import { handleSubscribe, handleUnsubscribe } from './handlers/subscribe.ts';
+import { handleTrim } from './handlers/trim.ts';
+import { handleWrite } from './handlers/write.ts';
+import type { Session } from './session.ts';
+
+export class Loop {
+  constructor(readonly ctx: LoopContext) {}
+
+  dispatch(session: Session, cmd: Command): void {
+    const ctx = this.ctx;
+    ctx.stats.command(cmd.verb);
+    try {
+      switch (cmd.verb) {
+        case 'PING':
+          return session.reply(PONG);
+        case 'MSG':
+          ctx.stats.bytesIn += cmd.payload.length;
+          ctx.stats.recordsIn++;
+          return handleWrite(ctx, session, cmd.log, cmd.payload);
+        case 'APPEND':
+          for (const p of cmd.payloads) ctx.stats.bytesIn += p.length;
+          ctx.stats.recordsIn += cmd.payloads.length;
+          return handleWrite(ctx, session, cmd.log, cmd.payloads);
+        case 'HEAD':
+          return handleHead(ctx, session, cmd.log);
+        case 'READ':
+          return handleRead(ctx, session, cmd);
+        case 'SUBSCRIBE':
+          return handleSubscribe(ctx, session, cmd.logs);
+        case 'UNSUBSCRIBE':
+          return handleUnsubscribe(session, cmd.logs);
+        case 'LOGS':
+          return handleLogs(ctx, session);
+        case 'STATS':
+          return handleStats(ctx, session);
+        case 'CHECKPOINT':
+          return handleCheckpoint(ctx, session, cmd.consumer, cmd.log, cmd.id);
+        case 'TRIM':
+          return handleTrim(ctx, session, cmd.log, cmd.before);
+        case 'AUTH':
+          return handleAuth(ctx, session, cmd.token);
+        case 'CLOSE':
+          return handleClose(session);
+        case 'SHUTDOWN':
+          return handleShutdown(ctx, session);
+        case 'STOP':
+          return; // STOP outside a READ has nothing to end and no reply (the connection handles STOP inside one)
+        case 'REPLICATE':
+        case 'REFUSE':
+        case 'ACCEPT':
+          throw new LogdError('denied', `${cmd.verb} is not available on this node yet`);
+      }
+    } catch (err) {
+      session.reply(errorReply(ctx, err));
+    }
+  }
+}

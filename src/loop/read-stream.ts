@@ -1,0 +1,97 @@
+// READ as a stream: stored frames go to the client as they are, a bounded run at a time, and only
+// while the client keeps up (backpressure); at the head it waits for new records unless NOWAIT.
+import { LogdError } from '../../protocol/errors.ts';
+import { endAt, errLine } from '../../protocol/replies.ts';
+import type { LoopContext } from './context.ts';
+import { errorReply } from './failure.ts';
+import type { Stream, StreamSink } from './session.ts';
+
+/** At most this much is read from disk per step, so one slow client never holds much memory. */
+const READ_BYTES = 256 * 1024;
+const READ_RECORDS = 4096;
+
+export class ReadStream implements Stream {
+  private sink: StreamSink | null = null;
+  private next = 0;
+  private remaining: number;
+  private busy = false;
+  private stopped = false;
+  private finished = false;
+  private unwatch: (() => void) | null = null;
+
+  constructor(
+    private readonly ctx: LoopContext,
+    private readonly log: string,
+    private readonly start_: number | '$',
+    limit: number,
+    private readonly nowait: boolean,
+  ) {
+    this.remaining = limit === 0 ? Infinity : limit;
+  }
+
+  start(sink: StreamSink): void {
+    this.sink = sink;
+    this.next = this.start_ === '$' ? this.ctx.logs.head(this.log) + 1 : this.start_;
+    const first = this.ctx.logs.first(this.log);
+    if (this.next < first) {
+      this.ctx.stats.error('gone');
+      return this.finish(errLine('gone', String(first)));
+    }
+    void this.pump();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (!this.busy) this.finish(endAt(this.next));
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy || this.finished) return;
+    this.busy = true;
+    const sink = this.sink!;
+    try {
+      while (!this.stopped && this.remaining > 0) {
+        if (!sink.ready) {
+          sink.onReady(() => void this.pump());
+          return;
+        }
+        const log = this.ctx.logs.get(this.log);
+        if (!log || this.next > log.head()) {
+          if (this.nowait) break;
+          this.waitForHead();
+          return;
+        }
+        const result = await log.read(this.next, Math.min(this.remaining, READ_RECORDS), READ_BYTES);
+        if (this.finished) return;
+        if (result.count === 0) continue;
+        sink.write(result.data);
+        this.ctx.stats.recordsOut += result.count;
+        this.ctx.stats.bytesOut += result.data.length;
+        this.next = result.next;
+        this.remaining -= result.count;
+      }
+      this.finish(endAt(this.next));
+    } catch (err) {
+      this.finish(err instanceof LogdError && err.code === 'gone' ? errLine('gone', String(this.ctx.logs.first(this.log))) : errorReply(this.ctx, err));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private waitForHead(): void {
+    this.unwatch = this.ctx.logs.onHead(this.log, (head) => {
+      if (head < this.next) return;
+      this.unwatch?.();
+      this.unwatch = null;
+      void this.pump();
+    });
+  }
+
+  private finish(line: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.unwatch?.();
+    this.unwatch = null;
+    this.sink!.end(line);
+  }
+}

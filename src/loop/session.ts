@@ -1,0 +1,46 @@
+// What the loop sees of a client connection: ordered replies, streams, and coalesced pushes.
+// The net layer implements it; the loop never touches a socket.
+
+/** A reply whose text is not known yet; replies still leave in command order. */
+export interface ReplySlot {
+  send(text: string): void;
+}
+
+/** Where a streaming reply (READ, REPLICATE) writes; it owns the connection's output until end(). */
+export interface StreamSink {
+  /** Sends stored bytes as they are. */
+  write(data: Buffer): void;
+  /** Sends a line in the middle of the stream (e.g. a heartbeat). */
+  writeLine(text: string): void;
+  /** False while the client is behind: stop reading from disk until onReady fires. */
+  readonly ready: boolean;
+  /** Calls fn once when the client has caught up again. */
+  onReady(fn: () => void): void;
+  /** Sends the final line and hands the connection back to the commands waiting behind the stream. */
+  end(text: string): void;
+}
+
+/** A streaming reply. start() runs when every earlier reply has been sent. */
+export interface Stream {
+  start(sink: StreamSink): void;
+  /** STOP, CLOSE or a disconnect: end as soon as possible (with end(), unless the client is gone). */
+  stop(): void;
+  /** Lines the client sends while this stream runs (REPLICATE acknowledgements); absent: not accepted. */
+  input?(line: string): void;
+}
+
+export interface Session {
+  readonly id: number;
+  readonly remote: string;
+  /** Set by AUTH. */
+  authed: boolean;
+  /** Logs this session is subscribed to, with the function that ends each subscription. */
+  readonly subscriptions: Map<string, () => void>;
+  reply(text: string): void;
+  defer(): ReplySlot;
+  stream(stream: Stream): void;
+  /** An out-of-band line; a newer push with the same key replaces one not yet sent. */
+  push(key: string, text: string): void;
+  /** Closes once every earlier reply has been sent. */
+  close(): void;
+}

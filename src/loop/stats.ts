@@ -1,0 +1,23 @@
+// Server-wide counters reported by STATS.
+import type { ErrorCode } from '../../protocol/errors.ts';
+
+export class Stats {
+  readonly startedAt = Date.now();
+  connections = 0;
+  connectionsTotal = 0;
+  recordsIn = 0;
+  bytesIn = 0;
+  recordsOut = 0;
+  bytesOut = 0;
+  fsyncs = 0;
+  readonly commands = new Map<string, number>();
+  readonly errors = new Map<ErrorCode, number>();
+
+  command(verb: string): void {
+    this.commands.set(verb, (this.commands.get(verb) ?? 0) + 1);
+  }
+
+  error(code: ErrorCode): void {
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+}

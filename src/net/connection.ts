@@ -1,0 +1,321 @@
+// One client connection: socket bytes -> parser -> loop, and replies back in command order.
+//
+// Replies are queued in command order; a deferred reply (an append waiting for its fsync) holds
+// back the ones behind it. A stream (READ) owns the output from the moment every earlier reply
+// is out until its END; commands that arrive meanwhile are held and run after it. Output is
+// gathered and written once per turn of the event loop, and reading pauses while the client
+// is not reading its replies, so memory per connection stays bounded.
+import type { Socket } from 'node:net';
+import type { Command } from '../../protocol/commands.ts';
+import type { ErrorCode } from '../../protocol/errors.ts';
+import { Parser, type ParserLimits } from '../../protocol/parser.ts';
+import { errLine } from '../../protocol/replies.ts';
+import type { Loop } from '../loop/loop.ts';
+import type { ReplySlot, Session, Stream, StreamSink } from '../loop/session.ts';
+
+/** Output not yet taken by the kernel above which streams wait and reading pauses. */
+const OUTPUT_HIGH_WATER = 1024 * 1024;
+/** Replies awaiting their fsync above which reading pauses. */
+const MAX_PENDING_REPLIES = 100_000;
+/** Commands held behind a stream above which reading pauses (STOP still arrives below it). */
+const MAX_HELD = 10_000;
+
+/** One reply in the queue: text once known, or a stream that owns the output until it ends. */
+class Entry implements ReplySlot {
+  text: string | null = null;
+  started = false;
+  stopRequested = false;
+
+  constructor(
+    private readonly conn: Connection,
+    public stream: Stream | null,
+    /** Counted in the connection's pending replies until sent. */
+    readonly deferred = false,
+  ) {}
+
+  send(text: string): void {
+    this.text = text;
+    this.conn.settle();
+  }
+}
+
+let nextSessionId = 1;
+
+export class Connection implements Session, StreamSink {
+  readonly id = nextSessionId++;
+  readonly remote: string;
+  authed = false;
+  readonly subscriptions = new Map<string, () => void>();
+
+  private readonly parser: Parser;
+  private queue: Entry[] = [];
+  private queueHead = 0;
+  private pendingReplies = 0;
+  private streams = 0;
+  private active: Entry | null = null;
+  private held: (Command | string)[] = [];
+  private heldHead = 0;
+  private out = '';
+  private chunks: Buffer[] = [];
+  private readonly pushes = new Map<string, string>();
+  private readyWaiters: (() => void)[] = [];
+  private flushScheduled = false;
+  private draining = false;
+  private closing = false;
+  private closed = false;
+  private paused = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly loop: Loop,
+    limits: ParserLimits,
+    private readonly onClosed: (conn: Connection) => void,
+  ) {
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.parser = new Parser(limits, {
+      command: (cmd) => this.onCommand(cmd),
+      error: (code, message) => this.onError(code, message),
+      fatal: (code, message) => this.onFatal(code, message),
+    });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.parser.push(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.teardown());
+  }
+
+  /** Closes the connection if it has been idle (no stream, no subscription, nothing pending). */
+  closeIfIdle(): boolean {
+    if (this.streams > 0 || this.subscriptions.size > 0 || this.queueHead < this.queue.length) return false;
+    this.socket.destroy();
+    return true;
+  }
+
+  /** Graceful shutdown: end streams, send what is pending, close. */
+  shutdown(): void {
+    this.active?.stream?.stop();
+    this.close();
+  }
+
+  // ---- parser sink ----
+
+  private onCommand(cmd: Command): void {
+    if (this.closing) return;
+    if (this.streams > 0) {
+      if (cmd.verb === 'STOP') return this.stopStream();
+      if (cmd.verb === 'CLOSE') this.stopStream();
+      this.held.push(cmd);
+      if (this.held.length - this.heldHead > MAX_HELD) this.updateFlow();
+      return;
+    }
+    this.loop.dispatch(this, cmd);
+  }
+
+  private onError(code: ErrorCode, message: string): void {
+    this.loop.ctx.stats.error(code);
+    const line = errLine(code, message);
+    if (this.streams > 0) this.held.push(line);
+    else this.reply(line);
+  }
+
+  private onFatal(code: ErrorCode, message: string): void {
+    this.loop.ctx.stats.error(code);
+    this.stopStream();
+    this.held.length = this.heldHead = 0;
+    this.enqueue(errLine(code, message));
+    this.close();
+  }
+
+  private stopStream(): void {
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const e = this.queue[i];
+      if (!e.stream) continue;
+      if (e.started) e.stream.stop();
+      else e.stopRequested = true;
+    }
+  }
+
+  // ---- Session ----
+
+  reply(text: string): void {
+    if (this.queueHead === this.queue.length) this.write(text);
+    else this.enqueue(text);
+  }
+
+  defer(): ReplySlot {
+    const entry = new Entry(this, null, true);
+    this.queue.push(entry);
+    this.pendingReplies++;
+    return entry;
+  }
+
+  stream(stream: Stream): void {
+    this.streams++;
+    this.queue.push(new Entry(this, stream));
+    this.settle();
+  }
+
+  push(key: string, text: string): void {
+    this.pushes.set(key, text);
+    this.scheduleFlush();
+  }
+
+  close(): void {
+    this.closing = true;
+    this.scheduleFlush();
+  }
+
+  // ---- StreamSink (the active stream writes through the connection) ----
+
+  write(data: Buffer | string): void {
+    if (this.closed) return;
+    if (typeof data === 'string') {
+      this.out += data;
+    } else {
+      if (this.out) {
+        this.chunks.push(Buffer.from(this.out, 'latin1'));
+        this.out = '';
+      }
+      this.chunks.push(data);
+    }
+    this.scheduleFlush();
+  }
+
+  writeLine(text: string): void {
+    this.write(text);
+  }
+
+  get ready(): boolean {
+    return !this.closed && this.socket.writableLength < OUTPUT_HIGH_WATER;
+  }
+
+  onReady(fn: () => void): void {
+    this.readyWaiters.push(fn);
+  }
+
+  end(text: string): void {
+    const entry = this.active!;
+    this.active = null;
+    this.streams--;
+    entry.stream = null;
+    entry.send(text);
+    this.releaseHeld();
+  }
+
+  // ---- the reply queue ----
+
+  private enqueue(text: string): void {
+    const entry = new Entry(this, null);
+    entry.text = text;
+    this.queue.push(entry);
+  }
+
+  /** Sends every finished reply at the head of the queue and starts a stream that reaches it. */
+  settle(): void {
+    if (this.draining) return;
+    this.draining = true;
+    const queue = this.queue;
+    while (this.queueHead < queue.length) {
+      const entry = queue[this.queueHead];
+      if (entry.stream) {
+        if (entry.started) break;
+        entry.started = true;
+        this.active = entry;
+        entry.stream.start(this);
+        if (entry.stopRequested) entry.stream?.stop();
+        continue; // the stream may have ended at once
+      }
+      if (entry.text === null) break;
+      this.write(entry.text);
+      this.queueHead++;
+      if (entry.deferred) this.pendingReplies--;
+    }
+    if (this.queueHead === queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > queue.length) {
+      this.queue = queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    this.draining = false;
+  }
+
+  private releaseHeld(): void {
+    while (this.heldHead < this.held.length && this.streams === 0 && !this.closing && !this.closed) {
+      const item = this.held[this.heldHead++];
+      if (typeof item === 'string') this.reply(item);
+      else this.loop.dispatch(this, item);
+    }
+    if (this.heldHead === this.held.length) {
+      this.held = [];
+      this.heldHead = 0;
+    }
+    this.updateFlow();
+  }
+
+  // ---- output ----
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    if (this.pushes.size > 0 && this.socket.writableLength < OUTPUT_HIGH_WATER) {
+      for (const text of this.pushes.values()) this.out += text;
+      this.pushes.clear();
+    }
+    const socket = this.socket;
+    if (this.chunks.length === 0) {
+      if (this.out) socket.write(this.out, 'latin1');
+    } else {
+      socket.cork();
+      for (const chunk of this.chunks) socket.write(chunk);
+      if (this.out) socket.write(this.out, 'latin1');
+      socket.uncork();
+      this.chunks = [];
+    }
+    this.out = '';
+    if (this.closing && this.queueHead === this.queue.length) {
+      socket.end();
+      return;
+    }
+    this.updateFlow();
+  }
+
+  private onDrain(): void {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const fn of waiters) fn();
+    if (this.pushes.size > 0) this.scheduleFlush();
+    this.updateFlow();
+  }
+
+  /** Pauses reading while the client does not keep up with its replies; resumes when it does. */
+  private updateFlow(): void {
+    const behind =
+      this.socket.writableLength >= OUTPUT_HIGH_WATER ||
+      this.pendingReplies >= MAX_PENDING_REPLIES ||
+      this.held.length - this.heldHead >= MAX_HELD;
+    if (behind && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!behind && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private teardown(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let i = this.queueHead; i < this.queue.length; i++) if (this.queue[i].started) this.queue[i].stream?.stop();
+    for (const cancel of this.subscriptions.values()) cancel();
+    this.subscriptions.clear();
+    this.readyWaiters = [];
+    this.onClosed(this);
+  }
+}

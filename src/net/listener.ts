@@ -1,0 +1,63 @@
+// Accepts client connections, enforces the connection limit and the idle timeout.
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { ParserLimits } from '../../protocol/parser.ts';
+import { errLine } from '../../protocol/replies.ts';
+import type { Logger } from '../logger.ts';
+import type { Loop } from '../loop/loop.ts';
+import { Connection } from './connection.ts';
+
+export interface ListenerOptions {
+  host: string;
+  port: number;
+  maxConns: number;
+  idleTimeoutMs: number;
+  limits: ParserLimits;
+}
+
+export class Listener {
+  readonly connections = new Set<Connection>();
+  private readonly server: Server;
+
+  constructor(
+    loop: Loop,
+    private readonly options: ListenerOptions,
+    private readonly logger: Logger,
+  ) {
+    this.server = createServer({ noDelay: true }, (socket) => {
+      const stats = loop.ctx.stats;
+      if (this.connections.size >= options.maxConns) {
+        stats.error('busy');
+        socket.on('error', () => socket.destroy());
+        socket.end(errLine('busy', `too many connections (${options.maxConns})`));
+        return;
+      }
+      stats.connectionsTotal++;
+      const conn = new Connection(socket, loop, options.limits, (c) => this.connections.delete(c));
+      this.connections.add(conn);
+      if (options.idleTimeoutMs > 0) {
+        socket.setTimeout(options.idleTimeoutMs);
+        socket.on('timeout', () => {
+          if (conn.closeIfIdle()) logger(`closed idle connection ${conn.remote}`);
+        });
+      }
+    });
+  }
+
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        this.server.on('error', (err) => this.logger(`listener error: ${err.message}`));
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting, ends every connection gracefully, resolves when all are closed. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const conn of this.connections) conn.shutdown();
+    await closed;
+  }
+}

@@ -1,0 +1,119 @@
+// The logd command line: flags, defaults and --help.
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { isValidName } from '../protocol/names.ts';
+
+export interface ServerOptions {
+  id: string;
+  data: string;
+  host: string;
+  port: number;
+  peers: string | null;
+  fsync: string;
+  chunkBytes: number;
+  maxLine: number;
+  maxMsg: number;
+  maxBatch: number;
+  maxConns: number;
+  idleTimeoutMs: number;
+  tokenFile: string | null;
+  allowShutdown: boolean;
+}
+
+export const HELP = `Usage: logd [options]
+
+A networked, sequenced log server. Owns the log named by --id and every <id>.<suffix> log.
+
+Options:
+  --id NAME              node id, and the name of the log it owns (default: host name up to its first dot)
+  --data DIR             data directory (default: ./data)
+  --listen HOST:PORT     address to listen on (default: 127.0.0.1:1774; port 0 picks a free one)
+  --peers FILE           participants file: "<name> <host:port>" per line; re-read when it changes
+  --fsync POLICY         always | interval:MS | none (default: always: OK means on disk)
+  --chunk-bytes N        roll chunk files at this size (default: 64MiB)
+  --max-line N           longest control line in bytes (default: 65536)
+  --max-msg N            largest record payload (default: 1MiB)
+  --max-batch N          largest total of one APPEND (default: 64MiB)
+  --max-conns N          most simultaneous connections (default: 10000)
+  --idle-timeout MS      close connections that send and stream nothing for MS (default: 0, off)
+  --token-file FILE      require AUTH <token> (the file's first line) for writes
+  --allow-shutdown       let the SHUTDOWN command stop the server
+  --help                 show this text
+
+Sizes accept K, M, G suffixes (powers of 1024), e.g. 64M or 64MiB.
+`;
+
+/** Parses `64M`, `1MiB`, `65536`. */
+export function parseSize(text: string, flag: string): number {
+  const m = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(text.trim());
+  if (!m) throw new Error(`${flag}: not a size: ${text}`);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const n = Number(m[1]) * unit;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${flag}: out of range: ${text}`);
+  return n;
+}
+
+function parseCount(text: string, flag: string, min: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < min) throw new Error(`${flag}: expected a whole number >= ${min}, got ${text}`);
+  return Number(text);
+}
+
+export function parseListen(text: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  if (at <= 0) throw new Error(`--listen: expected HOST:PORT, got ${text}`);
+  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  const port = parseCount(text.slice(at + 1), '--listen port', 0);
+  if (port > 65535) throw new Error(`--listen: port out of range: ${text}`);
+  return { host, port };
+}
+
+export function defaultId(): string {
+  const name = hostname().split('.')[0].replace(/[^A-Za-z0-9_-]/g, '-');
+  return isValidName(name) ? name : 'logd';
+}
+
+/** Returns the options, or null when --help was asked for. Throws on bad flags. */
+export function parseOptions(argv: string[]): ServerOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      id: { type: 'string' },
+      data: { type: 'string', default: './data' },
+      listen: { type: 'string', default: '127.0.0.1:1774' },
+      peers: { type: 'string' },
+      fsync: { type: 'string', default: 'always' },
+      'chunk-bytes': { type: 'string', default: '64M' },
+      'max-line': { type: 'string', default: '65536' },
+      'max-msg': { type: 'string', default: '1M' },
+      'max-batch': { type: 'string', default: '64M' },
+      'max-conns': { type: 'string', default: '10000' },
+      'idle-timeout': { type: 'string', default: '0' },
+      'token-file': { type: 'string' },
+      'allow-shutdown': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return null;
+  const id = values.id ?? defaultId();
+  if (!isValidName(id) || id.includes('.')) throw new Error(`--id: not a valid node id (1-64 of A-Z a-z 0-9 _ -): ${id}`);
+  const { host, port } = parseListen(values.listen!);
+  const options: ServerOptions = {
+    id,
+    data: values.data!,
+    host,
+    port,
+    peers: values.peers ?? null,
+    fsync: values.fsync!,
+    chunkBytes: parseSize(values['chunk-bytes']!, '--chunk-bytes'),
+    maxLine: parseSize(values['max-line']!, '--max-line'),
+    maxMsg: parseSize(values['max-msg']!, '--max-msg'),
+    maxBatch: parseSize(values['max-batch']!, '--max-batch'),
+    maxConns: parseCount(values['max-conns']!, '--max-conns', 1),
+    idleTimeoutMs: parseCount(values['idle-timeout']!, '--idle-timeout', 0),
+    tokenFile: values['token-file'] ?? null,
+    allowShutdown: values['allow-shutdown']!,
+  };
+  if (options.maxMsg > options.maxBatch) options.maxBatch = options.maxMsg;
+  return options;
+}

@@ -1,0 +1,92 @@
+// Wiring: the store, the command loop and the listener of one logd node.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Appender } from './loop/appender.ts';
+import type { LoopContext } from './loop/context.ts';
+import { Loop } from './loop/loop.ts';
+import { LogDirectory } from './loop/logs.ts';
+import { Stats } from './loop/stats.ts';
+import type { Logger } from './logger.ts';
+import { Listener } from './net/listener.ts';
+import type { ServerOptions } from './options.ts';
+import { Store, parseFsyncPolicy } from './storage/store.ts';
+
+export interface Logd {
+  readonly host: string;
+  readonly port: number;
+  readonly store: Store;
+  /** Resolves when the node has stopped (after close() or SHUTDOWN). */
+  readonly stopped: Promise<void>;
+  /** Graceful stop: no new connections, acknowledged work finished, everything fsync'd and closed. */
+  close(): Promise<void>;
+}
+
+export async function startLogd(options: ServerOptions, logger: Logger): Promise<Logd> {
+  const tokenDigest = options.tokenFile ? readToken(options.tokenFile) : null;
+  const started = Date.now();
+  const store = await Store.open({
+    dir: options.data,
+    fsync: parseFsyncPolicy(options.fsync),
+    chunkBytes: options.chunkBytes,
+    maxMsg: options.maxMsg,
+    logger,
+  });
+  let listener: Listener | null = null;
+  try {
+    await store.create(options.id);
+    const stats = new Stats();
+    let closing: Promise<void> | null = null;
+    let markStopped!: () => void;
+    const stopped = new Promise<void>((resolve) => (markStopped = resolve));
+    const appender = new Appender(() => {});
+    const ctx: LoopContext = {
+      options,
+      store,
+      logs: new LogDirectory(store, options.id),
+      stats,
+      appender,
+      logger,
+      tokenDigest,
+      connections: () => listener?.connections.size ?? 0,
+      shutdown: () => void close(),
+    };
+    const loop = new Loop(ctx);
+    listener = new Listener(
+      loop,
+      {
+        host: options.host,
+        port: options.port,
+        maxConns: options.maxConns,
+        idleTimeoutMs: options.idleTimeoutMs,
+        limits: { maxLine: options.maxLine, maxMsg: options.maxMsg, maxBatch: options.maxBatch },
+      },
+      logger,
+    );
+    const address = await listener.listen();
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        logger('shutting down');
+        await listener!.close();
+        await appender.idle();
+        await store.close();
+        logger('stopped');
+        markStopped();
+      })();
+      return closing;
+    };
+    logger(
+      `logd ${options.id} listening on ${address.address}:${address.port} ` +
+        `(data ${options.data}, fsync ${options.fsync}, ${store.names().length} logs, started in ${Date.now() - started} ms)`,
+    );
+    return { host: address.address, port: address.port, store, stopped, close };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+function readToken(file: string): Buffer {
+  const token = readFileSync(file, 'utf8').split(/\r?\n/)[0].trim();
+  if (!token) throw new Error(`--token-file ${file}: the first line is empty`);
+  return createHash('sha256').update(token).digest();
+}
