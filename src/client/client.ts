@@ -1,0 +1,218 @@
+// The client: one pipelined connection for commands, plus dedicated connections for the
+// long-lived streams (follow, consumers, materialized views), which must not hold up the
+// command replies queued behind them.
+import { LogdError } from '../../protocol/errors.ts';
+import { Connection, type ConnectOptions, type ReplyHandler } from './connection.ts';
+import { Consumer, type ConsumerOptions } from './consumer.ts';
+import { follow, type FollowOptions } from './follow.ts';
+import { materialize, type Materialized, type Reducer } from './materialize.ts';
+import { ReadStream } from './read-stream.ts';
+import { replyError } from './reply-error.ts';
+import { Subscription } from './subscription.ts';
+import type { LogInfo, LogRecord, ReadOptions } from './types.ts';
+
+export type Payload = Buffer | Uint8Array | string;
+
+/** Connects (and authenticates when a token is given). */
+export async function connect(opts: ConnectOptions = {}): Promise<Client> {
+  return new Client(await Connection.open(opts), { ...opts });
+}
+
+export class Client {
+  private readonly subscriptions = new Set<Subscription>();
+  /** How many subscriptions want each log: UNSUBSCRIBE only what nobody wants any more. */
+  private readonly subscribed = new Map<string, number>();
+
+  constructor(
+    private readonly conn: Connection,
+    /** Where this client connects; its extra connections use the same. */
+    readonly options: Readonly<ConnectOptions>,
+  ) {
+    conn.onPush = (log, id) => {
+      for (const sub of this.subscriptions) if (sub.logs.includes(log)) sub.emit('head', log, id);
+    };
+    void conn.closed.then(() => {
+      const err = new Error('connection closed');
+      for (const sub of this.subscriptions) sub.emit('close', err);
+      this.subscriptions.clear();
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.conn.request('PING\n');
+  }
+
+  /** Appends the payloads atomically with consecutive ids (APPEND); binary-safe. */
+  async append(log: string, payloads: readonly Payload[]): Promise<{ first: number; last: number }> {
+    if (payloads.length === 0) throw new LogdError('syntax', 'append needs at least one payload');
+    const reply = await this.conn.request(encodeAppend(log, payloads));
+    const [, first, last] = reply.split(' ');
+    return { first: number(first, reply), last: number(last, reply) };
+  }
+
+  /** Appends one record with MSG: non-empty text without line breaks. Returns its id. */
+  async msg(log: string, text: Payload): Promise<number> {
+    const bytes = typeof text === 'string' ? Buffer.from(text) : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+    if (bytes.length === 0) throw new LogdError('syntax', 'empty message');
+    if (bytes.includes(10) || bytes[bytes.length - 1] === 13) {
+      throw new LogdError('syntax', 'a MSG text cannot hold a line break; use append()');
+    }
+    return okId(await this.conn.request(Buffer.concat([Buffer.from(`MSG ${log} `), bytes, NEWLINE])));
+  }
+
+  /** The last id of the log (0 when empty). */
+  async head(log: string): Promise<number> {
+    return okId(await this.conn.request(`HEAD ${log}\n`));
+  }
+
+  /** Fetches (no id) or stores a consumer's durable position in a log; returns it. */
+  async checkpoint(consumer: string, log: string, id?: number): Promise<number> {
+    return okId(await this.conn.request(`CHECKPOINT ${consumer} ${log}${id === undefined ? '' : ` ${id}`}\n`));
+  }
+
+  async logs(): Promise<LogInfo[]> {
+    const lines = await this.list('LOGS\n');
+    return lines.map((line) => {
+      const [, name, role, first, head, ...rest] = line.split(' ');
+      const attrs: Record<string, string> = {};
+      for (const kv of rest) {
+        const eq = kv.indexOf('=');
+        if (eq > 0) attrs[kv.slice(0, eq)] = kv.slice(eq + 1);
+      }
+      return { name, role, first: number(first, line), head: number(head, line), attrs };
+    });
+  }
+
+  /** Every STAT line as name -> value. */
+  async stats(): Promise<Record<string, string>> {
+    const stats: Record<string, string> = {};
+    for (const line of await this.list('STATS\n')) {
+      const [, name, value] = line.split(' ');
+      stats[name] = value;
+    }
+    return stats;
+  }
+
+  /**
+   * The records from `start` (an id, or '$' for after the head): by default up to the current
+   * head; see ReadOptions. Sent at once (pipelined); commands sent later are answered after the
+   * stream ends, so iterate it or end it with return() (a `break` does).
+   */
+  read(log: string, start: number | '$', opts: ReadOptions = {}): ReadStream {
+    const limit = opts.limit ?? 0;
+    const wait = opts.wait ?? false;
+    const stream = new ReadStream(this.conn, log, limit, wait);
+    this.conn.send(`READ ${log} ${start} ${limit}${wait ? '' : ' NOWAIT'}\n`, stream);
+    return stream;
+  }
+
+  /** Every record from `start` on, live, surviving disconnects: see follow.ts. Own connection. */
+  follow(log: string, start: number | '$', opts: FollowOptions = {}): AsyncGenerator<LogRecord, void, undefined> {
+    return follow(this.options, log, start, opts);
+  }
+
+  /** Head events for the logs (SUBSCRIBE); resolves once the server has accepted them. */
+  async subscribe(logs: readonly string[]): Promise<Subscription> {
+    if (logs.length === 0) throw new LogdError('syntax', 'subscribe needs at least one log');
+    const sub = new Subscription([...logs], (s) => this.unsubscribe(s));
+    this.subscriptions.add(sub);
+    try {
+      await this.conn.request(`SUBSCRIBE ${logs.join(' ')}\n`);
+    } catch (err) {
+      this.subscriptions.delete(sub);
+      throw err;
+    }
+    for (const log of logs) this.subscribed.set(log, (this.subscribed.get(log) ?? 0) + 1);
+    return sub;
+  }
+
+  /** A checkpointed consumer: see consumer.ts for its delivery guarantee. */
+  consumer(opts: ConsumerOptions): Consumer {
+    return new Consumer(this.options, opts);
+  }
+
+  /** The log folded into a state, kept up to date live; resolves once it has caught up with the head. */
+  async materialize<S>(log: string, reducer: Reducer<S>, initial: S): Promise<Materialized<S>> {
+    return materialize(this.options, log, await this.head(log), reducer, initial);
+  }
+
+  /** Says CLOSE and waits for the server to close the connection. */
+  close(): Promise<void> {
+    return this.conn.close();
+  }
+
+  /** Drops the connection at once. */
+  destroy(): void {
+    this.conn.destroy();
+  }
+
+  private async unsubscribe(sub: Subscription): Promise<void> {
+    if (!this.subscriptions.delete(sub)) return;
+    const unwanted: string[] = [];
+    for (const log of sub.logs) {
+      const count = (this.subscribed.get(log) ?? 1) - 1;
+      if (count > 0) this.subscribed.set(log, count);
+      else {
+        this.subscribed.delete(log);
+        unwanted.push(log);
+      }
+    }
+    if (unwanted.length > 0 && this.conn.isOpen) await this.conn.request(`UNSUBSCRIBE ${unwanted.join(' ')}\n`);
+  }
+
+  /** A command answered by lines up to `END` (LOGS, STATS). */
+  private list(command: string): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      const lines: string[] = [];
+      const handler: ReplyHandler = {
+        line(text) {
+          const err = replyError(text);
+          if (err) reject(err);
+          else if (text === 'END') resolve(lines);
+          else {
+            lines.push(text);
+            return false;
+          }
+          return true;
+        },
+        fail: reject,
+      };
+      this.conn.send(command, handler);
+    });
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** The whole APPEND command, header and bodies, in one buffer: one write however many records. */
+function encodeAppend(log: string, payloads: readonly Payload[]): Buffer {
+  const bodies = payloads.map((p) => (typeof p === 'string' ? Buffer.from(p) : p));
+  let header = `APPEND ${log}`;
+  let size = 0;
+  for (const body of bodies) {
+    header += ` ${body.length}`;
+    size += body.length + 1;
+  }
+  header += '\n';
+  const headerBytes = Buffer.byteLength(header);
+  const buf = Buffer.allocUnsafe(headerBytes + size);
+  let pos = buf.write(header, 0);
+  for (const body of bodies) {
+    buf.set(body, pos);
+    pos += body.length;
+    buf[pos++] = 10;
+  }
+  return buf;
+}
+
+function okId(reply: string): number {
+  return number(reply.split(' ')[1], reply);
+}
+
+function number(text: string | undefined, reply: string): number {
+  const n = Number(text);
+  if (text === undefined || text === '' || !Number.isSafeInteger(n)) {
+    throw new LogdError('internal', `unexpected reply from server: ${reply.slice(0, 80)}`);
+  }
+  return n;
+}

@@ -1,0 +1,155 @@
+// The records of one READ, as an async iterator fed by the connection.
+// Backpressure: when more than HIGH_WATER records wait unread, the socket is paused, so the
+// server stops sending; it resumes once the reader has taken them all.
+// Ending early (break, return()) stops the stream: a bounded NOWAIT read is drained to its END,
+// a waiting read is sent STOP.
+import { LogdError } from '../../protocol/errors.ts';
+import { frameCrcMatches, type FrameHeader } from '../../protocol/frame.ts';
+import type { Connection, ReplyHandler } from './connection.ts';
+import { replyError } from './reply-error.ts';
+import type { LogRecord } from './types.ts';
+
+const HIGH_WATER = 1024;
+
+export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandler {
+  /** The id after the last record of the stream, once its `END <next>` arrived. */
+  nextId: number | undefined;
+  private queue: LogRecord[] = [];
+  private queueHead = 0;
+  private ended = false;
+  private error: Error | null = null;
+  private waiter: ((ok: boolean) => void) | null = null;
+  private paused = false;
+  /** Ending early: records still arriving are dropped until END. */
+  private discarding = false;
+  private delivered = 0;
+  private stop: StopReply | null = null;
+
+  constructor(
+    private readonly conn: Connection,
+    readonly log: string,
+    private readonly limit: number,
+    private readonly waits: boolean,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<LogRecord>> {
+    for (;;) {
+      if (this.queueHead < this.queue.length) {
+        const record = this.queue[this.queueHead++];
+        if (this.queueHead === this.queue.length) {
+          this.queue = [];
+          this.queueHead = 0;
+          if (this.paused) {
+            this.paused = false;
+            this.conn.resume();
+          }
+        }
+        return { value: record, done: false };
+      }
+      if (this.error) throw this.error;
+      if (this.ended) return { value: undefined, done: true };
+      await new Promise<boolean>((resolve) => (this.waiter = resolve));
+    }
+  }
+
+  /** Ends the stream early; resolves once the server has ended it. */
+  async return(): Promise<IteratorResult<LogRecord>> {
+    this.abandon();
+    if (!this.ended) await new Promise<boolean>((resolve) => (this.waiter = resolve));
+    return { value: undefined, done: true };
+  }
+
+  // ReplyHandler: fed by the connection.
+
+  frame(buf: Buffer, pos: number, h: FrameHeader): void {
+    this.delivered++;
+    if (this.discarding) return;
+    if (!frameCrcMatches(buf, pos, h)) {
+      this.error = new LogdError('internal', `record ${h.id} of ${this.log} failed its CRC check`);
+      this.abandon();
+      return this.wake();
+    }
+    const from = pos + h.headerLength;
+    this.queue.push({ id: h.id, timestamp: h.ts, payload: buf.subarray(from, from + h.len), crc: h.crc });
+    if (!this.paused && this.queue.length - this.queueHead >= HIGH_WATER) {
+      this.paused = true;
+      this.conn.pause();
+    }
+    this.wake();
+  }
+
+  line(text: string): boolean {
+    if (text.startsWith('END')) {
+      const next = Number(text.slice(4));
+      if (Number.isSafeInteger(next)) this.nextId = next;
+    } else {
+      this.error ??= replyError(text) ?? new LogdError('internal', `unexpected reply in a READ stream: ${text.slice(0, 80)}`);
+    }
+    // A STOP sent after the server ended the stream by itself gets a reply of its own.
+    this.stop?.settle(this.limit > 0 && this.delivered >= this.limit);
+    this.end();
+    return true;
+  }
+
+  fail(err: Error): void {
+    this.error ??= err;
+    this.stop?.settle(false);
+    this.end();
+  }
+
+  private abandon(): void {
+    if (this.ended || this.discarding) return;
+    this.discarding = true;
+    this.queue = [];
+    this.queueHead = 0;
+    if (this.paused) {
+      this.paused = false;
+      this.conn.resume();
+    }
+    if (this.waits) {
+      this.stop = new StopReply();
+      this.conn.send('STOP\n', this.stop);
+    }
+  }
+
+  private end(): void {
+    this.ended = true;
+    if (this.paused) {
+      this.paused = false;
+      this.conn.resume();
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.(true);
+  }
+}
+
+/**
+ * Where a STOP's own reply would be in the FIFO: it has none when the STOP ended the stream,
+ * one line when the stream had already ended by itself (the server then sees a lone STOP).
+ */
+class StopReply implements ReplyHandler {
+  private expectsLine: boolean | null = null;
+
+  get void(): boolean {
+    return this.expectsLine === false;
+  }
+
+  settle(expectsLine: boolean): void {
+    this.expectsLine ??= expectsLine;
+  }
+
+  line(): boolean {
+    return true;
+  }
+
+  fail(): void {}
+}

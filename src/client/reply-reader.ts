@@ -1,0 +1,109 @@
+// Splits the bytes a server sends into reply lines and REC frames, incrementally.
+// A frame is recognised by its `REC ` prefix at a line start; everything else is a CRLF-ended
+// line. Bytes of an unfinished line or frame are held (as received, not copied) until enough
+// have arrived, so a large frame spanning many TCP segments is joined once, not once per segment.
+import { FRAME_INCOMPLETE, FRAME_MALFORMED, MAX_FRAME_HEADER, newFrameHeader, parseFrame, type FrameHeader } from '../../protocol/frame.ts';
+
+export interface ReplySink {
+  /** One reply line without its CRLF. */
+  line(text: string): void;
+  /** One well-formed frame at `pos` of `buf`; `h` is reused between calls. */
+  frame(buf: Buffer, pos: number, h: FrameHeader): void;
+  /** The server sent something that is neither a line nor a frame: the stream is unusable. */
+  malformed(reason: string): void;
+}
+
+/** Longest reply line accepted; the server's lines are short, so more means a broken stream. */
+const MAX_LINE = 1 << 20;
+const LF = 10;
+const CR = 13;
+
+export class ReplyReader {
+  private readonly header = newFrameHeader();
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** Bytes that must be held before parsing again is worthwhile. */
+  private need = 0;
+  private broken = false;
+
+  constructor(private readonly sink: ReplySink) {}
+
+  push(data: Buffer): void {
+    if (this.broken) return;
+    if (this.heldBytes > 0) {
+      this.held.push(data);
+      this.heldBytes += data.length;
+      if (this.heldBytes < this.need) return;
+      data = Buffer.concat(this.held, this.heldBytes);
+      this.held = [];
+      this.heldBytes = 0;
+    }
+    const rest = this.scan(data);
+    if (rest < data.length) {
+      this.held.push(rest === 0 ? data : data.subarray(rest));
+      this.heldBytes = data.length - rest;
+    }
+  }
+
+  /** Parses whole lines and frames of `buf`; returns the position of the first unparsed byte. */
+  private scan(buf: Buffer): number {
+    const end = buf.length;
+    let pos = 0;
+    while (pos < end && !this.broken) {
+      if (buf[pos] === 82 /* R */ && looksLikeFrame(buf, pos, end)) {
+        const n = parseFrame(buf, pos, end, this.header);
+        if (n > 0) {
+          this.sink.frame(buf, pos, this.header);
+          pos += n;
+          continue;
+        }
+        if (n === FRAME_INCOMPLETE) {
+          this.need = frameNeed(buf, pos, end);
+          return pos;
+        }
+        if (n === FRAME_MALFORMED) return this.fail(`malformed REC frame: ${snippet(buf, pos, end)}`, end);
+      }
+      const lf = buf.indexOf(LF, pos);
+      if (lf < 0) {
+        if (end - pos > MAX_LINE) return this.fail('reply line too long', end);
+        this.need = end - pos + 1;
+        return pos;
+      }
+      const lineEnd = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
+      const text = buf.toString('utf8', pos, lineEnd);
+      pos = lf + 1;
+      this.sink.line(text);
+    }
+    return end;
+  }
+
+  private fail(reason: string, end: number): number {
+    this.broken = true;
+    this.sink.malformed(reason);
+    return end;
+  }
+}
+
+/** True when the bytes at pos are, or may still become, `REC `. */
+function looksLikeFrame(buf: Buffer, pos: number, end: number): boolean {
+  const prefix = 'REC ';
+  for (let i = 0; i < 4; i++) {
+    if (pos + i >= end) return true;
+    if (buf[pos + i] !== prefix.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Bytes from pos that an incomplete frame needs: its full length once the header is in, else one more. */
+function frameNeed(buf: Buffer, pos: number, end: number): number {
+  const available = end - pos;
+  const lf = buf.indexOf(LF, pos);
+  if (lf < 0 || lf - pos > MAX_FRAME_HEADER) return available + 1;
+  const fields = buf.toString('latin1', pos, lf).split(' ');
+  const len = Number(fields[3]);
+  return Number.isSafeInteger(len) ? lf + 1 - pos + len + 2 : available + 1;
+}
+
+function snippet(buf: Buffer, pos: number, end: number): string {
+  return JSON.stringify(buf.toString('latin1', pos, Math.min(end, pos + 40)));
+}
