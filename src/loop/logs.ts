@@ -35,14 +35,14 @@ export class LogDirectory {
     const log = this.store.get(name);
     if (log) return log;
     if (this.owns(name)) return null;
-    throw new LogdError('nolog', `no log ${name} on this node`);
+    throw new LogdError('nolog', name);
   }
 
   /** The log to write: created on first write when owned; readonly or nolog otherwise. */
   forWrite(name: string): Log | Promise<Log> {
     if (!this.owns(name)) {
       if (this.store.get(name)) throw new LogdError('readonly', `${name} is owned by ${ownerOf(name)}`);
-      throw new LogdError('nolog', `no log ${name} on this node`);
+      throw new LogdError('nolog', name);
     }
     return this.store.get(name) ?? this.create(name);
   }

@@ -3,7 +3,7 @@
 // per log in arrival order (Appender, then the storage group commit).
 import type { Command } from '../../protocol/commands.ts';
 import { LogdError } from '../../protocol/errors.ts';
-import { PONG } from '../../protocol/replies.ts';
+import { OK, PONG } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
 import { errorReply } from './failure.ts';
 import { handleCheckpoint } from './handlers/checkpoint.ts';
@@ -56,7 +56,7 @@ export class Loop {
         case 'SHUTDOWN':
           return handleShutdown(ctx, session);
         case 'STOP':
-          return; // STOP outside a READ has nothing to end and no reply (the connection handles STOP inside one)
+          return session.reply(OK); // the connection already ended the READ it was sent during, if any
         case 'REPLICATE':
         case 'REFUSE':
         case 'ACCEPT':

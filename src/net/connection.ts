@@ -102,8 +102,7 @@ export class Connection implements Session, StreamSink {
   private onCommand(cmd: Command): void {
     if (this.closing) return;
     if (this.streams > 0) {
-      if (cmd.verb === 'STOP') return this.stopStream();
-      if (cmd.verb === 'CLOSE') this.stopStream();
+      if (cmd.verb === 'STOP' || cmd.verb === 'CLOSE') this.stopStream(); // at once; their replies wait their turn
       this.held.push(cmd);
       if (this.held.length - this.heldHead > MAX_HELD) this.updateFlow();
       return;
