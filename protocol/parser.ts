@@ -1,0 +1,278 @@
+// The incremental protocol parser: socket bytes in, validated Commands (or errors) out.
+//
+// Dev docs. A state machine in the style of nats-server's parser.go, fed whatever chunks the
+// socket delivers; any split of the stream gives the same sink calls in the same order.
+// - LINE: find the LF with indexOf. A line inside one chunk is parsed in place (a MSG payload is
+//   a zero-copy view of the chunk: Node gives every 'data' event a fresh Buffer, so views are
+//   safe to keep). A line that spans chunks is held as views and concatenated once at its LF.
+// - Held line bytes are capped at --max-line (+1 for a CR): past it the line is refused with
+//   `toolong` and DISCARD drops everything through the next LF. A MSG whose header arrived within
+//   the first --max-line bytes may grow to header + --max-msg instead. The decision depends only on
+//   the line's first --max-line bytes and its length, never on where the chunks were cut.
+// - BODY: an APPEND's bodies are counted, never scanned. A body inside one chunk is a view; a body
+//   spanning chunks is copied into one Buffer of its exact size. Refused APPENDs (over a limit, bad
+//   name) skip their bodies as they stream in, holding nothing.
+// - TERMINATOR / TERMINATOR_LF: each body must be followed by CRLF or LF, or framing is lost.
+// - DEAD: after a fatal error every later byte is ignored (the server closes the connection).
+// The grammar of each verb is in line.ts; byte helpers in tokens.ts; the contract in PROTOCOL.md.
+import type { Command } from './commands.ts';
+import type { ErrorCode } from './errors.ts';
+import { LogdError } from './errors.ts';
+import { APPEND_LINE, USAGE, classifyLongLine, parseCommand, verbAt } from './line.ts';
+import { CR, LF, SPACE, Tokens, decimalAt, nameAt, snippet } from './tokens.ts';
+
+export interface ParserLimits {
+  /** Longest control line, without its CR LF (--max-line). */
+  maxLine: number;
+  /** Largest MSG text or APPEND record (--max-msg). */
+  maxMsg: number;
+  /** Largest total of one APPEND's records. */
+  maxBatch: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ParserLimits> = { maxLine: 65536, maxMsg: 1 << 20, maxBatch: 64 << 20 };
+
+export interface ParserSink {
+  /** One complete, validated command. */
+  command(cmd: Command): void;
+  /** Reply `ERR <code> <message>`; the connection continues. */
+  error(code: ErrorCode, message: string): void;
+  /** Reply `ERR <code> <message>`, then the server closes; the parser ignores all later input. */
+  fatal(code: ErrorCode, message: string): void;
+}
+
+const LINE = 0;
+const DISCARD = 1;
+const BODY = 2;
+const TERMINATOR = 3;
+const TERMINATOR_LF = 4;
+const DEAD = 5;
+
+const NO_BYTES = Buffer.alloc(0);
+
+export class Parser {
+  private state = LINE;
+  private readonly tokens = new Tokens();
+  // An unfinished control line: views of the chunks it arrived in.
+  private readonly held: Buffer[] = [];
+  private heldLen = 0;
+  /** -1 while --max-line bounds the held line; else the longer bound of a MSG (header + max-msg). */
+  private msgLineLimit = -1;
+  // The APPEND whose bodies are streaming in.
+  private appendLog = '';
+  private lens: number[] = [];
+  /** null while the bodies of a refused APPEND are skipped. */
+  private payloads: Buffer[] | null = null;
+  private bodyIndex = 0;
+  private bodyLeft = 0;
+  /** A body that spans chunks, filled up to bodyFilled. */
+  private body: Buffer | null = null;
+  private bodyFilled = 0;
+  private bodyHeld = 0;
+
+  constructor(
+    private readonly limits: ParserLimits,
+    private readonly sink: ParserSink,
+  ) {}
+
+  /** Bytes currently held for an incomplete line or APPEND (memory accounting). */
+  get buffered(): number {
+    return this.heldLen + this.bodyHeld;
+  }
+
+  push(chunk: Buffer): void {
+    const end = chunk.length;
+    let pos = 0;
+    while (pos < end) {
+      switch (this.state) {
+        case LINE:
+          pos = this.readLine(chunk, pos, end);
+          break;
+        case DISCARD: {
+          const lf = chunk.indexOf(LF, pos);
+          if (lf < 0) return;
+          pos = lf + 1;
+          this.state = LINE;
+          break;
+        }
+        case BODY:
+          pos = this.readBody(chunk, pos, end);
+          break;
+        case TERMINATOR:
+          if (chunk[pos] === CR) this.state = TERMINATOR_LF;
+          else if (chunk[pos] === LF) this.endBody();
+          else return this.die('syntax', 'bad APPEND body terminator');
+          pos++;
+          break;
+        case TERMINATOR_LF:
+          if (chunk[pos] !== LF) return this.die('syntax', 'bad APPEND body terminator');
+          this.endBody();
+          pos++;
+          break;
+        default: // DEAD
+          return;
+      }
+    }
+  }
+
+  private readLine(chunk: Buffer, pos: number, end: number): number {
+    const lf = chunk.indexOf(LF, pos);
+    if (lf < 0) {
+      this.hold(chunk.subarray(pos, end));
+      return end;
+    }
+    if (this.heldLen === 0) {
+      this.line(chunk, pos, lf);
+    } else {
+      this.held.push(chunk.subarray(pos, lf));
+      const line = Buffer.concat(this.held, this.heldLen + lf - pos);
+      this.dropHeld();
+      this.line(line, 0, line.length);
+    }
+    return lf + 1;
+  }
+
+  /** Keeps part of an unfinished line, refusing it as soon as it is certainly over its limit. */
+  private hold(piece: Buffer): void {
+    this.held.push(piece);
+    this.heldLen += piece.length;
+    const { maxLine, maxMsg } = this.limits;
+    if (this.heldLen <= maxLine + 1) return; // + 1: the last byte may be the CR of a CRLF
+    if (this.msgLineLimit < 0) {
+      const textStart = classifyLongLine(Buffer.concat(this.held, maxLine), 0, maxLine);
+      if (textStart < 0) return this.refuseLongLine(textStart, true);
+      this.msgLineLimit = textStart + maxMsg;
+    }
+    if (this.heldLen > this.msgLineLimit + 1) this.refuse('toolong', `message over ${maxMsg} bytes`, true);
+  }
+
+  /** One complete line, buf[s, e), its LF removed. */
+  private line(buf: Buffer, s: number, e: number): void {
+    if (e > s && buf[e - 1] === CR) e--;
+    const { maxLine, maxMsg } = this.limits;
+    if (e - s > maxLine) {
+      const textStart = classifyLongLine(buf, s, s + maxLine);
+      if (textStart < 0) return this.refuseLongLine(textStart, false);
+      if (e - textStart > maxMsg) return this.refuse('toolong', `message over ${maxMsg} bytes`, false);
+    }
+    let p = s;
+    while (p < e && buf[p] === SPACE) p++;
+    if (p === e) return; // an empty line
+    const verbStart = p;
+    while (p < e && buf[p] !== SPACE) p++;
+    const verb = verbAt(buf, verbStart, p);
+    if (verb === null) return this.sink.error('unknown', `command "${snippet(buf, verbStart, p)}"`);
+    if (verb === 'APPEND') return this.startAppend(buf, p, e);
+    let cmd: Command;
+    try {
+      cmd = parseCommand(verb, buf, p, e, this.tokens, maxMsg);
+    } catch (err) {
+      if (!(err instanceof LogdError)) throw err;
+      return this.sink.error(err.code, err.message);
+    }
+    this.sink.command(cmd);
+  }
+
+  /** A line over --max-line. An APPEND line takes its bodies' sizes with it: fatal. */
+  private refuseLongLine(kind: number, midLine: boolean): void {
+    const text = `line over ${this.limits.maxLine} bytes`;
+    if (kind === APPEND_LINE) return this.die('toolong', text);
+    this.refuse('toolong', text, midLine);
+  }
+
+  /** Replies an error for the current line; when its LF is still to come, skips through it. */
+  private refuse(code: ErrorCode, text: string, midLine: boolean): void {
+    this.dropHeld();
+    if (midLine) this.state = DISCARD;
+    this.sink.error(code, text);
+  }
+
+  private startAppend(buf: Buffer, argStart: number, e: number): void {
+    const t = this.tokens;
+    t.scan(buf, argStart, e);
+    if (t.count < 2) return this.die('syntax', `usage: ${USAGE.APPEND}`);
+    const lens: number[] = [];
+    let total = 0;
+    let largest = 0;
+    for (let i = 1; i < t.count; i++) {
+      const len = decimalAt(buf, t.start[i], t.end[i]);
+      if (len < 0) return this.die('syntax', `bad APPEND length "${snippet(buf, t.start[i], t.end[i])}"`);
+      lens.push(len);
+      total += len;
+      if (len > largest) largest = len;
+    }
+    const log = nameAt(buf, t.start[0], t.end[0]);
+    const { maxMsg, maxBatch } = this.limits;
+    if (log === null) this.sink.error('syntax', `bad log name "${snippet(buf, t.start[0], t.end[0])}"`);
+    else if (largest > maxMsg) this.sink.error('toolong', `record over ${maxMsg} bytes`);
+    else if (total > maxBatch) this.sink.error('toolong', `batch over ${maxBatch} bytes`);
+    const refused = log === null || largest > maxMsg || total > maxBatch;
+    this.appendLog = log ?? '';
+    this.lens = lens;
+    this.payloads = refused ? null : [];
+    this.bodyIndex = 0;
+    this.startBody();
+  }
+
+  private startBody(): void {
+    this.bodyLeft = this.lens[this.bodyIndex];
+    this.state = BODY;
+    if (this.bodyLeft > 0) return;
+    this.payloads?.push(NO_BYTES);
+    this.state = TERMINATOR;
+  }
+
+  private readBody(chunk: Buffer, pos: number, end: number): number {
+    const n = Math.min(end - pos, this.bodyLeft);
+    if (this.payloads !== null) {
+      if (this.body === null && n === this.bodyLeft) {
+        this.payloads.push(chunk.subarray(pos, pos + n)); // the whole body is here: a view, no copy
+        this.bodyHeld += n;
+      } else {
+        if (this.body === null) {
+          this.body = Buffer.allocUnsafe(this.bodyLeft);
+          this.bodyFilled = 0;
+          this.bodyHeld += this.bodyLeft;
+        }
+        chunk.copy(this.body, this.bodyFilled, pos, pos + n);
+        this.bodyFilled += n;
+        if (n === this.bodyLeft) {
+          this.payloads.push(this.body);
+          this.body = null;
+        }
+      }
+    }
+    this.bodyLeft -= n;
+    if (this.bodyLeft === 0) this.state = TERMINATOR;
+    return pos + n;
+  }
+
+  private endBody(): void {
+    this.bodyIndex++;
+    if (this.bodyIndex < this.lens.length) return this.startBody();
+    const { appendLog: log, payloads } = this;
+    this.dropAppend();
+    this.state = LINE;
+    if (payloads !== null) this.sink.command({ verb: 'APPEND', log, payloads });
+  }
+
+  private die(code: ErrorCode, text: string): void {
+    this.state = DEAD;
+    this.dropHeld();
+    this.dropAppend();
+    this.sink.fatal(code, text);
+  }
+
+  private dropHeld(): void {
+    this.held.length = 0;
+    this.heldLen = 0;
+    this.msgLineLimit = -1;
+  }
+
+  private dropAppend(): void {
+    this.lens = [];
+    this.payloads = null;
+    this.body = null;
+    this.bodyHeld = 0;
+  }
+}
