@@ -10,7 +10,7 @@ export interface Rec {
 }
 
 export class Wire {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private waiter: (() => void) | null = null;
   private ended = false;
   readonly closed: Promise<void>;
