@@ -1,0 +1,103 @@
+// Consumer positions (the CHECKPOINT command): <data>/.checkpoints/<consumer> holds one
+// `<log> <id>` line per log. A store is durable before it resolves: the file is written whole to
+// a temp file, fsynced, renamed over the old one, and the directory fsynced. Writes for one
+// consumer are coalesced: while one is in flight, later changes share the next write.
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { LogdError } from '../../protocol/errors.ts';
+import { isValidName } from '../../protocol/names.ts';
+import { syncDir } from './io.ts';
+
+export const CHECKPOINT_DIR = '.checkpoints';
+
+interface Writes {
+  running: Promise<void> | null;
+  queued: Promise<void> | null;
+}
+
+export class Checkpoints {
+  private readonly positions = new Map<string, Map<string, number>>();
+  private readonly writes = new Map<string, Writes>();
+
+  private constructor(private readonly dir: string) {}
+
+  /** Reads every consumer file under <data>/.checkpoints (created if missing). */
+  static load(dataDir: string): Checkpoints {
+    const dir = join(dataDir, CHECKPOINT_DIR);
+    fs.mkdirSync(dir, { recursive: true });
+    const store = new Checkpoints(dir);
+    for (const file of fs.readdirSync(dir)) {
+      if (!isValidName(file)) {
+        fs.rmSync(join(dir, file), { force: true }); // a temp file left by a crash mid-write
+        continue;
+      }
+      const logs = new Map<string, number>();
+      for (const line of fs.readFileSync(join(dir, file), 'latin1').split('\n')) {
+        const [log, id] = line.split(' ');
+        if (isValidName(log) && /^[0-9]{1,16}$/.test(id ?? '')) logs.set(log, Number(id));
+      }
+      store.positions.set(file, logs);
+    }
+    return store;
+  }
+
+  /** The stored position, 0 if never stored. */
+  get(consumer: string, log: string): number {
+    return this.positions.get(consumer)?.get(log) ?? 0;
+  }
+
+  set(consumer: string, log: string, id: number): Promise<void> {
+    if (!isValidName(consumer)) return Promise.reject(new LogdError('syntax', `invalid consumer name "${consumer}"`));
+    if (!isValidName(log)) return Promise.reject(new LogdError('syntax', `invalid log name "${log}"`));
+    if (!Number.isSafeInteger(id) || id < 0) return Promise.reject(new LogdError('syntax', `invalid checkpoint id ${id}`));
+    let logs = this.positions.get(consumer);
+    if (!logs) this.positions.set(consumer, (logs = new Map()));
+    logs.set(log, id);
+    return this.persist(consumer);
+  }
+
+  /** Waits for every write in flight. */
+  async close(): Promise<void> {
+    for (const w of this.writes.values()) await Promise.allSettled([w.running, w.queued]);
+  }
+
+  private persist(consumer: string): Promise<void> {
+    let w = this.writes.get(consumer);
+    if (!w) this.writes.set(consumer, (w = { running: null, queued: null }));
+    const writes = w;
+    if (writes.queued) return writes.queued;
+    if (!writes.running) return this.start(writes, consumer);
+    writes.queued = writes.running
+      .catch(() => {})
+      .then(() => {
+        writes.queued = null;
+        return this.start(writes, consumer);
+      });
+    return writes.queued;
+  }
+
+  /** Writes the consumer's file as it is now. */
+  private start(writes: Writes, consumer: string): Promise<void> {
+    const lines = [...this.positions.get(consumer)!].map(([log, id]) => `${log} ${id}\n`).join('');
+    const running = this.writeFile(consumer, lines);
+    writes.running = running;
+    const clear = (): void => {
+      if (writes.running === running) writes.running = null;
+    };
+    running.then(clear, clear);
+    return running;
+  }
+
+  private async writeFile(consumer: string, text: string): Promise<void> {
+    const tmp = join(this.dir, `.${consumer}.tmp`);
+    const file = await fs.promises.open(tmp, 'w');
+    try {
+      await file.writeFile(text, 'latin1');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await fs.promises.rename(tmp, join(this.dir, consumer));
+    await syncDir(this.dir);
+  }
+}

@@ -1,0 +1,135 @@
+// One chunk of a log: `<first-id, 20 digits>.chunk` (REC frames back to back) and its dense
+// index `<first-id>.idx`. The active (last) chunk keeps its index in memory and writes it to the
+// file in slices; sealed chunks are looked up with one positioned read of the .idx file.
+// Readers hold a reference while they read, so a trimmed chunk's files are closed only after the
+// last reader has finished (unlinked files stay readable through open descriptors).
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { LogdError } from '../../protocol/errors.ts';
+import { INDEX_ENTRY_BYTES, IndexBuffer, readEntry } from './index-buffer.ts';
+import { io } from './io.ts';
+
+const ID_DIGITS = 20;
+export const CHUNK_SUFFIX = '.chunk';
+export const INDEX_SUFFIX = '.idx';
+const CHUNK_NAME = /^([0-9]{20})\.chunk$/;
+
+export function chunkBaseName(firstId: number): string {
+  return String(firstId).padStart(ID_DIGITS, '0');
+}
+
+/** The first id a chunk file name stands for, or undefined if the name is not a chunk's. */
+export function chunkFirstId(fileName: string): number | undefined {
+  const m = CHUNK_NAME.exec(fileName);
+  if (!m) return undefined;
+  const id = Number(m[1]);
+  return Number.isSafeInteger(id) && id >= 1 ? id : undefined;
+}
+
+export class Chunk {
+  readonly chunkPath: string;
+  readonly indexPath: string;
+  /** Descriptors; -1 while closed (sealed chunks open on first read). */
+  fd = -1;
+  indexFd = -1;
+  /** In-memory index of the active chunk; null once sealed. May run ahead of `count` during a write. */
+  index: IndexBuffer | null;
+  /** Entries of `index` already written to the .idx file. */
+  indexWritten: number;
+  private refs = 0;
+  private removed = false;
+
+  constructor(
+    dir: string,
+    readonly firstId: number,
+    /** Committed records (visible to readers once the log's head covers them). */
+    public count: number,
+    /** Committed bytes: the end of the last committed record. */
+    public size: number,
+    index: IndexBuffer | null,
+  ) {
+    const base = join(dir, chunkBaseName(firstId));
+    this.chunkPath = base + CHUNK_SUFFIX;
+    this.indexPath = base + INDEX_SUFFIX;
+    this.index = index;
+    this.indexWritten = index ? index.length : 0;
+  }
+
+  /** Creates the empty files of a new active chunk (its directory entry still needs a dir fsync). */
+  static create(dir: string, firstId: number): Chunk {
+    const chunk = new Chunk(dir, firstId, 0, 0, new IndexBuffer());
+    chunk.fd = fs.openSync(chunk.chunkPath, 'w+');
+    chunk.indexFd = fs.openSync(chunk.indexPath, 'w+');
+    return chunk;
+  }
+
+  /** Opens an existing chunk's files for reading and writing (the active chunk). */
+  openForWrite(): void {
+    this.fd = fs.openSync(this.chunkPath, 'r+');
+    this.indexFd = fs.openSync(this.indexPath, 'r+');
+  }
+
+  /** Marks a reader; opens the files if needed. Throws 'gone' if the chunk was trimmed. */
+  acquire(gone: () => LogdError): void {
+    if (this.removed) throw gone();
+    if (this.fd < 0) {
+      this.fd = fs.openSync(this.chunkPath, 'r');
+      this.indexFd = fs.openSync(this.indexPath, 'r');
+    }
+    this.refs++;
+  }
+
+  release(): void {
+    this.refs--;
+    if (this.removed && this.refs === 0) this.close();
+  }
+
+  /** Byte position of record firstId+i, for 0 <= i <= count (i = count gives the end). */
+  async position(i: number): Promise<number> {
+    if (i >= this.count) return this.size;
+    if (this.index && i < this.index.length) return this.index.get(i);
+    const entry = Buffer.allocUnsafe(INDEX_ENTRY_BYTES);
+    const got = await io.read(this.indexFd, entry, 0, INDEX_ENTRY_BYTES, i * INDEX_ENTRY_BYTES);
+    if (got !== INDEX_ENTRY_BYTES) throw new LogdError('internal', `index ${this.indexPath} is short`);
+    return readEntry(entry, 0);
+  }
+
+  /** Reads bytes [from, to) of the chunk. */
+  async bytes(from: number, to: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(to - from);
+    const got = await io.read(this.fd, buf, 0, buf.length, from);
+    if (got !== buf.length) throw new LogdError('internal', `chunk ${this.chunkPath} is shorter than its index`);
+    return buf;
+  }
+
+  /** Writes the index entries of committed records that the .idx file does not hold yet. */
+  async flushIndex(): Promise<void> {
+    const index = this.index;
+    if (!index || this.indexWritten >= this.count) return;
+    const upTo = this.count;
+    await io.write(this.indexFd, index.bytes(this.indexWritten, upTo), 0, (upTo - this.indexWritten) * INDEX_ENTRY_BYTES, this.indexWritten * INDEX_ENTRY_BYTES);
+    this.indexWritten = upTo;
+  }
+
+  /** Completes the .idx file and drops the in-memory index: the chunk becomes read-only. */
+  async seal(sync: boolean): Promise<void> {
+    await this.flushIndex();
+    if (sync) await io.fsync(this.indexFd);
+    this.index = null;
+  }
+
+  /** Trim: unlinks the files now; the descriptors close when the last reader releases. */
+  remove(): void {
+    this.removed = true;
+    fs.rmSync(this.chunkPath, { force: true });
+    fs.rmSync(this.indexPath, { force: true });
+    if (this.refs === 0) this.close();
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    if (this.indexFd >= 0) fs.closeSync(this.indexFd);
+    this.fd = -1;
+    this.indexFd = -1;
+  }
+}

@@ -1,0 +1,401 @@
+// One log: an ordered list of chunks, the last one active. Appends queue up and go to disk in
+// rounds (group commit): each round writes every queued batch that fits in the active chunk as
+// one write, commits it with a one-byte write, syncs per policy, then advances the head and wakes
+// the listeners. Reads find their start through the index and return stored bytes unchanged.
+//
+// Dev notes (the invariants):
+// - One round at a time, so ids are assigned in arrival order and a round starts at head+1.
+// - A round's bytes are written with the first byte of its first frame set to 'X' and only then
+//   flipped to 'R' (a one-byte write cannot be torn): a round cut short by SIGKILL is never
+//   mistaken for committed records by recovery. See protocol/STORAGE.md.
+// - `chunk.count/size` and `head` move only after the round is durable per policy; readers never
+//   look past them. On a failed write or sync the file is cut back and nothing moves.
+import { LogdError } from '../../protocol/errors.ts';
+import { frameCrcMatches, frameLength, newFrameHeader, parseFrame, payloadCrc, writeFrame } from '../../protocol/frame.ts';
+import { Chunk } from './chunk.ts';
+import { io, syncDir } from './io.ts';
+import type { FsyncPolicy } from './policy.ts';
+
+export interface ReadResult {
+  /** Concatenated REC frames exactly as stored. */
+  data: Buffer;
+  count: number;
+  /** The id after the last record returned. */
+  next: number;
+}
+
+export interface LogOptions {
+  fsync: FsyncPolicy;
+  chunkBytes: number;
+  maxMsg: number;
+  logger: (line: string) => void;
+}
+
+/** One append call waiting for its round. */
+interface Batch {
+  /** Payloads to frame (append), or null for stored frames (appendFrames). */
+  payloads: Buffer[] | null;
+  frames: Buffer | null;
+  count: number;
+  /** appendFrames: the id the frames start at; append: assigned when the round takes the batch. */
+  firstId: number;
+  resolve(range: { first: number; last: number }): void;
+  reject(err: unknown): void;
+}
+
+const COMMIT_BYTE = 82; // 'R'
+const UNCOMMITTED_BYTE = 88; // 'X'
+/** Index entries written to the .idx file at once (the rest wait: recovery rescans at most this many). */
+const INDEX_FLUSH_ENTRIES = 8192;
+/** A round stops taking batches past this many bytes, to bound its buffer. */
+const ROUND_BYTES = 8 << 20;
+const EMPTY = Buffer.alloc(0);
+const header = newFrameHeader();
+
+export class Log {
+  private headId: number;
+  private readonly queue: Batch[] = [];
+  private writing = false;
+  private idle: Promise<void> = Promise.resolve();
+  private markIdle: () => void = () => {};
+  private scratch = Buffer.allocUnsafe(64 << 10);
+  private syncTimer: NodeJS.Timeout | null = null;
+  private syncDue = false;
+  private closing: Promise<void> | null = null;
+  private readonly listeners = new Set<(head: number) => void>();
+  /** fdatasync calls on this log's chunks (a STATS figure). */
+  fsyncs = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly dir: string,
+    /** Oldest first; the last one is active. */
+    private readonly chunks: Chunk[],
+    private readonly opts: LogOptions,
+  ) {
+    const active = chunks[chunks.length - 1];
+    this.headId = active.firstId + active.count - 1;
+  }
+
+  /** Last durable (acknowledged) id, 0 if empty. */
+  head(): number {
+    return this.headId;
+  }
+
+  /** First retained id (1 for a never-trimmed log, even when empty). */
+  first(): number {
+    return this.chunks[0].firstId;
+  }
+
+  append(payloads: Buffer[]): Promise<{ first: number; last: number }> {
+    for (const p of payloads) {
+      if (p.length > this.opts.maxMsg) return Promise.reject(new LogdError('toolong', `payload of ${p.length} bytes is over the limit of ${this.opts.maxMsg}`));
+    }
+    return this.enqueue(payloads, null, payloads.length, 0);
+  }
+
+  /** Stores frames as they are (a replica's copy): each must parse, match its CRC and continue the ids. */
+  appendFrames(frames: Buffer): Promise<{ first: number; last: number }> {
+    let count = 0;
+    let firstId = 0;
+    for (let pos = 0; pos < frames.length; count++) {
+      const len = parseFrame(frames, pos, frames.length, header);
+      if (len <= 0) return Promise.reject(new LogdError('internal', `frame ${count + 1} for ${this.name} is malformed`));
+      if (!frameCrcMatches(frames, pos, header)) return Promise.reject(new LogdError('internal', `frame for ${this.name} id ${header.id} does not match its CRC`));
+      if (count === 0) firstId = header.id;
+      else if (header.id !== firstId + count) return Promise.reject(new LogdError('internal', `frames for ${this.name} skip from id ${firstId + count - 1} to ${header.id}`));
+      pos += len;
+    }
+    return this.enqueue(null, frames, count, firstId);
+  }
+
+  private enqueue(payloads: Buffer[] | null, frames: Buffer | null, count: number, firstId: number): Promise<{ first: number; last: number }> {
+    if (this.closing) return Promise.reject(new LogdError('internal', `log ${this.name} is closed`));
+    if (count === 0) return Promise.resolve({ first: this.headId + 1, last: this.headId });
+    return new Promise((resolve, reject) => {
+      this.queue.push({ payloads, frames, count, firstId, resolve, reject });
+      this.kick();
+    });
+  }
+
+  onHead(listener: (head: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private kick(): void {
+    if (this.writing) return;
+    this.writing = true;
+    this.idle = new Promise((resolve) => (this.markIdle = resolve));
+    void this.writeLoop();
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (this.queue.length > 0 || this.syncDue) {
+      if (this.queue.length > 0) await this.round();
+      else await this.intervalSync();
+    }
+    this.writing = false;
+    this.markIdle();
+  }
+
+  private get active(): Chunk {
+    return this.chunks[this.chunks.length - 1];
+  }
+
+  /** Takes the queued batches that fit in the active chunk, writes, commits and syncs them. */
+  private async round(): Promise<void> {
+    const ts = Date.now();
+    let nextId = this.headId + 1;
+    const group: Batch[] = [];
+    let total = 0;
+    while (this.queue.length > 0 && total < ROUND_BYTES) {
+      const batch = this.queue[0];
+      if (batch.frames && batch.firstId !== nextId) {
+        this.queue.shift();
+        batch.reject(new LogdError('internal', `frames for ${this.name} start at id ${batch.firstId}, expected ${nextId}`));
+        continue;
+      }
+      const bytes = batch.frames ? batch.frames.length : payloadBytes(batch.payloads!, nextId, ts);
+      if (this.active.size + total + bytes > this.opts.chunkBytes && this.active.size + total > 0) {
+        if (group.length > 0) break;
+        try {
+          await this.roll();
+        } catch (err) {
+          this.failRound(this.queue.splice(0, 1), err);
+          return;
+        }
+      }
+      this.queue.shift();
+      batch.firstId = nextId;
+      nextId += batch.count;
+      total += bytes;
+      group.push(batch);
+    }
+    if (group.length === 0) return;
+    await this.writeGroup(group, total, ts);
+  }
+
+  private async writeGroup(group: Batch[], total: number, ts: number): Promise<void> {
+    const chunk = this.active;
+    const index = chunk.index!;
+    const start = chunk.size;
+    if (total > this.scratch.length && total <= ROUND_BYTES) this.scratch = Buffer.allocUnsafe(Math.min(ROUND_BYTES, Math.max(total, this.scratch.length * 2)));
+    const buf = total <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(total);
+    let pos = 0;
+    for (const batch of group) {
+      if (batch.frames) {
+        for (let p = 0; p < batch.frames.length; p += parseFrame(batch.frames, p, batch.frames.length, header)) index.push(start + pos + p);
+        batch.frames.copy(buf, pos);
+        pos += batch.frames.length;
+      } else {
+        let id = batch.firstId;
+        for (const payload of batch.payloads!) {
+          index.push(start + pos);
+          pos = writeFrame(buf, pos, id++, ts, payload, payloadCrc(payload));
+        }
+      }
+    }
+    buf[0] = UNCOMMITTED_BYTE;
+    try {
+      await io.write(chunk.fd, buf, 0, total, start);
+      io.writeByte(chunk.fd, COMMIT_BYTE, start);
+      if (this.opts.fsync.mode === 'always') await this.sync(chunk);
+    } catch (err) {
+      await this.undo(chunk, start);
+      this.failRound(group, err);
+      return;
+    }
+    const last = group[group.length - 1];
+    chunk.count = index.length;
+    chunk.size = start + total;
+    this.headId = last.firstId + last.count - 1;
+    if (index.length - chunk.indexWritten >= INDEX_FLUSH_ENTRIES) await this.flushIndex(chunk);
+    if (this.opts.fsync.mode === 'interval' && !this.syncTimer) this.scheduleSync(this.opts.fsync.ms);
+    for (const batch of group) batch.resolve({ first: batch.firstId, last: batch.firstId + batch.count - 1 });
+    this.notify();
+  }
+
+  /** Cuts the active chunk back to `start` after a failed write or sync; the ids stay unused. */
+  private async undo(chunk: Chunk, start: number): Promise<void> {
+    chunk.index!.truncate(chunk.count);
+    try {
+      io.writeByte(chunk.fd, UNCOMMITTED_BYTE, start);
+      await io.ftruncate(chunk.fd, start);
+    } catch (err) {
+      // The uncommitted bytes stay behind the head; the next round overwrites them from `start`.
+      this.opts.logger(`log ${this.name}: cannot cut ${chunk.chunkPath} back to ${start} bytes after a failed write: ${(err as Error).message}`);
+    }
+  }
+
+  private failRound(group: Batch[], err: unknown): void {
+    for (const batch of group) batch.reject(err);
+  }
+
+  private async flushIndex(chunk: Chunk): Promise<void> {
+    try {
+      await chunk.flushIndex();
+    } catch (err) {
+      // The index is a cache of the chunk: recovery rebuilds what did not reach the file.
+      this.opts.logger(`log ${this.name}: cannot write index ${chunk.indexPath}: ${(err as Error).message}`);
+    }
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(this.headId);
+      } catch (err) {
+        this.opts.logger(`log ${this.name}: head listener failed: ${(err as Error).stack ?? err}`);
+      }
+    }
+  }
+
+  /** Seals the active chunk (synced unless fsync=none) and starts a new one at head+1. */
+  private async roll(): Promise<void> {
+    const old = this.active;
+    const sync = this.opts.fsync.mode !== 'none';
+    if (sync) await this.sync(old);
+    await old.seal(sync);
+    const fresh = Chunk.create(this.dir, this.headId + 1);
+    try {
+      if (sync) await syncDir(this.dir);
+    } catch (err) {
+      fresh.close();
+      throw err;
+    }
+    this.chunks.push(fresh);
+  }
+
+  private sync(chunk: Chunk): Promise<void> {
+    this.fsyncs++;
+    return io.fdatasync(chunk.fd);
+  }
+
+  private scheduleSync(ms: number): void {
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = null;
+      this.syncDue = true;
+      this.kick();
+    }, ms);
+    this.syncTimer.unref();
+  }
+
+  /** interval policy: the periodic fdatasync of acknowledged records. */
+  private async intervalSync(): Promise<void> {
+    this.syncDue = false;
+    const chunk = this.active;
+    try {
+      await this.sync(chunk);
+    } catch (err) {
+      this.opts.logger(`log ${this.name}: periodic fdatasync of ${chunk.chunkPath} failed: ${(err as Error).message}`);
+    }
+    await this.flushIndex(chunk);
+  }
+
+  async read(start: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {
+    if (start < this.first()) throw this.gone();
+    const head = this.headId;
+    const parts: Buffer[] = [];
+    let count = 0;
+    let bytes = 0;
+    let id = start;
+    while (id <= head && count < maxRecords) {
+      const chunk = this.chunkOf(id);
+      chunk.acquire(() => this.gone());
+      let run: { data: Buffer; count: number };
+      try {
+        const want = Math.min(maxRecords - count, head - id + 1, chunk.firstId + chunk.count - id);
+        run = await this.readRun(chunk, id, want, maxBytes - bytes, count === 0);
+      } finally {
+        chunk.release();
+      }
+      if (run.count === 0) break;
+      parts.push(run.data);
+      count += run.count;
+      bytes += run.data.length;
+      id += run.count;
+      if (bytes >= maxBytes) break;
+    }
+    const data = parts.length === 1 ? parts[0] : parts.length === 0 ? EMPTY : Buffer.concat(parts, bytes);
+    return { data, count, next: id };
+  }
+
+  /** Up to `want` records from `id` within one chunk, within `byteBudget` unless `atLeastOne`. */
+  private async readRun(chunk: Chunk, id: number, want: number, byteBudget: number, atLeastOne: boolean): Promise<{ data: Buffer; count: number }> {
+    const i = id - chunk.firstId;
+    const from = await chunk.position(i);
+    let to = await chunk.position(i + want);
+    const cut = to - from > byteBudget;
+    if (cut) to = atLeastOne ? Math.max(from + byteBudget, await chunk.position(i + 1)) : from + byteBudget;
+    const data = await chunk.bytes(from, to);
+    let pos = 0;
+    let count = 0;
+    while (count < want) {
+      const len = parseFrame(data, pos, data.length, header);
+      if (len === 0 && cut) break; // the byte budget ends inside this record
+      if (len <= 0 || header.id !== id + count || !frameCrcMatches(data, pos, header)) throw new LogdError('internal', `corrupt record ${id + count} in ${this.name}`);
+      pos += len;
+      count++;
+    }
+    return { data: pos === data.length ? data : data.subarray(0, pos), count };
+  }
+
+  async crcOf(id: number): Promise<number> {
+    if (id < this.first()) throw this.gone();
+    if (id > this.headId) throw new LogdError('internal', `record ${id} of ${this.name} does not exist (head ${this.headId})`);
+    const { data } = await this.read(id, 1, 1);
+    parseFrame(data, 0, data.length, header);
+    return header.crc;
+  }
+
+  /** Deletes the whole chunks entirely below `before` (never the active one); returns the new first(). */
+  async trim(before: number): Promise<number> {
+    let n = 0;
+    while (n < this.chunks.length - 1 && this.chunks[n + 1].firstId <= before) n++;
+    if (n > 0) {
+      for (const chunk of this.chunks.splice(0, n)) chunk.remove();
+      if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
+    }
+    return this.first();
+  }
+
+  private chunkOf(id: number): Chunk {
+    let lo = 0;
+    let hi = this.chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.chunks[mid].firstId <= id) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.chunks[lo];
+  }
+
+  private gone(): LogdError {
+    return new LogdError('gone', String(this.first()));
+  }
+
+  /** Waits for queued appends, writes the index, syncs and closes every file. Idempotent. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    await this.idle;
+    const chunk = this.active;
+    await chunk.flushIndex();
+    await this.sync(chunk);
+    await io.fsync(chunk.indexFd);
+    for (const c of this.chunks) c.close();
+  }
+}
+
+function payloadBytes(payloads: Buffer[], firstId: number, ts: number): number {
+  let bytes = 0;
+  for (let i = 0; i < payloads.length; i++) bytes += frameLength(firstId + i, ts, payloads[i].length);
+  return bytes;
+}

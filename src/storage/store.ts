@@ -1,0 +1,144 @@
+// The store: a data directory holding one directory per log, the LOCK and the consumer
+// checkpoints. Opening it recovers every log (see recovery.ts) and logs one summary line.
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { LogdError } from '../../protocol/errors.ts';
+import { isValidName } from '../../protocol/names.ts';
+import { Checkpoints } from './checkpoints.ts';
+import { syncDir } from './io.ts';
+import { lockDataDir, unlockDataDir } from './lock.ts';
+import { Log, type LogOptions } from './log.ts';
+import type { FsyncPolicy } from './policy.ts';
+import { recoverLog } from './recovery.ts';
+
+export { parseFsyncPolicy, type FsyncPolicy } from './policy.ts';
+
+export interface StoreOptions {
+  dir: string;
+  fsync: FsyncPolicy;
+  /** A chunk rolls when the next batch would take it past this size (default 64 MiB at the command line). */
+  chunkBytes: number;
+  /** Payload limit for append (default 1 MiB at the command line). */
+  maxMsg: number;
+  /** One line per notable event (recovery summary, repairs); default: stderr. */
+  logger?: (line: string) => void;
+}
+
+export class Store {
+  private readonly logs = new Map<string, Log>();
+  private readonly creating = new Map<string, Promise<Log>>();
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly dir: string,
+    private readonly lockFd: number,
+    private readonly checkpoints: Checkpoints,
+    private readonly logOptions: LogOptions,
+  ) {}
+
+  /** Creates the directory if needed, takes the LOCK and recovers every log in it. */
+  static async open(opts: StoreOptions): Promise<Store> {
+    const started = performance.now();
+    const logger = opts.logger ?? ((line: string) => process.stderr.write(`${line}\n`));
+    fs.mkdirSync(opts.dir, { recursive: true });
+    const lockFd = lockDataDir(opts.dir);
+    let store: Store | undefined;
+    try {
+      store = new Store(opts.dir, lockFd, Checkpoints.load(opts.dir), { fsync: opts.fsync, chunkBytes: opts.chunkBytes, maxMsg: opts.maxMsg, logger });
+      let records = 0;
+      let dropped = 0;
+      for (const entry of fs.readdirSync(opts.dir, { withFileTypes: true })) {
+        if (!entry.isDirectory() || !isValidName(entry.name)) continue;
+        const log = store.recover(entry.name);
+        records += log.head() - log.first() + 1;
+        dropped += store.lastDropped;
+      }
+      const ms = (performance.now() - started).toFixed(1);
+      logger(`storage: opened ${opts.dir}: ${store.logs.size} logs, ${records} records, ${dropped} bytes dropped in recovery, ${ms} ms`);
+      return store;
+    } catch (err) {
+      if (store) for (const log of store.logs.values()) await log.close().catch(() => {});
+      unlockDataDir(lockFd);
+      throw err;
+    }
+  }
+
+  private lastDropped = 0;
+
+  /** Opens (and repairs) one log directory; logs one line if anything was repaired. */
+  private recover(name: string): Log {
+    const recovered = recoverLog(join(this.dir, name), name);
+    this.lastDropped = recovered.droppedBytes;
+    if (recovered.droppedBytes > 0 || recovered.repairedIndexes > 0) {
+      this.logOptions.logger(`storage: log ${name}: dropped ${recovered.droppedBytes} bytes of torn, corrupt or uncommitted tail; repaired ${recovered.repairedIndexes} index files`);
+    }
+    const log = new Log(name, join(this.dir, name), recovered.chunks, this.logOptions);
+    this.logs.set(name, log);
+    return log;
+  }
+
+  /** fdatasync calls on chunks so far, all logs together (a STATS figure). */
+  get fsyncs(): number {
+    let n = 0;
+    for (const log of this.logs.values()) n += log.fsyncs;
+    return n;
+  }
+
+  get(name: string): Log | undefined {
+    return this.logs.get(name);
+  }
+
+  /** Names of all logs, sorted. */
+  names(): string[] {
+    return [...this.logs.keys()].sort();
+  }
+
+  /** Returns the log, creating it (durably) if it does not exist yet. */
+  create(name: string): Promise<Log> {
+    const existing = this.logs.get(name);
+    if (existing) return Promise.resolve(existing);
+    if (!isValidName(name)) return Promise.reject(new LogdError('syntax', `invalid log name "${name}"`));
+    if (this.closing) return Promise.reject(new LogdError('internal', 'store is closed'));
+    let pending = this.creating.get(name);
+    if (!pending) {
+      pending = this.createLog(name).finally(() => this.creating.delete(name));
+      this.creating.set(name, pending);
+    }
+    return pending;
+  }
+
+  private async createLog(name: string): Promise<Log> {
+    const logDir = join(this.dir, name);
+    fs.mkdirSync(logDir, { recursive: true });
+    const log = this.recover(name);
+    if (this.logOptions.fsync.mode !== 'none') {
+      await syncDir(logDir);
+      await syncDir(this.dir);
+    }
+    return log;
+  }
+
+  checkpoint(consumer: string, log: string): number {
+    return this.checkpoints.get(consumer, log);
+  }
+
+  /** Stores a consumer's position; durable before it resolves. */
+  setCheckpoint(consumer: string, log: string, id: number): Promise<void> {
+    return this.checkpoints.set(consumer, log, id);
+  }
+
+  /** Flushes and syncs every log, closes every file and releases the LOCK. Idempotent. */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
+    await Promise.allSettled([...this.creating.values()]);
+    const results = await Promise.allSettled([...this.logs.values()].map((log) => log.close()));
+    await this.checkpoints.close();
+    unlockDataDir(this.lockFd);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
