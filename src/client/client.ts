@@ -7,7 +7,7 @@ import { Consumer, type ConsumerOptions } from './consumer.ts';
 import { follow, type FollowOptions } from './follow.ts';
 import { materialize, type Materialized, type Reducer } from './materialize.ts';
 import { ReadStream } from './read-stream.ts';
-import { replyError } from './reply-error.ts';
+import { ConnectionError, replyError } from './reply-error.ts';
 import { Subscription } from './subscription.ts';
 import type { LogInfo, LogRecord, ReadOptions } from './types.ts';
 
@@ -29,10 +29,10 @@ export class Client {
     readonly options: Readonly<ConnectOptions>,
   ) {
     conn.onPush = (log, id) => {
-      for (const sub of this.subscriptions) if (sub.logs.includes(log)) sub.emit('head', log, id);
+      for (const sub of this.subscriptions) if (sub.logs.includes(log)) sub.pushed(log, id);
     };
     void conn.closed.then(() => {
-      const err = new Error('connection closed');
+      const err = new ConnectionError('ECLOSED', 'connection closed');
       for (const sub of this.subscriptions) sub.emit('close', err);
       this.subscriptions.clear();
     });
@@ -101,7 +101,7 @@ export class Client {
   read(log: string, start: number | '$', opts: ReadOptions = {}): ReadStream {
     const limit = opts.limit ?? 0;
     const wait = opts.wait ?? false;
-    const stream = new ReadStream(this.conn, log, limit, wait);
+    const stream = new ReadStream(this.conn, log, wait);
     this.conn.send(`READ ${log} ${start} ${limit}${wait ? '' : ' NOWAIT'}\n`, stream);
     return stream;
   }

@@ -31,8 +31,6 @@ export interface ReplyHandler {
   frame?(buf: Buffer, pos: number, h: FrameHeader): void;
   /** The connection failed before the reply was complete. */
   fail(err: Error): void;
-  /** True for a placeholder that expects no reply after all: skipped at the FIFO's head. */
-  readonly void?: boolean;
 }
 
 export class Connection {
@@ -165,7 +163,6 @@ export class Connection {
   }
 
   private current(): ReplyHandler | undefined {
-    while (this.pendingHead < this.pending.length && this.pending[this.pendingHead].void) this.shift();
     return this.pending[this.pendingHead];
   }
 

@@ -35,7 +35,7 @@ export async function* follow(
       connection = await Connection.open(conn);
       if (signal?.aborted) return;
       if (next === 0) next = Number((await connection.request(`HEAD ${log}\n`)).slice(3)) + 1;
-      const stream = new ReadStream(connection, log, 0, true);
+      const stream = new ReadStream(connection, log, true);
       connection.send(`READ ${log} ${next}\n`, stream);
       // next() by hand, not for-await: leaving early must drop the connection, not STOP and wait.
       for (let r = await stream.next(); !r.done; r = await stream.next()) {

@@ -22,13 +22,11 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
   private paused = false;
   /** Ending early: records still arriving are dropped until END. */
   private discarding = false;
-  private delivered = 0;
-  private stop: StopReply | null = null;
 
   constructor(
     private readonly conn: Connection,
     readonly log: string,
-    private readonly limit: number,
+    /** The READ waits for new records: ending it early takes a STOP. */
     private readonly waits: boolean,
   ) {}
 
@@ -66,7 +64,6 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
   // ReplyHandler: fed by the connection.
 
   frame(buf: Buffer, pos: number, h: FrameHeader): void {
-    this.delivered++;
     if (this.discarding) return;
     if (!frameCrcMatches(buf, pos, h)) {
       this.error = new LogdError('internal', `record ${h.id} of ${this.log} failed its CRC check`);
@@ -89,15 +86,12 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
     } else {
       this.error ??= replyError(text) ?? new LogdError('internal', `unexpected reply in a READ stream: ${text.slice(0, 80)}`);
     }
-    // A STOP sent after the server ended the stream by itself gets a reply of its own.
-    this.stop?.settle(this.limit > 0 && this.delivered >= this.limit);
     this.end();
     return true;
   }
 
   fail(err: Error): void {
     this.error ??= err;
-    this.stop?.settle(false);
     this.end();
   }
 
@@ -110,10 +104,7 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
       this.paused = false;
       this.conn.resume();
     }
-    if (this.waits) {
-      this.stop = new StopReply();
-      this.conn.send('STOP\n', this.stop);
-    }
+    if (this.waits) this.conn.send('STOP\n', stopReply);
   }
 
   private end(): void {
@@ -132,24 +123,8 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
   }
 }
 
-/**
- * Where a STOP's own reply would be in the FIFO: it has none when the STOP ended the stream,
- * one line when the stream had already ended by itself (the server then sees a lone STOP).
- */
-class StopReply implements ReplyHandler {
-  private expectsLine: boolean | null = null;
-
-  get void(): boolean {
-    return this.expectsLine === false;
-  }
-
-  settle(expectsLine: boolean): void {
-    this.expectsLine ??= expectsLine;
-  }
-
-  line(): boolean {
-    return true;
-  }
-
-  fail(): void {}
-}
+/** STOP is answered `OK` after the READ's `END`, whether it ended the stream or came too late. */
+const stopReply: ReplyHandler = {
+  line: () => true,
+  fail: () => undefined,
+};

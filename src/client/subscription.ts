@@ -10,6 +10,11 @@ export interface SubscriptionEvents {
 }
 
 export class Subscription extends EventEmitter<SubscriptionEvents> {
+  /**
+   * The newest head pushed for each log. Pushes can arrive with the reply to SUBSCRIBE, before
+   * a listener is attached: read this right after subscribe() resolves, then listen.
+   */
+  readonly heads = new Map<string, number>();
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -17,6 +22,12 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
     private readonly cancel: (sub: Subscription) => Promise<void>,
   ) {
     super();
+  }
+
+  /** Records a push and emits it. */
+  pushed(log: string, id: number): void {
+    this.heads.set(log, id);
+    this.emit('head', log, id);
   }
 
   /** Stops the events (UNSUBSCRIBE for the logs no other subscription of the client wants). */

@@ -1,0 +1,66 @@
+import { arity, integer, name, withClient, EXIT_OK, NETWORK_HELP, UsageError, type Subcommand, type Values } from '../cli.ts';
+import { encodeRecord, format, FORMAT_HELP, Output } from '../output.ts';
+import { Progress } from '../../progress.ts';
+import type { Client, LogRecord } from '../../../src/client/index.ts';
+
+export const read: Subcommand = {
+  summary: 'print records of a log',
+  usage: `read <log> [--from ID|$] [--limit N] [--follow] [--format text|json|raw] [--quiet]
+
+Prints the records from --from (default 1) up to the current head, or with --follow, live and
+forever (reconnecting when the connection drops; --from $ means only new records). --limit N
+stops after N records. Exit 1 when the server does not hold the log or the records were trimmed.
+When stdout is not a terminal (a file, a pipe), progress goes to stderr unless --quiet.
+${FORMAT_HELP}
+${NETWORK_HELP}`,
+  network: true,
+  options: {
+    from: { type: 'string' },
+    limit: { type: 'string' },
+    follow: { type: 'boolean', short: 'f' },
+    format: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  },
+  async run(positionals, values) {
+    arity(positionals, 1, 1);
+    const log = name(positionals[0], 'log name');
+    const from = start(values.from);
+    const limit = values.limit === undefined ? 0 : integer(values.limit, '--limit');
+    const fmt = format(values.format);
+    const out = new Output();
+    await withClient(values, async (client) => {
+      const progress = values.quiet || process.stdout.isTTY ? null : new Progress({ label: `read ${log}`, total: await total(client, values, log, from, limit) });
+      let count = 0;
+      for await (const record of records(client, values, log, from, limit)) {
+        await out.write(encodeRecord(fmt, record));
+        progress?.add(1);
+        if (++count === limit) break;
+      }
+      await out.end();
+      progress?.finish();
+    });
+    return EXIT_OK;
+  },
+};
+
+function start(value: string | boolean | undefined): number | '$' {
+  if (value === undefined) return 1;
+  if (value === '$') return '$';
+  const id = integer(value, '--from');
+  if (id < 1) throw new UsageError('--from must be at least 1 (or $)');
+  return id;
+}
+
+function records(client: Client, values: Values, log: string, from: number | '$', limit: number): AsyncIterable<LogRecord> {
+  if (!values.follow) return client.read(log, from, { limit });
+  return client.follow(log, from, {
+    onRetry: (err, delayMs) => process.stderr.write(`logtool: ${err.message}; retrying in ${Math.round(delayMs)} ms\n`),
+  });
+}
+
+/** How many records a bounded read will print, for the progress report. */
+async function total(client: Client, values: Values, log: string, from: number | '$', limit: number): Promise<number | undefined> {
+  if (values.follow || from === '$') return limit || undefined;
+  const available = Math.max(0, (await client.head(log)) - from + 1);
+  return limit > 0 ? Math.min(limit, available) : available;
+}

@@ -1,0 +1,100 @@
+// Progress of long work (verify, import, a big read to a file), on stderr.
+// On a terminal: one line redrawn in place with a bar, the rate and the ETA.
+// Otherwise (a log file, CI): a plain line every few seconds, so the output stays readable.
+// Short work prints nothing: the first report waits for `delayMs` (terminal) or `intervalMs`.
+
+export interface ProgressOptions {
+  /** What is being done, e.g. "import". */
+  label: string;
+  /** Total units, when known: enables the percentage, the bar and the ETA. */
+  total?: number;
+  /** Unit name for counts and rates (default "records"). */
+  unit?: string;
+  /** Where to write (default process.stderr). */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Redraw period on a terminal (default 200 ms). */
+  delayMs?: number;
+  /** Period of plain lines when not a terminal (default 5000 ms). */
+  intervalMs?: number;
+  /** Clock, for tests (default Date.now). */
+  now?: () => number;
+}
+
+export class Progress {
+  private done = 0;
+  private readonly started: number;
+  private lastReport: number;
+  private reported = false;
+  private readonly tty: boolean;
+  private readonly stream: NonNullable<ProgressOptions['stream']>;
+  private readonly now: () => number;
+  private readonly period: number;
+
+  constructor(private readonly opts: ProgressOptions) {
+    this.stream = opts.stream ?? process.stderr;
+    this.tty = this.stream.isTTY === true;
+    this.now = opts.now ?? Date.now;
+    this.started = this.lastReport = this.now();
+    this.period = this.tty ? (opts.delayMs ?? 200) : (opts.intervalMs ?? 5000);
+  }
+
+  /** Counts `n` more units done; reports when a period has passed. */
+  add(n: number): void {
+    this.done += n;
+    const now = this.now();
+    if (now - this.lastReport < this.period) return;
+    this.lastReport = now;
+    this.reported = true;
+    this.stream.write(this.tty ? `\r${this.fit(this.line(now))}\x1b[K` : `${this.line(now)}\n`);
+  }
+
+  /** Ends the report with a summary line, if anything was reported. */
+  finish(): void {
+    if (!this.reported) return;
+    const now = this.now();
+    const summary = `${this.opts.label}: ${count(this.done)} ${this.unit} in ${duration(now - this.started)} (${rate(this.done, now - this.started)} ${this.unit}/s)`;
+    this.stream.write(this.tty ? `\r${summary}\x1b[K\n` : `${summary}\n`);
+  }
+
+  /** The current report without bar (the plain line), or with one on a terminal. */
+  line(now: number = this.now()): string {
+    const elapsed = now - this.started;
+    const total = this.opts.total;
+    const speed = `${rate(this.done, elapsed)} ${this.unit}/s`;
+    if (total === undefined || total <= 0) return `${this.opts.label}: ${count(this.done)} ${this.unit}, ${speed}`;
+    const fraction = Math.min(1, this.done / total);
+    const eta = this.done > 0 ? ((total - this.done) * elapsed) / this.done : NaN;
+    const percent = `${(fraction * 100).toFixed(1)}%`;
+    const bar = this.tty ? ` [${'#'.repeat(Math.round(fraction * 20)).padEnd(20, '.')}]` : '';
+    return `${this.opts.label}:${bar} ${percent} ${count(this.done)}/${count(total)} ${this.unit}, ${speed}, ETA ${Number.isFinite(eta) ? duration(eta) : '?'}`;
+  }
+
+  private get unit(): string {
+    return this.opts.unit ?? 'records';
+  }
+
+  private fit(line: string): string {
+    const width = this.stream.columns ?? 80;
+    return line.length < width ? line : line.slice(0, width - 1);
+  }
+}
+
+function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function rate(n: number, ms: number): string {
+  const perSecond = ms > 0 ? (n * 1000) / ms : 0;
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)}M`;
+  if (perSecond >= 1e4) return `${(perSecond / 1e3).toFixed(1)}k`;
+  return perSecond.toFixed(0);
+}
+
+/** 0:05, 1:02:03. */
+export function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
