@@ -303,6 +303,7 @@ export class Log {
     let bytes = 0;
     let id = start;
     while (id <= head && count < maxRecords) {
+      if (id < this.first()) throw this.gone(); // trimmed while this read was running
       const chunk = this.chunkOf(id);
       chunk.acquire(() => this.gone());
       let run: { data: Buffer; count: number };

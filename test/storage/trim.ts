@@ -1,0 +1,40 @@
+import test from 'ava';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LogdError } from '../../protocol/errors.ts';
+import { idsOf, openStore, payloads, tempDir } from './_store.ts';
+
+test('trim deletes whole chunks below the id, never the active one, and returns the new first id', async (t) => {
+  const dir = tempDir(t);
+  const { store } = await openStore(t, dir, { chunkBytes: 300 });
+  const log = await store.create('alice');
+  for (let i = 1; i <= 30; i += 3) await log.append(payloads(i, 3, 40));
+  const chunkIds = () => readdirSync(join(dir, 'alice')).filter((f) => f.endsWith('.chunk')).map((f) => Number(f.slice(0, 20)));
+  const ids = chunkIds();
+  t.deepEqual(ids.slice(0, 3), [1, 4, 7]);
+  t.is(await log.trim(1), 1);
+  t.is(await log.trim(6), 4);
+  t.deepEqual(chunkIds(), ids.slice(1));
+  t.is(readdirSync(join(dir, 'alice')).filter((f) => f.endsWith('.idx')).length, ids.length - 1);
+  t.is(await log.trim(1000), ids[ids.length - 1]);
+  t.deepEqual(chunkIds(), [ids[ids.length - 1]]);
+  t.is(log.head(), 30);
+  t.deepEqual(idsOf((await log.read(log.first(), 100, 1 << 20)).data), [28, 29, 30]);
+  t.deepEqual(await log.append(payloads(31, 1)), { first: 31, last: 31 });
+});
+
+test('readers in flight on a trimmed chunk finish; later reads of it are gone', async (t) => {
+  const { store } = await openStore(t, tempDir(t), { chunkBytes: 2000 });
+  const log = await store.create('alice');
+  for (let i = 1; i <= 200; i += 10) await log.append(payloads(i, 10, 100));
+  // Each of these stays inside one chunk: they started before the trim, so they finish.
+  const inside = Array.from({ length: 10 }, (_, i) => log.read(1 + i * 10, 3, 1 << 20));
+  // These need later chunks that the trim deletes before they get there.
+  const across = Array.from({ length: 10 }, (_, i) => log.read(1 + i * 5, 80, 1 << 20));
+  const first = await log.trim(150);
+  t.true(first > 100);
+  for (const [i, read] of inside.entries()) t.deepEqual(idsOf((await read).data), [1 + i * 10, 2 + i * 10, 3 + i * 10]);
+  for (const read of across) t.is((await t.throwsAsync<LogdError>(read))?.code, 'gone');
+  t.is((await t.throwsAsync<LogdError>(log.read(1, 10, 100)))?.code, 'gone');
+  t.deepEqual(idsOf((await log.read(first, 1, 100)).data), [first]);
+});
