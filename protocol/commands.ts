@@ -11,6 +11,8 @@ export type Command =
   | { verb: 'SUBSCRIBE'; logs: string[] }
   | { verb: 'UNSUBSCRIBE'; logs: string[] }
   | { verb: 'REPLICATE'; log: string; start: number; crc: number | null }
+  /** Follower -> source on a REPLICATE connection: `node` has stored the log up to `id`. */
+  | { verb: 'ACK'; node: string; id: number }
   | { verb: 'LOGS' }
   | { verb: 'STATS' }
   | { verb: 'CHECKPOINT'; consumer: string; log: string; id: number | null }
@@ -25,5 +27,5 @@ export type Verb = Command['verb'];
 
 export const VERBS: readonly Verb[] = [
   'PING', 'MSG', 'APPEND', 'HEAD', 'READ', 'STOP', 'SUBSCRIBE', 'UNSUBSCRIBE', 'REPLICATE',
-  'LOGS', 'STATS', 'CHECKPOINT', 'TRIM', 'REFUSE', 'ACCEPT', 'AUTH', 'CLOSE', 'SHUTDOWN',
+  'ACK', 'LOGS', 'STATS', 'CHECKPOINT', 'TRIM', 'REFUSE', 'ACCEPT', 'AUTH', 'CLOSE', 'SHUTDOWN',
 ];

@@ -16,6 +16,7 @@ export const USAGE: Record<Verb, string> = {
   SUBSCRIBE: 'SUBSCRIBE <log> [<log> ...]',
   UNSUBSCRIBE: 'UNSUBSCRIBE [<log> ...]',
   REPLICATE: 'REPLICATE <log> <start> [<crc>]',
+  ACK: 'ACK <node> <id>',
   LOGS: 'LOGS',
   STATS: 'STATS',
   CHECKPOINT: 'CHECKPOINT <consumer> <log> [<id>]',
@@ -172,6 +173,9 @@ export function parseCommand(verb: Exclude<Verb, 'APPEND'>, buf: Buffer, argStar
     case 'REPLICATE':
       a.count(2, 3);
       return { verb, log: a.name(0), start: a.number(1, 'start', 1), crc: tokens.count === 3 ? a.crc(2) : null };
+    case 'ACK':
+      a.count(2, 2);
+      return { verb, node: a.name(0, 'node'), id: a.number(1, 'id', 0) };
     case 'CHECKPOINT':
       a.count(2, 3);
       return { verb, consumer: a.name(0, 'consumer'), log: a.name(1), id: tokens.count === 3 ? a.number(2, 'id', 0) : null };

@@ -9,6 +9,8 @@ import { Stats } from './loop/stats.ts';
 import type { Logger } from './logger.ts';
 import { Listener } from './net/listener.ts';
 import type { ServerOptions } from './options.ts';
+import { Replicator } from './replication/replicator.ts';
+import { ReplicationState } from './replication/state.ts';
 import { Store, parseFsyncPolicy } from './storage/store.ts';
 
 export interface Logd {
@@ -39,10 +41,14 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));
     const appender = new Appender(() => {});
+    const logs = new LogDirectory(store, options.id);
+    const replication = new ReplicationState();
+    let replicator: Replicator | null = null;
     const ctx: LoopContext = {
       options,
       store,
-      logs: new LogDirectory(store, options.id),
+      logs,
+      replication,
       stats,
       appender,
       logger,
@@ -66,6 +72,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     const close = (): Promise<void> => {
       closing ??= (async () => {
         logger('shutting down');
+        await replicator?.stop();
         await listener!.close();
         await appender.idle();
         await store.close();
@@ -74,12 +81,17 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       })();
       return closing;
     };
+    if (options.peers) {
+      replicator = new Replicator({ logs, state: replication, nodeId: options.id, logger, self: { host: address.address, port: address.port } });
+      await replicator.start(options.peers);
+    }
     logger(
       `logd ${options.id} listening on ${address.address}:${address.port} ` +
         `(data ${options.data}, fsync ${options.fsync}, ${store.names().length} logs, started in ${Date.now() - started} ms)`,
     );
     return { host: address.address, port: address.port, store, stopped, close };
   } catch (err) {
+    await listener?.close();
     await store.close();
     throw err;
   }

@@ -1,6 +1,7 @@
 // Everything a command handler may use. Handlers are the only code that changes log state.
 import type { Logger } from '../logger.ts';
 import type { ServerOptions } from '../options.ts';
+import type { ReplicationState } from '../replication/state.ts';
 import type { Store } from '../storage/store.ts';
 import type { Appender } from './appender.ts';
 import type { LogDirectory } from './logs.ts';
@@ -10,6 +11,8 @@ export interface LoopContext {
   readonly options: ServerOptions;
   readonly store: Store;
   readonly logs: LogDirectory;
+  /** Replica states, follower acknowledgements and replication counters (LOGS, STATS, retention). */
+  readonly replication: ReplicationState;
   readonly stats: Stats;
   readonly appender: Appender;
   readonly logger: Logger;

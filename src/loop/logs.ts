@@ -1,47 +1,113 @@
 // Which logs this node owns or holds, and how commands find them. Owned logs (this node's id and
 // its `<id>.<suffix>` namespace) are created by their first write; until then they read as empty.
+// Failover moves the writer: REFUSE stops writes to an owned log here, ACCEPT makes this node the
+// writer of a log it holds a replica of; both survive a restart (FAILOVER_FILE in the data dir).
+// A participant named in the peers file has its main log known here before its first record.
+import { readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
 import { ownerOf } from '../../protocol/names.ts';
 import type { Log } from '../storage/log.ts';
+import { syncDir } from '../storage/io.ts';
 import type { Store } from '../storage/store.ts';
 
 export type Role = 'owner' | 'replica';
+
+/** `{"refused": [...], "accepted": [...]}`; log directories never start with '.', so no clash. */
+const FAILOVER_FILE = '.failover.json';
 
 export class LogDirectory {
   private readonly creating = new Map<string, Promise<Log>>();
   /** Head listeners of logs that do not exist yet; moved onto the log when it is created. */
   private readonly waiting = new Map<string, Set<HeadWatch>>();
+  /** Owned logs that take no writes here (REFUSE). */
+  private readonly refused: Set<string>;
+  /** Other participants' logs this node writes (ACCEPT). */
+  private readonly accepted: Set<string>;
+  private participants: ReadonlySet<string> = new Set();
+  private readonly roleListeners: (() => Promise<void> | void)[] = [];
 
   constructor(
     readonly store: Store,
     readonly nodeId: string,
-  ) {}
+  ) {
+    const saved = readFailover(join(store.dir, FAILOVER_FILE));
+    this.refused = new Set(saved.refused);
+    this.accepted = new Set(saved.accepted);
+  }
 
-  owns(name: string): boolean {
-    return ownerOf(name) === this.nodeId;
+  /** This node takes writes for the log: its own namespace unless refused, or accepted. */
+  writable(name: string): boolean {
+    return this.accepted.has(name) || (ownerOf(name) === this.nodeId && !this.refused.has(name));
   }
 
   role(name: string): Role | null {
-    if (this.owns(name)) return 'owner';
-    return this.store.get(name) ? 'replica' : null;
+    if (this.writable(name)) return 'owner';
+    return this.store.get(name) || this.known(name) ? 'replica' : null;
+  }
+
+  /** `refused` or `accepted` when failover changed who writes the log. */
+  failover(name: string): 'refused' | 'accepted' | null {
+    return this.refused.has(name) ? 'refused' : this.accepted.has(name) ? 'accepted' : null;
+  }
+
+  /** The participants of the peers file (other than this node). */
+  setParticipants(names: Iterable<string>): void {
+    this.participants = new Set(names);
+  }
+
+  /** A log that exists for sure although no record may be here yet. */
+  private known(name: string): boolean {
+    return ownerOf(name) === this.nodeId || (this.participants.has(name) && name === ownerOf(name));
+  }
+
+  /** Called after REFUSE/ACCEPT changed a role; the change completes when the listeners have. */
+  onRolesChanged(fn: () => Promise<void> | void): void {
+    this.roleListeners.push(fn);
+  }
+
+  /** REFUSE: stop taking writes for a log this node writes. */
+  refuse(name: string): Promise<void> {
+    if (!this.writable(name)) return Promise.resolve();
+    if (!this.accepted.delete(name)) this.refused.add(name);
+    return this.rolesChanged();
+  }
+
+  /** ACCEPT: become the writer of a log held here (from its head + 1), or undo a REFUSE. */
+  accept(name: string): Promise<void> {
+    if (this.writable(name)) return Promise.resolve();
+    if (!this.refused.delete(name)) {
+      if (!this.store.get(name)) throw new LogdError('nolog', name);
+      this.accepted.add(name);
+    }
+    return this.rolesChanged();
+  }
+
+  private async rolesChanged(): Promise<void> {
+    await saveFailover(this.store.dir, { refused: [...this.refused].sort(), accepted: [...this.accepted].sort() });
+    for (const fn of this.roleListeners) await fn();
   }
 
   get(name: string): Log | undefined {
     return this.store.get(name);
   }
 
-  /** A log to read: the log, or null for an owned log with no record yet. Throws nolog otherwise. */
+  /** A log to read: the log, or null for a known log with no record yet. Throws nolog otherwise. */
   forRead(name: string): Log | null {
     const log = this.store.get(name);
     if (log) return log;
-    if (this.owns(name)) return null;
+    if (this.writable(name) || this.known(name)) return null;
     throw new LogdError('nolog', name);
   }
 
-  /** The log to write: created on first write when owned; readonly or nolog otherwise. */
+  /** The log to write: created on first write when writable here; readonly or nolog otherwise. */
   forWrite(name: string): Log | Promise<Log> {
-    if (!this.owns(name)) {
-      if (this.store.get(name)) throw new LogdError('readonly', `${name} is owned by ${ownerOf(name)}`);
+    if (!this.writable(name)) {
+      if (this.refused.has(name)) throw new LogdError('readonly', `${name} is refused on this node (failover)`);
+      if (this.store.get(name) || this.known(name) || this.participants.has(ownerOf(name))) {
+        throw new LogdError('readonly', `${name} is owned by ${ownerOf(name)}`);
+      }
       throw new LogdError('nolog', name);
     }
     return this.store.get(name) ?? this.create(name);
@@ -93,6 +159,31 @@ export class LogDirectory {
       if (log.head() > 0) watch.fn(log.head());
     }
   }
+}
+
+interface FailoverRoles {
+  refused: string[];
+  accepted: string[];
+}
+
+function readFailover(file: string): FailoverRoles {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { refused: [], accepted: [] };
+    throw err;
+  }
+  const roles = JSON.parse(text) as Partial<FailoverRoles>;
+  return { refused: roles.refused ?? [], accepted: roles.accepted ?? [] };
+}
+
+/** Written to a temporary file, synced, renamed over the old one, directory synced. */
+async function saveFailover(dir: string, roles: FailoverRoles): Promise<void> {
+  const file = join(dir, FAILOVER_FILE);
+  await writeFile(file + '.tmp', JSON.stringify(roles) + '\n', { flush: true });
+  await rename(file + '.tmp', file);
+  await syncDir(dir);
 }
 
 /** A head listener on a log that does not exist yet; cancel() follows it onto the created log. */

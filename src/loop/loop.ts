@@ -7,8 +7,10 @@ import { OK, PONG } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
 import { errorReply } from './failure.ts';
 import { handleCheckpoint } from './handlers/checkpoint.ts';
+import { handleAccept, handleRefuse } from './handlers/failover.ts';
 import { handleLogs, handleStats } from './handlers/info.ts';
 import { handleHead, handleRead } from './handlers/read.ts';
+import { handleReplicate } from './handlers/replicate.ts';
 import { handleAuth, handleClose, handleShutdown } from './handlers/session.ts';
 import { handleSubscribe, handleUnsubscribe } from './handlers/subscribe.ts';
 import { handleTrim } from './handlers/trim.ts';
@@ -58,9 +60,13 @@ export class Loop {
         case 'STOP':
           return session.reply(OK); // the connection already ended the READ it was sent during, if any
         case 'REPLICATE':
+          return handleReplicate(ctx, session, cmd);
+        case 'ACK':
+          throw new LogdError('syntax', 'ACK is only accepted during REPLICATE'); // the connection routes it to the stream
         case 'REFUSE':
+          return handleRefuse(ctx, session, cmd.log);
         case 'ACCEPT':
-          throw new LogdError('denied', `${cmd.verb} is not available on this node yet`);
+          return handleAccept(ctx, session, cmd.log);
       }
     } catch (err) {
       session.reply(errorReply(ctx, err));

@@ -1,5 +1,6 @@
 // What the loop sees of a client connection: ordered replies, streams, and coalesced pushes.
 // The net layer implements it; the loop never touches a socket.
+import type { Command } from '../../protocol/commands.ts';
 
 /** A reply whose text is not known yet; replies still leave in command order. */
 export interface ReplySlot {
@@ -25,8 +26,8 @@ export interface Stream {
   start(sink: StreamSink): void;
   /** STOP, CLOSE or a disconnect: end as soon as possible (with end(), unless the client is gone). */
   stop(): void;
-  /** Lines the client sends while this stream runs (REPLICATE acknowledgements); absent: not accepted. */
-  input?(line: string): void;
+  /** Commands the client sends while this stream runs (REPLICATE's ACK); absent: none accepted. */
+  input?(cmd: Command): void;
 }
 
 export interface Session {

@@ -101,6 +101,8 @@ export class Connection implements Session, StreamSink {
 
   private onCommand(cmd: Command): void {
     if (this.closing) return;
+    const stream = this.active?.stream;
+    if (cmd.verb === 'ACK' && stream?.input) return stream.input(cmd); // a follower's ACK goes to its REPLICATE stream
     if (this.streams > 0) {
       if (cmd.verb === 'STOP' || cmd.verb === 'CLOSE') this.stopStream(); // at once; their replies wait their turn
       this.held.push(cmd);

@@ -7,9 +7,24 @@ export function handleLogs(ctx: LoopContext, session: Session): void {
   let reply = '';
   for (const name of ctx.store.names()) {
     const log = ctx.store.get(name)!;
-    reply += logLine(name, ctx.logs.role(name) ?? 'replica', log.first(), log.head());
+    reply += logLine(name, ctx.logs.role(name) ?? 'replica', log.first(), log.head(), replicationExtras(ctx, name, log.head()));
   }
   session.reply(reply + END);
+}
+
+/** A replica's source, state and lag; failover state; each follower's acknowledged id. */
+function replicationExtras(ctx: LoopContext, name: string, head: number): Record<string, string | number> {
+  const extras: Record<string, string | number> = {};
+  const replica = ctx.replication.replicas.get(name);
+  if (replica) {
+    extras.source = replica.source || '-';
+    extras.state = replica.state;
+    extras.lag = Math.max(0, replica.sourceHead - head);
+  }
+  const failover = ctx.logs.failover(name);
+  if (failover) extras.failover = failover;
+  for (const [node, id] of ctx.replication.acks(name)) extras['ack.' + node] = id;
+  return extras;
 }
 
 export function handleStats(ctx: LoopContext, session: Session): void {
@@ -26,5 +41,24 @@ export function handleStats(ctx: LoopContext, session: Session): void {
   for (const [verb, n] of s.commands) reply += statLine('cmd.' + verb.toLowerCase(), n);
   for (const [code, n] of s.errors) reply += statLine('err.' + code, n);
   for (const name of ctx.store.names()) reply += statLine('head.' + name, ctx.store.get(name)!.head());
-  session.reply(reply + END);
+  session.reply(reply + replicationStats(ctx) + END);
+}
+
+function replicationStats(ctx: LoopContext): string {
+  const r = ctx.replication;
+  let lines = '';
+  let maxLag = 0;
+  for (const [name, replica] of r.replicas) {
+    const lag = Math.max(0, replica.sourceHead - ctx.logs.head(name));
+    maxLag = Math.max(maxLag, lag);
+    lines += statLine('lag.' + name, lag);
+  }
+  return (
+    statLine('repl_records_in', r.recordsIn) +
+    statLine('repl_bytes_in', r.bytesIn) +
+    statLine('repl_bytes_out', r.bytesOut) +
+    statLine('repl_reconnects', r.reconnects) +
+    statLine('repl_lag', maxLag) +
+    lines
+  );
 }

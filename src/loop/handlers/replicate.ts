@@ -1,0 +1,109 @@
+// REPLICATE <log> <start> [<crc>]: the stream a follower copies a log from. Before streaming,
+// the follower's position is checked against this node's copy: a start past head+1, or a CRC of
+// record start-1 that differs from ours, means the two histories differ (`ERR diverged`); then
+// `HB <head>` at once and every second, and the stored REC frames from start on, live, exactly
+// as READ-follow sends them (the ReadStream below does the streaming and the backpressure).
+// The follower's `ACK <node> <id>` lines arrive through input() and are recorded for LOGS and
+// for retention.
+import type { Command } from '../../../protocol/commands.ts';
+import { LogdError } from '../../../protocol/errors.ts';
+import { crcHex } from '../../../protocol/frame.ts';
+import { CRLF, endAt, errLine } from '../../../protocol/replies.ts';
+import type { LoopContext } from '../context.ts';
+import { errorReply } from '../failure.ts';
+import { ReadStream } from '../read-stream.ts';
+import type { Session, Stream, StreamSink } from '../session.ts';
+
+type Replicate = Extract<Command, { verb: 'REPLICATE' }>;
+
+/** Heartbeats tell a silent link (dead after 3 s at the follower) from an idle log. */
+export const HEARTBEAT_MS = 1000;
+
+export function handleReplicate(ctx: LoopContext, session: Session, cmd: Replicate): void {
+  ctx.logs.forRead(cmd.log);
+  session.stream(new ReplicateStream(ctx, cmd));
+}
+
+class ReplicateStream implements Stream {
+  private reader: ReadStream | null = null;
+  private sink: StreamSink | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private ended = false;
+
+  constructor(
+    private readonly ctx: LoopContext,
+    private readonly cmd: Replicate,
+  ) {}
+
+  start(sink: StreamSink): void {
+    this.sink = sink;
+    void this.open(sink);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.reader?.stop();
+  }
+
+  input(cmd: Command): void {
+    if (cmd.verb === 'ACK') this.ctx.replication.ack(this.cmd.log, cmd.node, cmd.id);
+  }
+
+  private async open(sink: StreamSink): Promise<void> {
+    const { ctx, cmd } = this;
+    let refusal: string | null;
+    try {
+      refusal = await this.check();
+    } catch (err) {
+      refusal = err instanceof LogdError && err.code === 'gone' ? this.counted('gone', String(ctx.logs.first(cmd.log))) : errorReply(ctx, err);
+    }
+    if (refusal !== null) return this.end(refusal);
+    if (this.stopped) return this.end(endAt(cmd.start));
+    const beat = () => sink.writeLine('HB ' + ctx.logs.head(cmd.log) + CRLF);
+    beat();
+    this.heartbeat = setInterval(() => sink.ready && beat(), HEARTBEAT_MS);
+    this.reader = new ReadStream(ctx, cmd.log, cmd.start, 0, false);
+    this.reader.start({
+      write: (data) => {
+        ctx.replication.bytesOut += data.length;
+        sink.write(data);
+      },
+      writeLine: (text) => sink.writeLine(text),
+      get ready() {
+        return sink.ready;
+      },
+      onReady: (fn) => sink.onReady(fn),
+      end: (text) => this.end(text),
+    });
+  }
+
+  /** The refusal line when the follower's position does not continue this node's copy. */
+  private async check(): Promise<string | null> {
+    const { ctx, cmd } = this;
+    const head = ctx.logs.head(cmd.log);
+    if (cmd.start > head + 1) {
+      // The writer never lags its own log: a follower ahead of it holds records it lost.
+      if (ctx.logs.writable(cmd.log)) return this.counted('diverged', `${cmd.log}: the follower holds records up to ${cmd.start - 1}, this node, its writer, only up to ${head}`);
+      return this.counted('syntax', `start ${cmd.start} is past the head ${head} of ${cmd.log} here`);
+    }
+    const first = ctx.logs.first(cmd.log);
+    if (cmd.start < first) return this.counted('gone', String(first));
+    if (cmd.crc === null || cmd.start - 1 < first) return null;
+    const ours = await ctx.logs.get(cmd.log)!.crcOf(cmd.start - 1);
+    if (ours === cmd.crc) return null;
+    return this.counted('diverged', `record ${cmd.start - 1} of ${cmd.log} has crc ${crcHex(ours)} here and ${crcHex(cmd.crc)} on the follower`);
+  }
+
+  private counted(code: 'gone' | 'diverged' | 'syntax', text: string): string {
+    this.ctx.stats.error(code);
+    return errLine(code, text);
+  }
+
+  private end(text: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.sink!.end(text);
+  }
+}

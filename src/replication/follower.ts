@@ -1,0 +1,198 @@
+// One REPLICATE session against one source, for one replica log.
+//
+// It asks for the records after its own head, sending the CRC of that head record so the
+// source can tell whether both hold the same history (`ERR diverged` if not). Received bytes are
+// cut into runs of whole REC frames (FrameCutter, no copy) and each run goes to storage as it is
+// (appendFrames verifies parse, CRC and id continuity, and keeps the owner's ids, timestamps and
+// CRCs). After each run is durable the follower acknowledges it on the same connection
+// (`ACK <node> <id>`, at most one per turn), so the source knows how far it is. The link is dead
+// after SILENCE_MS without a byte (the source heartbeats every second). The session ends when
+// the link ends, after every run already handed to storage has settled, so the next session
+// starts from the true head.
+import { connect, type Socket } from 'node:net';
+import { crcHex } from '../../protocol/frame.ts';
+import type { Log } from '../storage/log.ts';
+import { FrameCutter } from './frame-cutter.ts';
+import type { ReplicaStatus, ReplicationState } from './state.ts';
+
+export interface Source {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface FollowOptions {
+  /** The local replica. */
+  log: Log;
+  source: Source;
+  /** This node's id, sent with every acknowledgement. */
+  nodeId: string;
+  /** Updated as the session goes (state, source head). */
+  status: ReplicaStatus;
+  counters: ReplicationState;
+  /** Aborting ends the session. */
+  signal: AbortSignal;
+}
+
+export interface FollowResult {
+  /** progressed: the link was up (a heartbeat or records arrived); failed: it never was. */
+  outcome: 'progressed' | 'failed' | 'diverged';
+  /** Why the session ended, for the log. */
+  reason: string;
+  /** appendFrames refused what the source sent (corrupt record, ids that do not continue). */
+  rejected: boolean;
+}
+
+/** No byte for this long: the link is dead (heartbeats come every second). */
+export const SILENCE_MS = 3000;
+/** Bytes handed to storage and not yet durable above which the follower stops reading. */
+const MAX_UNSTORED = 8 * 1024 * 1024;
+
+export function follow(opts: FollowOptions): Promise<FollowResult> {
+  return new FollowSession(opts).run();
+}
+
+class FollowSession {
+  private socket: Socket | null = null;
+  private readonly cutter: FrameCutter;
+  /** The next id the source must send. */
+  private expected = 0;
+  private durable = 0;
+  private unstored = 0;
+  private storing = 0;
+  private paused = false;
+  private up = false;
+  private ackDue = false;
+  private silence: NodeJS.Timeout | null = null;
+  private result: FollowResult | null = null;
+  private settle: (r: FollowResult) => void = () => {};
+
+  constructor(private readonly o: FollowOptions) {
+    this.cutter = new FrameCutter({
+      frames: (run, count, first, last) => this.onFrames(run, count, first, last),
+      line: (text) => this.onLine(text),
+      malformed: (reason) => this.end('failed', `bad stream from ${o.source.name}: ${reason}`),
+    });
+  }
+
+  async run(): Promise<FollowResult> {
+    const { log, source, signal } = this.o;
+    const head = log.head();
+    const crc = head > 0 ? await log.crcOf(head) : null;
+    this.expected = head + 1;
+    this.durable = head;
+    const done = new Promise<FollowResult>((resolve) => (this.settle = resolve));
+    if (signal.aborted) return { outcome: 'progressed', reason: 'stopped', rejected: false };
+    const onAbort = () => this.end('progressed', 'stopped');
+    signal.addEventListener('abort', onAbort);
+    const socket = (this.socket = connect({ host: source.host, port: source.port }));
+    socket.setNoDelay(true);
+    this.watchSilence();
+    socket.on('connect', () => {
+      socket.write(`REPLICATE ${log.name} ${head + 1}${crc === null ? '' : ' ' + crcHex(crc)}\n`);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.watchSilence();
+      this.cutter.push(chunk);
+    });
+    socket.on('error', (err) => this.end(this.up ? 'progressed' : 'failed', `${source.name} at ${source.host}:${source.port}: ${err.message}`));
+    socket.on('close', () => this.end(this.up ? 'progressed' : 'failed', `${source.name} closed the connection`));
+    try {
+      return await done;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private onFrames(run: Buffer, count: number, first: number, last: number): void {
+    if (this.result) return;
+    if (first !== this.expected) return this.end('failed', `${this.o.source.name} sent id ${first} where ${this.expected} was due`, true);
+    this.expected = last + 1;
+    this.markUp(last);
+    const { log, counters } = this.o;
+    this.storing++;
+    this.unstored += run.length;
+    if (this.unstored > MAX_UNSTORED) this.pause();
+    log.appendFrames(run).then(
+      () => {
+        counters.recordsIn += count;
+        counters.bytesIn += run.length;
+        this.durable = last;
+        this.updateState();
+        this.scheduleAck();
+      },
+      (err: unknown) => this.end('failed', `${this.o.source.name} sent records that were not stored: ${(err as Error).message}`, true),
+    ).finally(() => {
+      this.storing--;
+      this.unstored -= run.length;
+      if (this.paused && this.unstored < MAX_UNSTORED / 4) this.resume();
+      this.finishIfSettled();
+    });
+  }
+
+  private onLine(text: string): void {
+    if (this.result) return;
+    if (text.startsWith('HB ')) {
+      const head = Number(text.slice(3));
+      if (!Number.isSafeInteger(head)) return this.end('failed', `bad heartbeat from ${this.o.source.name}: ${text}`);
+      return this.markUp(head);
+    }
+    if (text.startsWith('ERR diverged')) return this.end('diverged', `${this.o.source.name}: ${text}`);
+    if (text.startsWith('ERR ') || text.startsWith('END')) return this.end(this.up ? 'progressed' : 'failed', `${this.o.source.name}: ${text}`);
+    this.end('failed', `unexpected line from ${this.o.source.name}: ${text.slice(0, 80)}`);
+  }
+
+  /** The link is up and the source holds at least `head`. */
+  private markUp(head: number): void {
+    this.up = true;
+    if (head > this.o.status.sourceHead) this.o.status.sourceHead = head;
+    this.updateState();
+  }
+
+  private updateState(): void {
+    if (this.result || !this.up) return;
+    this.o.status.state = this.durable >= this.o.status.sourceHead ? 'live' : 'catching-up';
+  }
+
+  /** One acknowledgement per turn, of the newest durable id. */
+  private scheduleAck(): void {
+    if (this.ackDue) return;
+    this.ackDue = true;
+    setImmediate(() => {
+      this.ackDue = false;
+      if (!this.result) this.socket!.write(`ACK ${this.o.nodeId} ${this.durable}\n`);
+    });
+  }
+
+  private watchSilence(): void {
+    if (this.silence) clearTimeout(this.silence);
+    this.silence = setTimeout(() => this.end(this.up ? 'progressed' : 'failed', `no data or heartbeat from ${this.o.source.name} for ${SILENCE_MS / 1000} s`), SILENCE_MS);
+  }
+
+  /** Storage is behind: stop reading (TCP then holds the source back); silence is not death then. */
+  private pause(): void {
+    this.paused = true;
+    this.socket!.pause();
+    if (this.silence) clearTimeout(this.silence);
+    this.silence = null;
+  }
+
+  private resume(): void {
+    this.paused = false;
+    if (this.result) return;
+    this.socket!.resume();
+    this.watchSilence();
+  }
+
+  private end(outcome: FollowResult['outcome'], reason: string, rejected = false): void {
+    if (this.result) return;
+    this.result = { outcome, reason, rejected };
+    if (this.silence) clearTimeout(this.silence);
+    this.socket?.destroy();
+    this.finishIfSettled();
+  }
+
+  private finishIfSettled(): void {
+    if (this.result && this.storing === 0) this.settle(this.result);
+  }
+}

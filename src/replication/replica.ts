@@ -1,0 +1,85 @@
+// Keeps one replica log following: picks a source for each session (the owner when it is
+// reachable, else a relay holding a longer prefix), runs it, and restarts it with backoff when it
+// ends (supervisor.ts). A divergence stops the replica for good: its history is kept, never mixed
+// with the source's.
+import type { Logger } from '../logger.ts';
+import type { Log } from '../storage/log.ts';
+import { follow, type Source } from './follower.ts';
+import type { ReplicaStatus, ReplicationState } from './state.ts';
+import { RECONNECT, supervise } from './supervisor.ts';
+
+export interface ReplicaDeps {
+  nodeId: string;
+  state: ReplicationState;
+  logger: Logger;
+  /** The source for the next session, given this replica's head; null when none is known. */
+  pickSource(log: string, head: number): Source | null;
+}
+
+export class Replica {
+  readonly status: ReplicaStatus = { source: '', state: 'connecting', sourceHead: 0 };
+  private readonly controller = new AbortController();
+  private session: AbortController | null = null;
+  private sessions = 0;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly log: Log,
+    private readonly deps: ReplicaDeps,
+  ) {}
+
+  start(): void {
+    this.deps.state.replicas.set(this.log.name, this.status);
+    const signal = this.controller.signal;
+    this.running = supervise(() => this.runSession(), {
+      ...RECONNECT,
+      signal,
+      onCrash: (err) => this.deps.logger(`replica ${this.log.name}: ${(err as Error).stack ?? String(err)}`),
+    });
+  }
+
+  /** Stops following; resolves once every record already received is stored. */
+  stop(): Promise<void> {
+    this.controller.abort();
+    this.deps.state.replicas.delete(this.log.name);
+    return this.running;
+  }
+
+  /** Ends the current session so that the next one picks its source again (the owner is back). */
+  reconnect(): void {
+    this.session?.abort();
+  }
+
+  private async runSession(): Promise<'progressed' | 'failed' | 'done'> {
+    const { log, status, deps } = this;
+    const source = deps.pickSource(log.name, log.head());
+    if (!source) {
+      status.state = 'down';
+      return 'failed';
+    }
+    if (source.name !== status.source) {
+      status.source = source.name;
+      status.sourceHead = 0;
+    }
+    if (this.sessions++ > 0) deps.state.reconnects++;
+    // Shown `down` from a failure until the new session hears from its source.
+    if (status.state !== 'down') status.state = 'connecting';
+    const session = (this.session = new AbortController());
+    const stop = () => session.abort();
+    this.controller.signal.addEventListener('abort', stop);
+    try {
+      const result = await follow({ log, source, nodeId: deps.nodeId, status, counters: deps.state, signal: session.signal });
+      if (result.outcome === 'diverged') {
+        status.state = 'diverged';
+        deps.logger(`replica ${log.name} diverged from ${result.reason}; replication of ${log.name} stopped, its ${log.head()} records are kept`);
+        return 'done';
+      }
+      if (result.rejected) deps.logger(`replica ${log.name}: ${result.reason}`);
+      if (!session.signal.aborted) status.state = 'down';
+      return result.outcome;
+    } finally {
+      this.controller.signal.removeEventListener('abort', stop);
+      this.session = null;
+    }
+  }
+}

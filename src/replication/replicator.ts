@@ -1,0 +1,155 @@
+// Replication of one node, the whole of it: the participants file says who the others are; a
+// PeerLink per participant says what each holds; a Replica per log of another participant's
+// namespace keeps a verified copy of it here.
+//
+// Which logs are followed: every log named in some participant's LOGS, or already held here,
+// whose owner has a link (is in the file) and which this node does not write (failover). New
+// logs are picked up at the next poll (1 s); a participant removed from the file has its replicas
+// stopped (their data stays); a changed address restarts its link and its replicas' sessions.
+// Where from: the owner while its link is up; otherwise the reachable participant holding the
+// longest prefix, when longer than ours (relay); sessions move back to the owner when it returns.
+import { ownerOf } from '../../protocol/names.ts';
+import type { Logger } from '../logger.ts';
+import type { LogDirectory } from '../loop/logs.ts';
+import type { Source } from './follower.ts';
+import { ParticipantsWatcher, sameParticipant, type Participant } from './participants.ts';
+import { PeerLink } from './peer-link.ts';
+import { Replica } from './replica.ts';
+import type { ReplicationState } from './state.ts';
+
+export interface ReplicatorOptions {
+  logs: LogDirectory;
+  state: ReplicationState;
+  nodeId: string;
+  logger: Logger;
+  /** This node's own listening address: a line pointing here is not followed. */
+  self: { host: string; port: number };
+}
+
+export class Replicator {
+  private watcher: ParticipantsWatcher | null = null;
+  private readonly links = new Map<string, PeerLink>();
+  private readonly replicas = new Map<string, Replica>();
+  /** Replicas being created (their local log first); a name in here is not started twice. */
+  private readonly creating = new Set<string>();
+  private stopped = false;
+
+  constructor(private readonly o: ReplicatorOptions) {
+    o.logs.onRolesChanged(() => this.reconcile());
+  }
+
+  /** Reads the participants file (an error if missing or bad) and starts following. */
+  async start(peersFile: string): Promise<void> {
+    this.watcher = new ParticipantsWatcher(peersFile, (list) => void this.setParticipants(list), this.o.logger);
+    await this.setParticipants(await this.watcher.start());
+  }
+
+  /** Stops every link and replica; resolves when every received record is stored. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watcher?.stop();
+    const links = [...this.links.values()].map((l) => l.stop());
+    const replicas = [...this.replicas.values()].map((r) => r.stop());
+    this.links.clear();
+    this.replicas.clear();
+    await Promise.all([...links, ...replicas]);
+  }
+
+  private async setParticipants(list: Participant[]): Promise<void> {
+    if (this.stopped) return;
+    const others = list.filter((p) => !this.isSelf(p));
+    this.o.logs.setParticipants(list.filter((p) => p.name !== this.o.nodeId).map((p) => p.name));
+    const stopping: Promise<void>[] = [];
+    const gone = new Set<string>();
+    for (const [name, link] of this.links) {
+      const now = others.find((p) => p.name === name);
+      if (now && sameParticipant(now, link.participant)) continue;
+      this.links.delete(name);
+      gone.add(name);
+      stopping.push(link.stop());
+    }
+    for (const p of others) {
+      if (this.links.has(p.name)) continue;
+      const link = new PeerLink(p, (l) => this.onLinkUpdate(l), this.o.logger);
+      this.links.set(p.name, link);
+      link.start();
+    }
+    // Sessions connected to a changed or removed address: end them, the next picks again.
+    for (const replica of this.replicas.values()) if (gone.has(replica.status.source)) replica.reconnect();
+    await this.reconcile();
+    await Promise.all(stopping);
+  }
+
+  /** A line naming this node's own address (this node, or a log taken over by failover). */
+  private isSelf(p: Participant): boolean {
+    const self = this.o.self;
+    if (p.port !== self.port) return false;
+    return p.host === self.host || self.host === '0.0.0.0' || self.host === '::';
+  }
+
+  private onLinkUpdate(link: PeerLink): void {
+    if (this.stopped) return;
+    if (link.up) {
+      // The owner is back: replicas copying from a relay return to it.
+      for (const replica of this.replicas.values()) {
+        if (ownerOf(replica.log.name) === link.participant.name && replica.status.source !== link.participant.name) replica.reconnect();
+      }
+    }
+    void this.reconcile();
+  }
+
+  /** Starts replicas for logs to follow and stops the others. */
+  private async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    const wanted = new Set<string>();
+    const consider = (name: string) => {
+      if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name)) wanted.add(name);
+    };
+    for (const link of this.links.values()) for (const name of link.heads.keys()) consider(name);
+    for (const name of this.o.logs.store.names()) consider(name);
+    const stopping: Promise<void>[] = [];
+    for (const [name, replica] of this.replicas) {
+      if (wanted.has(name)) continue;
+      this.replicas.delete(name);
+      stopping.push(replica.stop());
+    }
+    for (const name of wanted) if (!this.replicas.has(name) && !this.creating.has(name)) void this.startReplica(name);
+    await Promise.all(stopping);
+  }
+
+  private async startReplica(name: string): Promise<void> {
+    this.creating.add(name);
+    try {
+      const log = await this.o.logs.create(name);
+      if (this.stopped || this.o.logs.writable(name) || !this.links.has(ownerOf(name))) return;
+      const replica = new Replica(log, {
+        nodeId: this.o.nodeId,
+        state: this.o.state,
+        logger: this.o.logger,
+        pickSource: (l, head) => this.pickSource(l, head),
+      });
+      this.replicas.set(name, replica);
+      replica.start();
+    } catch (err) {
+      this.o.logger(`replica ${name}: cannot be created: ${(err as Error).message}`);
+    } finally {
+      this.creating.delete(name);
+    }
+  }
+
+  private pickSource(log: string, head: number): Source | null {
+    const ownerLink = this.links.get(ownerOf(log));
+    if (ownerLink?.up) return ownerLink.participant;
+    let best: PeerLink | null = null;
+    let bestHead = head;
+    for (const link of this.links.values()) {
+      if (link === ownerLink || !link.up) continue;
+      const theirs = link.heads.get(log) ?? 0;
+      if (theirs > bestHead) {
+        best = link;
+        bestHead = theirs;
+      }
+    }
+    return (best ?? ownerLink)?.participant ?? null;
+  }
+}
