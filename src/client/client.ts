@@ -70,6 +70,11 @@ export class Client {
     return okId(await this.conn.request(`CHECKPOINT ${consumer} ${log}${id === undefined ? '' : ` ${id}`}\n`));
   }
 
+  /** Deletes the whole chunks below `before`; returns the first retained id. */
+  async trim(log: string, before: number): Promise<number> {
+    return okId(await this.conn.request(`TRIM ${log} ${before}\n`));
+  }
+
   async logs(): Promise<LogInfo[]> {
     const lines = await this.list('LOGS\n');
     return lines.map((line) => {

@@ -30,6 +30,11 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
     private readonly waits: boolean,
   ) {}
 
+  /** Records received and not yet taken by the reader. */
+  get buffered(): number {
+    return this.queue.length - this.queueHead;
+  }
+
   [Symbol.asyncIterator](): this {
     return this;
   }
@@ -67,7 +72,7 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
     if (this.discarding) return;
     if (!frameCrcMatches(buf, pos, h)) {
       this.error = new LogdError('internal', `record ${h.id} of ${this.log} failed its CRC check`);
-      this.abandon();
+      this.stopStream();
       return this.wake();
     }
     const from = pos + h.headerLength;
@@ -95,15 +100,21 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
     this.end();
   }
 
+  /** Drops what was received but not taken, and stops the stream. */
   private abandon(): void {
-    if (this.ended || this.discarding) return;
-    this.discarding = true;
     this.queue = [];
     this.queueHead = 0;
     if (this.paused) {
       this.paused = false;
       this.conn.resume();
     }
+    this.stopStream();
+  }
+
+  /** Records that arrive from now on are dropped; a waiting READ is told to STOP. */
+  private stopStream(): void {
+    if (this.ended || this.discarding) return;
+    this.discarding = true;
     if (this.waits) this.conn.send('STOP\n', stopReply);
   }
 
