@@ -1,0 +1,117 @@
+// `make bench` / `make bench-quick`: logd, Redis Streams and NATS JetStream side by side on this
+// machine, in one run: every workload on a fresh server of each system, systems alternating,
+// several rounds, medians; one table printed and written (Markdown + SVG) into bench/results/.
+//
+//   node --import tsx tools/bench/compare.ts [--quick] [--out DIR] [--rounds N] [--only a,b]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Driver } from './driver.ts';
+import { logdDriver } from './drivers/logd.ts';
+import { natsDriver } from './drivers/nats.ts';
+import { redisDriver } from './drivers/redis.ts';
+import { FIGURE_BY_KEY } from './figures.ts';
+import { ensurePeersInstalled, versionOf } from './install.ts';
+import { describeMachine, type Machine } from './machine.ts';
+import { formatValue, markdownTables, rows, textTables, type Collected, type Row } from './report.ts';
+import { DURABILITY_FLAGS, startServer, SYSTEMS, type System } from './servers.ts';
+import { barChart } from './svg.ts';
+import { FULL, QUICK, WORKLOADS, type Sizes } from './workloads.ts';
+import { LOGD_ONLY_WORKLOADS } from './workloads-logd.ts';
+
+const DRIVERS: Record<System, Driver> = { logd: logdDriver, redis: redisDriver, nats: natsDriver };
+const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/** Runs every workload `sizes.rounds` times; the order of systems rotates from round to round. */
+async function runAll(sizes: Sizes, only: Set<string> | null): Promise<Collected> {
+  const collected: Collected = {};
+  const workloads = [...WORKLOADS, ...LOGD_ONLY_WORKLOADS].filter((w) => !only || only.has(w.name));
+  for (let round = 0; round < sizes.rounds; round++) {
+    const order = SYSTEMS.map((_, i) => SYSTEMS[(i + round) % SYSTEMS.length]);
+    for (const workload of workloads) {
+      for (const durability of workload.durabilities) {
+        for (const system of order) {
+          if (!workload.runsOn(system, durability)) continue;
+          const driver = DRIVERS[system];
+          const server = await startServer(system, durability);
+          try {
+            await driver.prepare?.(server);
+            const samples = await workload.run({ driver, server, durability, sizes });
+            for (const [key, sample] of Object.entries(samples)) {
+              ((collected[key] ??= {})[system] ??= []).push(sample);
+              const figure = FIGURE_BY_KEY.get(key);
+              log(`round ${round + 1}/${sizes.rounds}  ${system.padEnd(5)}  ${key.padEnd(18)} ${formatValue(sample.value, figure?.unit ?? '')} ${figure?.unit ?? ''}`);
+            }
+          } catch (err) {
+            throw new Error(`${workload.name} (${durability}) on ${system}: ${(err as Error).message}\n${server.output().slice(-2000)}`);
+          } finally {
+            await server.stop();
+          }
+        }
+      }
+    }
+  }
+  return collected;
+}
+
+function notes(machine: Machine, sizes: Sizes, quick: boolean): string {
+  const redis = versionOf('redis-server', ['--version']);
+  const nats = versionOf('nats-server', ['--version']);
+  const clients = SYSTEMS.map((s) => {
+    const c = DRIVERS[s].clients;
+    return `- ${s}: append ${c.append}; read ${c.read}; follow ${c.follow}`;
+  });
+  const durability = (['always', 'interval'] as const).map((d) =>
+    `- ${d === 'always' ? 'fsync always' : '~1 s sync'}: ${SYSTEMS.map((s) => `${s} ${DURABILITY_FLAGS[d][s] ?? 'n/a (no per-message fsync in this version)'}`).join('; ')}`);
+  return [
+    `Machine: ${machine.cpu}, ${machine.cores} cores, Linux ${machine.kernel}, Node ${machine.node}; ${redis}; ${nats}.`,
+    `Mode: ${quick ? 'quick (small sizes, checks the harness, not the speed)' : 'full'}; ${sizes.rounds} round(s), median shown; `
+      + `systems alternate within each round; every workload starts a fresh server in a temp directory on loopback.`,
+    `Sizes: 100-byte payloads unless said; append ${sizes.append}, 16-conn ${sizes.append16}, batched ${sizes.batch}, `
+      + `read ${sizes.read}, follow ${sizes.followSeconds} s per rate, ${sizes.followers} followers x ${sizes.fanout} records, `
+      + `1 KiB x ${sizes.kib}, 64 KiB x ${sizes.kib64}, restart of ${sizes.recovery} records, replication of ${sizes.replication}.`,
+    '',
+    'Durability (matched):',
+    ...durability,
+    '',
+    'Clients:',
+    ...clients,
+    '- (3) for Redis and NATS is their pipelined single-record append (neither has a batch append), so their figures there repeat (1)\'s shape.',
+    '- "logd vs best peer": logd / best peer for rates, best peer / logd for latency, memory and time; above 1.00x logd is better.',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      rounds: { type: 'string' },
+      only: { type: 'string' },
+    },
+  });
+  const sizes: Sizes = { ...(values.quick ? QUICK : FULL) };
+  if (values.rounds) sizes.rounds = Number(values.rounds);
+  const only = values.only ? new Set(values.only.split(',')) : null;
+  ensurePeersInstalled(log);
+  const machine = describeMachine();
+  const started = Date.now();
+  const table: Row[] = rows(await runAll(sizes, only));
+  const date = new Date().toISOString().slice(0, 10);
+  const title = `logd vs Redis Streams vs NATS JetStream, ${date}, ${machine.cpu} (${machine.cores} cores)${values.quick ? ', quick' : ''}`;
+  const about = notes(machine, sizes, values.quick);
+  console.log(`${title}\n\n${textTables(table)}\n\n${about}\n\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  const dir = values.out ?? RESULTS_DIR;
+  mkdirSync(dir, { recursive: true });
+  const base = `${date}-${machine.slug}${values.quick ? '-quick' : ''}`;
+  writeFileSync(join(dir, `${base}.svg`), barChart(title, table));
+  writeFileSync(join(dir, `${base}.md`), `# ${title}\n\n${markdownTables(table)}\n\n![chart](${base}.svg)\n\n${about}\n`);
+  console.log(`written: ${join(dir, `${base}.md`)} and .svg`);
+}
+
+await main();
