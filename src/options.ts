@@ -18,6 +18,10 @@ export interface ServerOptions {
   idleTimeoutMs: number;
   tokenFile: string | null;
   allowShutdown: boolean;
+  /** Retention per log: bytes (0 = no limit), age in ms (0 = no limit), writer waits for every participant's ACK. */
+  retainBytes: number;
+  retainAgeMs: number;
+  retainUntilReplicated: boolean;
 }
 
 export const HELP = `Usage: logd [options]
@@ -38,6 +42,10 @@ Options:
   --idle-timeout MS      close connections that send and stream nothing for MS (default: 0, off)
   --token-file FILE      require AUTH <token> (the file's first line) for writes
   --allow-shutdown       let the SHUTDOWN command stop the server
+  --retain-bytes N       keep at most N bytes per log: older whole chunks are deleted (default: no limit)
+  --retain-age DURATION  delete whole chunks whose newest record is older, e.g. 90s, 30m, 12h, 7d (default: none)
+  --retain-until-replicated
+                         on logs this node writes, delete only chunks every participant has acknowledged
   --help                 show this text
 
 Sizes accept K, M, G suffixes (powers of 1024), e.g. 64M or 64MiB.
@@ -48,6 +56,16 @@ export function parseSize(text: string, flag: string): number {
   const m = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(text.trim());
   if (!m) throw new Error(`${flag}: not a size: ${text}`);
   const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const n = Number(m[1]) * unit;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${flag}: out of range: ${text}`);
+  return n;
+}
+
+/** Parses `500ms`, `90s`, `30m`, `12h`, `7d`, or a bare number of ms. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+)\s*(ms|s|m|h|d)?$/i.exec(text.trim());
+  if (!m) throw new Error(`${flag}: not a duration (e.g. 90s, 30m, 12h, 7d): ${text}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms' | 's' | 'm' | 'h' | 'd'];
   const n = Number(m[1]) * unit;
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${flag}: out of range: ${text}`);
   return n;
@@ -91,6 +109,9 @@ export function parseOptions(argv: string[]): ServerOptions | null {
       'idle-timeout': { type: 'string', default: '0' },
       'token-file': { type: 'string' },
       'allow-shutdown': { type: 'boolean', default: false },
+      'retain-bytes': { type: 'string' },
+      'retain-age': { type: 'string' },
+      'retain-until-replicated': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -113,6 +134,9 @@ export function parseOptions(argv: string[]): ServerOptions | null {
     idleTimeoutMs: parseCount(values['idle-timeout']!, '--idle-timeout', 0),
     tokenFile: values['token-file'] ?? null,
     allowShutdown: values['allow-shutdown']!,
+    retainBytes: values['retain-bytes'] === undefined ? 0 : parseSize(values['retain-bytes'], '--retain-bytes'),
+    retainAgeMs: values['retain-age'] === undefined ? 0 : parseDuration(values['retain-age'], '--retain-age'),
+    retainUntilReplicated: values['retain-until-replicated']!,
   };
   if (options.maxMsg > options.maxBatch) options.maxBatch = options.maxMsg;
   return options;

@@ -10,6 +10,7 @@ import type { Logger } from './logger.ts';
 import { Listener } from './net/listener.ts';
 import type { ServerOptions } from './options.ts';
 import { Replicator } from './replication/replicator.ts';
+import { startRetention } from './replication/retention.ts';
 import { ReplicationState } from './replication/state.ts';
 import { Store, parseFsyncPolicy } from './storage/store.ts';
 
@@ -44,6 +45,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     const logs = new LogDirectory(store, options.id);
     const replication = new ReplicationState();
     let replicator: Replicator | null = null;
+    let stopRetention: (() => Promise<void>) | null = null;
     const ctx: LoopContext = {
       options,
       store,
@@ -72,6 +74,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     const close = (): Promise<void> => {
       closing ??= (async () => {
         logger('shutting down');
+        await stopRetention?.();
         await replicator?.stop();
         await listener!.close();
         await appender.idle();
@@ -85,6 +88,8 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       replicator = new Replicator({ logs, state: replication, nodeId: options.id, logger, self: { host: address.address, port: address.port } });
       await replicator.start(options.peers);
     }
+    const retain = { bytes: options.retainBytes, ageMs: options.retainAgeMs, untilReplicated: options.retainUntilReplicated };
+    if (retain.bytes || retain.ageMs) stopRetention = startRetention(retain, logs, replication, logger);
     logger(
       `logd ${options.id} listening on ${address.address}:${address.port} ` +
         `(data ${options.data}, fsync ${options.fsync}, ${store.names().length} logs, started in ${Date.now() - started} ms)`,

@@ -25,7 +25,7 @@ export class LogDirectory {
   private readonly refused: Set<string>;
   /** Other participants' logs this node writes (ACCEPT). */
   private readonly accepted: Set<string>;
-  private participants: ReadonlySet<string> = new Set();
+  private participantNames: ReadonlySet<string> = new Set();
   private readonly roleListeners: (() => Promise<void> | void)[] = [];
 
   constructor(
@@ -54,12 +54,16 @@ export class LogDirectory {
 
   /** The participants of the peers file (other than this node). */
   setParticipants(names: Iterable<string>): void {
-    this.participants = new Set(names);
+    this.participantNames = new Set(names);
+  }
+
+  participants(): ReadonlySet<string> {
+    return this.participantNames;
   }
 
   /** A log that exists for sure although no record may be here yet. */
   private known(name: string): boolean {
-    return ownerOf(name) === this.nodeId || (this.participants.has(name) && name === ownerOf(name));
+    return ownerOf(name) === this.nodeId || (this.participantNames.has(name) && name === ownerOf(name));
   }
 
   /** Called after REFUSE/ACCEPT changed a role; the change completes when the listeners have. */
@@ -105,7 +109,7 @@ export class LogDirectory {
   forWrite(name: string): Log | Promise<Log> {
     if (!this.writable(name)) {
       if (this.refused.has(name)) throw new LogdError('readonly', `${name} is refused on this node (failover)`);
-      if (this.store.get(name) || this.known(name) || this.participants.has(ownerOf(name))) {
+      if (this.store.get(name) || this.known(name) || this.participantNames.has(ownerOf(name))) {
         throw new LogdError('readonly', `${name} is owned by ${ownerOf(name)}`);
       }
       throw new LogdError('nolog', name);
