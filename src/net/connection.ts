@@ -61,7 +61,10 @@ export class Connection implements Session, StreamSink {
   private readyWaiters: (() => void)[] = [];
   private flushScheduled = false;
   private draining = false;
+  /** End the socket once every reply and held command is done (CLOSE, fatal error, client EOF). */
   private closing = false;
+  /** CLOSE or a fatal error: later input is ignored. */
+  private ignoreInput = false;
   private closed = false;
   private paused = false;
 
@@ -79,6 +82,7 @@ export class Connection implements Session, StreamSink {
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.parser.push(chunk));
+    socket.on('end', () => this.endAfterReplies()); // the client is done sending: answer what it sent, then close
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.teardown());
@@ -93,37 +97,54 @@ export class Connection implements Session, StreamSink {
 
   /** Graceful shutdown: end streams, send what is pending, close. */
   shutdown(): void {
-    this.active?.stream?.stop();
+    this.stopStream();
     this.close();
+  }
+
+  /** Drops the connection at once (a client that does not read during shutdown). */
+  destroy(): void {
+    this.socket.destroy();
   }
 
   // ---- parser sink ----
 
   private onCommand(cmd: Command): void {
-    if (this.closing) return;
+    if (this.ignoreInput) return;
     const stream = this.active?.stream;
     if (cmd.verb === 'ACK' && stream?.input) return stream.input(cmd); // a follower's ACK goes to its REPLICATE stream
-    if (this.streams > 0) {
-      if (cmd.verb === 'STOP' || cmd.verb === 'CLOSE') this.stopStream(); // at once; their replies wait their turn
-      this.held.push(cmd);
-      if (this.held.length - this.heldHead > MAX_HELD) this.updateFlow();
-      return;
-    }
+    if (this.streams > 0 && (cmd.verb === 'STOP' || cmd.verb === 'CLOSE')) this.stopStream(); // at once; their replies wait their turn
+    if (this.heldHead < this.held.length || !this.canRun(cmd)) return this.hold(cmd);
     this.loop.dispatch(this, cmd);
   }
 
   private onError(code: ErrorCode, message: string): void {
     this.loop.ctx.stats.error(code);
     const line = errLine(code, message);
-    if (this.streams > 0) this.held.push(line);
+    if (this.heldHead < this.held.length || this.streams > 0) this.hold(line);
     else this.reply(line);
+  }
+
+  /**
+   * A command runs once it can see the effects of every earlier command of this connection: not
+   * during a stream, and not while an earlier write awaits its fsync (so a pipelined HEAD or READ
+   * after a MSG sees that MSG). Writes need not wait: the appender keeps them in order.
+   */
+  private canRun(item: Command | string): boolean {
+    if (this.streams > 0) return false;
+    if (typeof item === 'string') return true;
+    return this.pendingReplies === 0 || item.verb === 'MSG' || item.verb === 'APPEND';
+  }
+
+  private hold(item: Command | string): void {
+    this.held.push(item);
+    if (this.held.length - this.heldHead >= MAX_HELD) this.updateFlow();
   }
 
   private onFatal(code: ErrorCode, message: string): void {
     this.loop.ctx.stats.error(code);
     this.stopStream();
     this.held.length = this.heldHead = 0;
-    this.enqueue(errLine(code, message));
+    this.reply(errLine(code, message));
     this.close();
   }
 
@@ -162,6 +183,11 @@ export class Connection implements Session, StreamSink {
   }
 
   close(): void {
+    this.ignoreInput = true;
+    this.endAfterReplies();
+  }
+
+  private endAfterReplies(): void {
     this.closing = true;
     this.scheduleFlush();
   }
@@ -200,7 +226,6 @@ export class Connection implements Session, StreamSink {
     this.streams--;
     entry.stream = null;
     entry.send(text);
-    this.releaseHeld();
   }
 
   // ---- the reply queue ----
@@ -239,10 +264,11 @@ export class Connection implements Session, StreamSink {
       this.queueHead = 0;
     }
     this.draining = false;
+    if (this.heldHead < this.held.length) this.releaseHeld();
   }
 
   private releaseHeld(): void {
-    while (this.heldHead < this.held.length && this.streams === 0 && !this.closing && !this.closed) {
+    while (this.heldHead < this.held.length && !this.closed && this.canRun(this.held[this.heldHead])) {
       const item = this.held[this.heldHead++];
       if (typeof item === 'string') this.reply(item);
       else this.loop.dispatch(this, item);
@@ -280,7 +306,7 @@ export class Connection implements Session, StreamSink {
       this.chunks = [];
     }
     this.out = '';
-    if (this.closing && this.queueHead === this.queue.length) {
+    if (this.closing && this.queueHead === this.queue.length && this.held.length === 0) {
       socket.end();
       return;
     }

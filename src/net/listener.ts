@@ -23,7 +23,7 @@ export class Listener {
     private readonly options: ListenerOptions,
     private readonly logger: Logger,
   ) {
-    this.server = createServer({ noDelay: true }, (socket) => {
+    this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       const stats = loop.ctx.stats;
       if (this.connections.size >= options.maxConns) {
         stats.error('busy');
@@ -54,10 +54,17 @@ export class Listener {
     });
   }
 
-  /** Stops accepting, ends every connection gracefully, resolves when all are closed. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting and ends every connection gracefully; connections whose client does not take
+   * its last replies within graceMs are dropped. Resolves when all are closed.
+   */
+  async close(graceMs = 5000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const conn of this.connections) conn.shutdown();
+    const timer = setTimeout(() => {
+      for (const conn of this.connections) conn.destroy();
+    }, graceMs);
     await closed;
+    clearTimeout(timer);
   }
 }

@@ -31,7 +31,7 @@ test('replies keep command order when appends to different logs finish at differ
   wire.send('MSG test a\nHEAD test\nMSG test.other b\nPING\nAPPEND test 1 2\nx\nyz\nHEAD test.other\n');
   t.deepEqual(
     [await wire.line(), await wire.line(), await wire.line(), await wire.line(), await wire.line(), await wire.line()],
-    ['OK 1', 'OK 0', 'OK 1', 'PONG', 'OK 2 3', 'OK 1'],
+    ['OK 1', 'OK 1', 'OK 1', 'PONG', 'OK 2 3', 'OK 1'],
   );
   wire.close();
 });
