@@ -32,8 +32,10 @@ export const FIGURES: Figure[] = [
   rate('append64k', '(7) append 64 KiB, 1 conn, 512 deep'),
   rate('read64k', '(7) catch-up read 64 KiB'),
   rate('replication', '(8) logd only: replication catch-up'),
-  cost('restart.clean', '(8) logd only: restart after clean stop', 's'),
-  cost('restart.kill', '(8) logd only: restart after SIGKILL', 's'),
+  cost('restart.clean', '(8) logd only: restart after clean stop, spawn to listening', 's'),
+  cost('restart.clean.open', '(8) logd only: restart after clean stop, open as logged', 's'),
+  cost('restart.kill', '(8) logd only: restart after SIGKILL, spawn to listening', 's'),
+  cost('restart.kill.open', '(8) logd only: restart after SIGKILL, open as logged', 's'),
 ];
 
 export const FIGURE_BY_KEY = new Map(FIGURES.map((f) => [f.key, f]));

@@ -1,4 +1,90 @@
-// (8) logd-only workloads: replication catch-up and restart/recovery time of a large log.
-import type { Workload } from './workloads.ts';
+// (8) logd-only workloads: replication catch-up, and restart time of a large log (after SIGKILL
+// and after a clean stop): wall time from spawn to `listening`, and the open time logd reports.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { payload, pipelineAll } from './load.ts';
+import { logdDriver } from './drivers/logd.ts';
+import { Meter } from './meter.ts';
+import { LOGD_LOG, startLogd, tempDir, type BenchServer } from './servers.ts';
+import type { Sample, Workload, WorkloadContext } from './workloads.ts';
 
-export const LOGD_ONLY_WORKLOADS: Workload[] = [];
+const FSYNC = 'interval:1000';
+const BATCH = 100;
+
+/** Fills the log quickly: APPEND of 100 records, pipelined. */
+async function fillLog(server: BenchServer, records: number): Promise<void> {
+  const enc = logdDriver.encodeAppend(payload(100), BATCH, 0);
+  const socket = await logdDriver.openWriter(server, 0);
+  try {
+    await pipelineAll([socket], [enc.request], Math.ceil(records / BATCH), 64, logdDriver.appendReplies);
+  } finally {
+    socket.destroy();
+  }
+}
+
+/** Starts logd on an existing directory; the wall seconds to `listening` and the open time it logs. */
+async function timedStart(dir: string, args: string[] = []): Promise<{ server: BenchServer; wall: Sample; reported: number }> {
+  const start = process.hrtime.bigint();
+  const server = await startLogd(FSYNC, dir, args);
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  const m = /started in (\d+) ms/.exec(server.output());
+  return { server, wall: { value: wall, cpu: null }, reported: m ? Number(m[1]) / 1000 : NaN };
+}
+
+async function restart(ctx: WorkloadContext): Promise<Record<string, Sample>> {
+  const records = ctx.sizes.recovery;
+  await fillLog(ctx.server, records);
+  await ctx.server.kill();
+  const afterKill = await timedStart(ctx.server.dir);
+  const head = await logdDriver.count(afterKill.server);
+  await afterKill.server.stop();
+  if (head < records) throw new Error(`restart after kill: head ${head} of ${records}`);
+  const afterStop = await timedStart(ctx.server.dir);
+  await afterStop.server.stop();
+  return {
+    'restart.kill': afterKill.wall,
+    'restart.kill.open': { value: afterKill.reported, cpu: null },
+    'restart.clean': afterStop.wall,
+    'restart.clean.open': { value: afterStop.reported, cpu: null },
+  };
+}
+
+async function headOrZero(server: BenchServer): Promise<number> {
+  try {
+    return await logdDriver.count(server);
+  } catch {
+    return 0; // the replica does not hold the log yet
+  }
+}
+
+async function replication(ctx: WorkloadContext): Promise<Record<string, Sample>> {
+  const records = ctx.sizes.replication;
+  await fillLog(ctx.server, records);
+  const dir = tempDir('replica');
+  const peers = join(dir, 'peers');
+  writeFileSync(peers, `${LOGD_LOG} ${ctx.server.host}:${ctx.server.port}\n`);
+  const data = join(dir, 'data');
+  const replica = await startLogd(FSYNC, data, ['--id', 'replica', '--peers', peers]);
+  try {
+    const meter = new Meter(replica);
+    const deadline = Date.now() + 120_000;
+    while ((await headOrZero(replica)) < records) {
+      if (Date.now() > deadline) throw new Error(`replica did not catch up in 120 s:\n${replica.output().slice(-1000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const { seconds, cpu } = meter.stop();
+    return { replication: { value: records / seconds, cpu } };
+  } finally {
+    await replica.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const logdOnly = (name: string, run: Workload['run']): Workload => ({
+  name,
+  durabilities: ['interval'],
+  runsOn: (system) => system === 'logd',
+  run,
+});
+
+export const LOGD_ONLY_WORKLOADS: Workload[] = [logdOnly('replication', replication), logdOnly('restart', restart)];
