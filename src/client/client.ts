@@ -38,6 +38,11 @@ export class Client {
     });
   }
 
+  /** False once the connection has closed or failed. */
+  get isOpen(): boolean {
+    return this.conn.isOpen;
+  }
+
   async ping(): Promise<void> {
     await this.conn.request('PING\n');
   }

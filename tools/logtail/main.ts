@@ -1,0 +1,151 @@
+// logtail: tail -F a file into a log. See tailer.ts (the file), shipper.ts (the server),
+// state.ts (the position that survives restarts).
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isValidName } from '../../protocol/names.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../../src/client/index.ts';
+import { EntryQueue } from './queue.ts';
+import { Shipper } from './shipper.ts';
+import { loadState } from './state.ts';
+import { Tailer } from './tailer.ts';
+
+const HELP = `Usage: logtail <file> --log NAME [options]
+
+Follows <file> like tail -F and appends each new complete line to the log NAME (one record per
+line, without its LF; lines are bytes, not necessarily UTF-8). Detects truncation (the file
+shrank: read it again from 0), rotation (another inode at the path: finish the old file, then
+read the new one), a missing file (wait for it to come back). Keeps its position (inode, offset,
+last id) in a state file, so a restart neither resends nor skips a line. While the server is
+down it reads ahead at most --buffer bytes, reconnects with backoff and resumes.
+
+Options:
+  --log NAME          the log the lines go to (required)
+  --to HOST:PORT      the server (default ${DEFAULT_HOST}:${DEFAULT_PORT})
+  --token TOKEN       for a server started with --token-file (default: $LOGD_TOKEN)
+  --status-log NAME   also send status events there: opened, truncated, rotated, missing, reopened
+  --interval MS       poll the file this often, besides fs.watch (default 1000)
+  --mtime             a changed modification time at an unchanged size means the file was
+                      rewritten: read it again from 0 (only if the file's mtime changes only
+                      when its data does)
+  --state FILE        the state file (default: .<file name>.logtail beside the file)
+  --from-end          on a first start (no state file), skip what the file already holds
+  --buffer BYTES      most bytes read ahead of the server (default 16M)
+  --batch N           most lines per APPEND (default 1000)
+  --max-line BYTES    a longer line is cut into records of this size (default 1M, the server's --max-msg)
+  --help              show this text
+
+Runs until SIGTERM or SIGINT. Exit codes: 0 stopped by a signal, 2 usage.
+`;
+
+class UsageError extends Error {}
+
+function size(text: string | undefined, what: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const m = /^(\d+)([KMG]?)(i?B)?$/i.exec(text);
+  if (!m) throw new UsageError(`${what}: not a size: ${text}`);
+  const n = Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${what}: out of range: ${text}`);
+  return n;
+}
+
+function count(text: string | undefined, what: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = /^\d{1,9}$/.test(text) ? Number(text) : 0;
+  if (n < 1) throw new UsageError(`${what}: expected a positive integer, got ${text}`);
+  return n;
+}
+
+function address(text: string | undefined): { host: string; port: number } {
+  if (text === undefined) return { host: DEFAULT_HOST, port: DEFAULT_PORT };
+  const at = text.lastIndexOf(':');
+  const port = Number(text.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--to: expected HOST:PORT, got ${text}`);
+  return { host: text.slice(0, at), port };
+}
+
+function logName(text: string | undefined, what: string): string {
+  if (text === undefined || !isValidName(text)) throw new UsageError(`${what}: not a log name: ${text ?? '(missing)'}`);
+  return text;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      log: { type: 'string' },
+      to: { type: 'string' },
+      token: { type: 'string' },
+      'status-log': { type: 'string' },
+      interval: { type: 'string' },
+      mtime: { type: 'boolean' },
+      state: { type: 'string' },
+      'from-end': { type: 'boolean' },
+      buffer: { type: 'string' },
+      batch: { type: 'string' },
+      'max-line': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('expected exactly one file');
+  const path = resolve(positionals[0]);
+  const log = logName(values.log, '--log');
+  const statusLog = values['status-log'] === undefined ? null : logName(values['status-log'], '--status-log');
+  const statePath = values.state ?? join(dirname(path), `.${basename(path)}.logtail`);
+  const token = values.token ?? process.env.LOGD_TOKEN;
+  const state = loadState(statePath);
+  const queue = new EntryQueue(size(values.buffer, '--buffer', 16 << 20));
+
+  const tailer = new Tailer({
+    path,
+    log,
+    queue,
+    intervalMs: count(values.interval, '--interval', 1000),
+    mtime: values.mtime === true,
+    resume: state,
+    fromEnd: values['from-end'] === true,
+    maxLine: size(values['max-line'], '--max-line', 1 << 20),
+    onStatus: (event, detail) => {
+      process.stderr.write(`logtail: ${event} ${detail}\n`);
+      if (statusLog) queue.push({ log: statusLog, payload: Buffer.from(`${event} ${detail}`), ino: null, end: 0 });
+    },
+    onError: (err) => process.stderr.write(`logtail: ${err.message}\n`),
+  });
+  const shipper = new Shipper({
+    server: { ...address(values.to), ...(token ? { token } : {}) },
+    log,
+    queue,
+    statePath,
+    state,
+    batchRecords: count(values.batch, '--batch', 1000),
+    batchBytes: 1 << 20,
+    onProgress: () => tailer.poke(),
+    onError: (err, delay) => process.stderr.write(`logtail: ${err.message}; retrying in ${Math.round(delay)} ms\n`),
+  });
+
+  const stopped = new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  const shipping = shipper.run();
+  await tailer.start();
+  await stopped;
+  // What was not acknowledged is re-read from the file at the next start (the state's offset).
+  shipper.stop();
+  await tailer.stop();
+  await shipping;
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  const usage = err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`logtail: ${(err as Error).message}\n${usage ? 'Try logtail --help\n' : ''}`);
+  process.exitCode = usage ? 2 : 1;
+}

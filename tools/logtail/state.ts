@@ -1,0 +1,34 @@
+// logtail's position, kept in a state file so that a restart neither resends nor skips a line:
+// the inode of the file being read, the offset after the last line the server acknowledged,
+// and the id the server gave that line (used to recognise a batch that was stored just before
+// a crash, whose acknowledgement never reached the state file).
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+export interface TailState {
+  ino: number;
+  offset: number;
+  /** The id of the last acknowledged line in the data log; 0 before any. */
+  lastId: number;
+}
+
+export function loadState(path: string): TailState | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  const s = JSON.parse(text) as Partial<TailState>;
+  if (![s.ino, s.offset, s.lastId].every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) {
+    throw new Error(`state file ${path} is not valid: ${text.slice(0, 100)}`);
+  }
+  return s as TailState;
+}
+
+/** Replaces the state file atomically (write a temp file, rename it over). */
+export function saveState(path: string, state: TailState): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state)}\n`);
+  renameSync(tmp, path);
+}
