@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Appender } from './loop/appender.ts';
+import { errorReply } from './loop/failure.ts';
 import type { LoopContext } from './loop/context.ts';
 import { Loop } from './loop/loop.ts';
 import { LogDirectory } from './loop/logs.ts';
@@ -41,7 +42,6 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     let closing: Promise<void> | null = null;
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));
-    const appender = new Appender(() => {});
     const logs = new LogDirectory(store, options.id);
     const replication = new ReplicationState();
     let replicator: Replicator | null = null;
@@ -52,7 +52,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       logs,
       replication,
       stats,
-      appender,
+      appender: new Appender((err) => errorReply(ctx, err)),
       logger,
       tokenDigest,
       connections: () => listener?.connections.size ?? 0,
@@ -77,7 +77,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
         await stopRetention?.();
         await replicator?.stop();
         await listener!.close();
-        await appender.idle();
+        await ctx.appender.idle();
         await store.close();
         logger('stopped');
         markStopped();

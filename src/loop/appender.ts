@@ -1,10 +1,10 @@
 // Gathers the appends that arrive in one turn of the event loop (a pipelined burst of MSGs, APPENDs
 // from many connections) into one storage append per log: one disk write, one fsync. The storage
 // layer's group commit then merges turns that arrive while a write is in flight.
+// Hot path: no closure or promise per command; each caller is just its reply slot.
+import { okId, okRange } from '../../protocol/replies.ts';
 import type { Log } from '../storage/log.ts';
-
-/** Called with the ids of one caller's records, or with the error that failed the batch. */
-export type AppendDone = (err: unknown, first: number, last: number) => void;
+import type { ReplySlot } from './session.ts';
 
 /** A batch this large goes to storage at once instead of waiting for the end of the turn. */
 const EAGER_FLUSH_BYTES = 4 * 1024 * 1024;
@@ -12,9 +12,9 @@ const EAGER_FLUSH_BYTES = 4 * 1024 * 1024;
 interface Batch {
   payloads: Buffer[];
   bytes: number;
-  /** Per caller: how many payloads it added, and its callback. */
+  /** Per caller: its reply slot, and how many records it added (0: one record from MSG). */
+  slots: ReplySlot[];
   counts: number[];
-  callbacks: AppendDone[];
 }
 
 export class Appender {
@@ -23,11 +23,13 @@ export class Appender {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly onAppended: (records: number, bytes: number) => void) {}
+  /** errorReply: the `ERR` line for a failed append (and counting it). */
+  constructor(private readonly errorReply: (err: unknown) => string) {}
 
-  add(log: Log, payloads: Buffer | Buffer[], done: AppendDone): void {
+  /** MSG (one payload: replies `OK <id>`) or APPEND (an array: replies `OK <first> <last>`). */
+  add(log: Log, payloads: Buffer | Buffer[], slot: ReplySlot): void {
     let batch = this.batches.get(log);
-    if (!batch) this.batches.set(log, (batch = { payloads: [], bytes: 0, counts: [], callbacks: [] }));
+    if (!batch) this.batches.set(log, (batch = { payloads: [], bytes: 0, slots: [], counts: [] }));
     if (Array.isArray(payloads)) {
       for (const p of payloads) {
         batch.payloads.push(p);
@@ -37,9 +39,9 @@ export class Appender {
     } else {
       batch.payloads.push(payloads);
       batch.bytes += payloads.length;
-      batch.counts.push(1);
+      batch.counts.push(0);
     }
-    batch.callbacks.push(done);
+    batch.slots.push(slot);
     if (batch.bytes >= EAGER_FLUSH_BYTES) {
       this.batches.delete(log);
       this.write(log, batch);
@@ -66,17 +68,22 @@ export class Appender {
     this.inFlight++;
     log.append(batch.payloads).then(
       (ids) => {
-        this.onAppended(batch.payloads.length, batch.bytes);
+        const { slots, counts } = batch;
         let id = ids.first;
-        for (let i = 0; i < batch.callbacks.length; i++) {
-          const n = batch.counts[i];
-          batch.callbacks[i](null, id, id + n - 1);
-          id += n;
+        for (let i = 0; i < slots.length; i++) {
+          const n = counts[i];
+          if (n === 0) {
+            slots[i].send(okId(id++));
+          } else {
+            slots[i].send(okRange(id, id + n - 1));
+            id += n;
+          }
         }
         this.settled();
       },
       (err: unknown) => {
-        for (const done of batch.callbacks) done(err, 0, 0);
+        const line = this.errorReply(err);
+        for (const slot of batch.slots) slot.send(line);
         this.settled();
       },
     );

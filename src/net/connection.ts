@@ -140,11 +140,10 @@ export class Connection implements Session, StreamSink {
     if (this.held.length - this.heldHead >= MAX_HELD) this.updateFlow();
   }
 
+  /** The framing is lost: answer what came before, then this error, then close. */
   private onFatal(code: ErrorCode, message: string): void {
-    this.loop.ctx.stats.error(code);
     this.stopStream();
-    this.held.length = this.heldHead = 0;
-    this.reply(errLine(code, message));
+    this.onError(code, message);
     this.close();
   }
 

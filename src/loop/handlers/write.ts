@@ -1,6 +1,4 @@
 // MSG and APPEND: append to an owned log; the reply carries the ids once the records are durable.
-import { okId, okRange } from '../../../protocol/replies.ts';
-import type { AppendDone } from '../appender.ts';
 import type { LoopContext } from '../context.ts';
 import { errorReply, requireAuth } from '../failure.ts';
 import type { Session } from '../session.ts';
@@ -9,15 +7,12 @@ export function handleWrite(ctx: LoopContext, session: Session, name: string, pa
   requireAuth(ctx, session.authed);
   const log = ctx.logs.forWrite(name);
   const slot = session.defer();
-  const single = !Array.isArray(payloads);
-  const done: AppendDone = (err, first, last) =>
-    slot.send(err ? errorReply(ctx, err) : single ? okId(first) : okRange(first, last));
   if (log instanceof Promise) {
     log.then(
-      (created) => ctx.appender.add(created, payloads, done),
-      (err: unknown) => done(err, 0, 0),
+      (created) => ctx.appender.add(created, payloads, slot),
+      (err: unknown) => slot.send(errorReply(ctx, err)),
     );
   } else {
-    ctx.appender.add(log, payloads, done);
+    ctx.appender.add(log, payloads, slot);
   }
 }
