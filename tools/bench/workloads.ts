@@ -116,7 +116,7 @@ async function catchUp(ctx: WorkloadContext, records: number, size: number): Pro
 }
 
 /** Appends at `rate` records/s with send stamps, one write per timer tick, for `seconds`. */
-async function pacedAppend(ctx: WorkloadContext, rate: number, seconds: number): Promise<number> {
+export async function pacedAppend(ctx: WorkloadContext, rate: number, seconds: number): Promise<number> {
   const enc = ctx.driver.encodeAppend(payload(SIZE), 1, 0);
   const writer = await ctx.driver.openWriter(ctx.server, 0);
   const replies = ctx.driver.appendReplies();
