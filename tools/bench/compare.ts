@@ -2,62 +2,26 @@
 // machine, in one run: every workload on a fresh server of each system, systems alternating,
 // several rounds, medians; one table printed and written (Markdown + SVG) into bench/results/.
 //
-//   node --import tsx tools/bench/compare.ts [--quick] [--out DIR] [--rounds N] [--only a,b]
+//   node --import tsx tools/bench/compare.ts [--quick] [--out DIR] [--rounds N] [--only read,follow,...]
+//        [--systems logd,redis,nats]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Driver } from './driver.ts';
-import { logdDriver } from './drivers/logd.ts';
-import { natsDriver } from './drivers/nats.ts';
-import { redisDriver } from './drivers/redis.ts';
-import { FIGURE_BY_KEY } from './figures.ts';
 import { ensurePeersInstalled, versionOf } from './install.ts';
 import { describeMachine, type Machine } from './machine.ts';
-import { formatValue, markdownTables, rows, textTables, type Collected, type Row } from './report.ts';
-import { DURABILITY_FLAGS, startServer, SYSTEMS, type System } from './servers.ts';
+import { markdownTables, rows, textTables, type Row } from './report.ts';
+import { DRIVERS, runRounds } from './runner.ts';
+import { DURABILITY_FLAGS, SYSTEMS } from './servers.ts';
 import { barChart } from './svg.ts';
 import { FULL, QUICK, WORKLOADS, type Sizes } from './workloads.ts';
 import { LOGD_ONLY_WORKLOADS } from './workloads-logd.ts';
 
-const DRIVERS: Record<System, Driver> = { logd: logdDriver, redis: redisDriver, nats: natsDriver };
 const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 
 const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
-
-/** Runs every workload `sizes.rounds` times; the order of systems rotates from round to round. */
-async function runAll(sizes: Sizes, only: Set<string> | null): Promise<Collected> {
-  const collected: Collected = {};
-  const workloads = [...WORKLOADS, ...LOGD_ONLY_WORKLOADS].filter((w) => !only || only.has(w.name));
-  for (let round = 0; round < sizes.rounds; round++) {
-    const order = SYSTEMS.map((_, i) => SYSTEMS[(i + round) % SYSTEMS.length]);
-    for (const workload of workloads) {
-      for (const durability of workload.durabilities) {
-        for (const system of order) {
-          if (!workload.runsOn(system, durability)) continue;
-          const driver = DRIVERS[system];
-          const server = await startServer(system, durability);
-          try {
-            await driver.prepare?.(server);
-            const samples = await workload.run({ driver, server, durability, sizes });
-            for (const [key, sample] of Object.entries(samples)) {
-              ((collected[key] ??= {})[system] ??= []).push(sample);
-              const figure = FIGURE_BY_KEY.get(key);
-              log(`round ${round + 1}/${sizes.rounds}  ${system.padEnd(5)}  ${key.padEnd(18)} ${formatValue(sample.value, figure?.unit ?? '')} ${figure?.unit ?? ''}`);
-            }
-          } catch (err) {
-            throw new Error(`${workload.name} (${durability}) on ${system}: ${(err as Error).message}\n${server.output().slice(-2000)}`);
-          } finally {
-            await server.stop();
-          }
-        }
-      }
-    }
-  }
-  return collected;
-}
 
 function notes(machine: Machine, sizes: Sizes, quick: boolean): string {
   const redis = versionOf('redis-server', ['--version']);
@@ -93,15 +57,18 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       rounds: { type: 'string' },
       only: { type: 'string' },
+      systems: { type: 'string' },
     },
   });
   const sizes: Sizes = { ...(values.quick ? QUICK : FULL) };
   if (values.rounds) sizes.rounds = Number(values.rounds);
   const only = values.only ? new Set(values.only.split(',')) : null;
+  const workloads = [...WORKLOADS, ...LOGD_ONLY_WORKLOADS].filter((w) => !only || only.has(w.name));
   ensurePeersInstalled(log);
   const machine = describeMachine();
   const started = Date.now();
-  const table: Row[] = rows(await runAll(sizes, only));
+  const systems = values.systems ? SYSTEMS.filter((s) => values.systems!.split(',').includes(s)) : SYSTEMS;
+  const table: Row[] = rows(await runRounds({ workloads, systems, sizes, log }));
   const date = new Date().toISOString().slice(0, 10);
   const title = `logd vs Redis Streams vs NATS JetStream, ${date}, ${machine.cpu} (${machine.cores} cores)${values.quick ? ', quick' : ''}`;
   const about = notes(machine, sizes, values.quick);
