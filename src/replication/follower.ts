@@ -78,7 +78,8 @@ class FollowSession {
   async run(): Promise<FollowResult> {
     const { log, source, signal } = this.o;
     const head = log.head();
-    const crc = head > 0 ? await log.crcOf(head) : null;
+    // The head record can only be missing when retention deleted it with an emptied chunk after it.
+    const crc = head > 0 && head >= log.first() ? await log.crcOf(head) : null;
     this.expected = head + 1;
     this.durable = head;
     const done = new Promise<FollowResult>((resolve) => (this.settle = resolve));
