@@ -1,14 +1,15 @@
 // One log: an ordered list of chunks, the last one active. Appends queue up and go to disk in
 // rounds (group commit): each round writes every queued batch that fits in the active chunk as
-// one write, commits it with a one-byte write, syncs per policy, then advances the head and wakes
-// the listeners. Reads find their start through the index and return stored bytes unchanged.
+// one write and syncs per policy; the head then advances and the listeners wake. Reads find their
+// start through the index and return the stored bytes unchanged.
 //
 // Dev notes (the invariants):
-// - One round at a time, so ids are assigned in arrival order and a round starts at head+1.
-// - A round's bytes are written with the first byte of its first frame set to 'X' and only then
-//   flipped to 'R' (a one-byte write cannot be torn): a round cut short by SIGKILL is never
-//   mistaken for committed records by recovery. See protocol/STORAGE.md.
-// - `chunk.count/size` and `head` move only after the round is durable per policy; readers never
+// - One round at a time, so ids are assigned in arrival order.
+// - A group's bytes are written with the first byte of its first frame set to 'X', and only later
+//   flipped to 'R' (a one-byte write cannot be torn): recovery never mistakes a group cut short
+//   by a kill or a power loss for committed records. With fsync=always the flip is two-phase
+//   (see writeGroup). See protocol/STORAGE.md for what is atomic when.
+// - `chunk.count/size` and `head` move only once a group is durable per policy; readers never
 //   look past them. On a failed write or sync the file is cut back and nothing moves.
 import { LogdError } from '../../protocol/errors.ts';
 import { frameCrcMatches, frameLength, newFrameHeader, parseFrame, payloadCrc, writeFrame } from '../../protocol/frame.ts';
@@ -29,6 +30,14 @@ export interface LogOptions {
   chunkBytes: number;
   maxMsg: number;
   logger: (line: string) => void;
+}
+
+/** A group on disk, not yet acknowledged. */
+interface WrittenGroup {
+  group: Batch[];
+  start: number;
+  end: number;
+  lastId: number;
 }
 
 /** One append call waiting for its round. */
@@ -61,6 +70,8 @@ export class Log {
   private scratch = Buffer.allocUnsafe(64 << 10);
   private syncTimer: NodeJS.Timeout | null = null;
   private syncDue = false;
+  /** fsync=always: the group written and synced uncommitted, whose commit byte the next round writes. */
+  private awaitingCommit: WrittenGroup | null = null;
   private closing: Promise<void> | null = null;
   private readonly listeners = new Set<(head: number) => void>();
   /** fdatasync calls on this log's chunks (a STATS figure). */
@@ -133,8 +144,8 @@ export class Log {
   }
 
   private async writeLoop(): Promise<void> {
-    while (this.queue.length > 0 || this.syncDue) {
-      if (this.queue.length > 0) await this.round();
+    while (this.queue.length > 0 || this.awaitingCommit || this.syncDue) {
+      if (this.queue.length > 0 || this.awaitingCommit) await this.round();
       else await this.intervalSync();
     }
     this.writing = false;
@@ -145,10 +156,12 @@ export class Log {
     return this.chunks[this.chunks.length - 1];
   }
 
-  /** Takes the queued batches that fit in the active chunk, writes, commits and syncs them. */
+  /** Takes the queued batches that fit in the active chunk and writes them (see writeGroup). */
   private async round(): Promise<void> {
     const ts = Date.now();
-    let nextId = this.headId + 1;
+    const pending = this.awaitingCommit;
+    let nextId = (pending ? pending.lastId : this.headId) + 1;
+    let end = pending ? pending.end : this.active.size;
     const group: Batch[] = [];
     let total = 0;
     while (this.queue.length > 0 && total < ROUND_BYTES) {
@@ -159,14 +172,16 @@ export class Log {
         continue;
       }
       const bytes = batch.frames ? batch.frames.length : payloadBytes(batch.payloads!, nextId, ts);
-      if (this.active.size + total + bytes > this.opts.chunkBytes && this.active.size + total > 0) {
-        if (group.length > 0) break;
+      if (end + total + bytes > this.opts.chunkBytes && end + total > 0) {
+        // Roll only between rounds, with nothing awaiting its commit in the old chunk.
+        if (group.length > 0 || pending) break;
         try {
           await this.roll();
         } catch (err) {
-          this.failRound(this.queue.splice(0, 1), err);
+          this.fail(this.queue.splice(0, 1), err);
           return;
         }
+        end = 0;
       }
       this.queue.shift();
       batch.firstId = nextId;
@@ -174,14 +189,46 @@ export class Log {
       total += bytes;
       group.push(batch);
     }
-    if (group.length === 0) return;
-    await this.writeGroup(group, total, ts);
+    if (group.length > 0 || pending) await this.writeGroup(group, total, ts);
   }
 
+  /**
+   * Writes a group of batches as one buffer whose first byte is 'X' (uncommitted), then commits
+   * it by writing 'R' over that byte. fsync=always makes this two-phase so that a power loss
+   * cannot leave part of a group either: the group is written and synced uncommitted, and its
+   * 'R' goes out with the next round's write and sync (a round with no new data if none is
+   * queued); the group is acknowledged when that sync returns. So one fdatasync per round
+   * serves the commit of the previous group and the data of the current one.
+   */
   private async writeGroup(group: Batch[], total: number, ts: number): Promise<void> {
     const chunk = this.active;
+    const pending = this.awaitingCommit;
+    const start = pending ? pending.end : chunk.size;
+    const buf = group.length > 0 ? this.encode(chunk, group, total, start, ts) : EMPTY;
+    const always = this.opts.fsync.mode === 'always';
+    try {
+      if (pending) io.writeByte(chunk.fd, COMMIT_BYTE, pending.start);
+      if (group.length > 0) await io.write(chunk.fd, buf, 0, total, start);
+      if (always) await this.sync(chunk);
+      else io.writeByte(chunk.fd, COMMIT_BYTE, start);
+    } catch (err) {
+      this.awaitingCommit = null;
+      await this.undo(chunk, pending ? pending.start : start);
+      this.fail(pending ? [...pending.group, ...group] : group, err);
+      return;
+    }
+    const written = group.length > 0 ? { group, start, end: start + total, lastId: lastIdOf(group) } : null;
+    if (always) {
+      this.awaitingCommit = written;
+      if (pending) await this.acknowledge(chunk, pending);
+    } else if (written) {
+      await this.acknowledge(chunk, written);
+    }
+  }
+
+  /** Frames the group into one buffer (its first byte marked uncommitted) and indexes it. */
+  private encode(chunk: Chunk, group: Batch[], total: number, start: number, ts: number): Buffer {
     const index = chunk.index!;
-    const start = chunk.size;
     if (total > this.scratch.length && total <= ROUND_BYTES) this.scratch = Buffer.allocUnsafe(Math.min(ROUND_BYTES, Math.max(total, this.scratch.length * 2)));
     const buf = total <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(total);
     let pos = 0;
@@ -199,22 +246,17 @@ export class Log {
       }
     }
     buf[0] = UNCOMMITTED_BYTE;
-    try {
-      await io.write(chunk.fd, buf, 0, total, start);
-      io.writeByte(chunk.fd, COMMIT_BYTE, start);
-      if (this.opts.fsync.mode === 'always') await this.sync(chunk);
-    } catch (err) {
-      await this.undo(chunk, start);
-      this.failRound(group, err);
-      return;
-    }
-    const last = group[group.length - 1];
-    chunk.count = index.length;
-    chunk.size = start + total;
-    this.headId = last.firstId + last.count - 1;
-    if (index.length - chunk.indexWritten >= INDEX_FLUSH_ENTRIES) await this.flushIndex(chunk);
+    return buf;
+  }
+
+  /** The group is durable per policy: readers may see it, its appends resolve, listeners wake. */
+  private async acknowledge(chunk: Chunk, written: WrittenGroup): Promise<void> {
+    chunk.count = written.lastId - chunk.firstId + 1;
+    chunk.size = written.end;
+    this.headId = written.lastId;
+    if (chunk.count - chunk.indexWritten >= INDEX_FLUSH_ENTRIES) await this.flushIndex(chunk);
     if (this.opts.fsync.mode === 'interval' && !this.syncTimer) this.scheduleSync(this.opts.fsync.ms);
-    for (const batch of group) batch.resolve({ first: batch.firstId, last: batch.firstId + batch.count - 1 });
+    for (const batch of written.group) batch.resolve({ first: batch.firstId, last: batch.firstId + batch.count - 1 });
     this.notify();
   }
 
@@ -230,7 +272,7 @@ export class Log {
     }
   }
 
-  private failRound(group: Batch[], err: unknown): void {
+  private fail(group: Batch[], err: unknown): void {
     for (const batch of group) batch.reject(err);
   }
 
@@ -393,6 +435,11 @@ export class Log {
     await io.fsync(chunk.indexFd);
     for (const c of this.chunks) c.close();
   }
+}
+
+function lastIdOf(group: Batch[]): number {
+  const last = group[group.length - 1];
+  return last.firstId + last.count - 1;
 }
 
 function payloadBytes(payloads: Buffer[], firstId: number, ts: number): number {
