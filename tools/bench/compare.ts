@@ -3,7 +3,7 @@
 // several rounds, medians; one table printed and written (Markdown + SVG) into bench/results/.
 //
 //   node --import tsx tools/bench/compare.ts [--quick] [--out DIR] [--rounds N] [--only read,follow,...]
-//        [--systems logd,redis,nats]
+//        [--systems logd,redis,nats] [--profile DIR]   (DIR: logd's CPU profiles, top entries printed)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { ensurePeersInstalled, versionOf } from './install.ts';
 import { describeMachine, type Machine } from './machine.ts';
 import { markdownTables, rows, textTables, type Row } from './report.ts';
-import { DRIVERS, runRounds } from './runner.ts';
+import { DRIVERS, profileSummary, runRounds } from './runner.ts';
 import { DURABILITY_FLAGS, SYSTEMS } from './servers.ts';
 import { barChart } from './svg.ts';
 import { FULL, QUICK, WORKLOADS, type Sizes } from './workloads.ts';
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string' },
       only: { type: 'string' },
       systems: { type: 'string' },
+      profile: { type: 'string' },
     },
   });
   const sizes: Sizes = { ...(values.quick ? QUICK : FULL) };
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const started = Date.now();
   const systems = values.systems ? SYSTEMS.filter((s) => values.systems!.split(',').includes(s)) : SYSTEMS;
-  const table: Row[] = rows(await runRounds({ workloads, systems, sizes, log }));
+  const table: Row[] = rows(await runRounds({ workloads, systems, sizes, log, profileDir: values.profile }));
   const date = new Date().toISOString().slice(0, 10);
   const title = `logd vs Redis Streams vs NATS JetStream, ${date}, ${machine.cpu} (${machine.cores} cores)${values.quick ? ', quick' : ''}`;
   const about = notes(machine, sizes, values.quick);
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, `${base}.svg`), barChart(title, table));
   writeFileSync(join(dir, `${base}.md`), `# ${title}\n\n${markdownTables(table)}\n\n![chart](${base}.svg)\n\n${about}\n`);
   console.log(`written: ${join(dir, `${base}.md`)} and .svg`);
+  if (values.profile) console.log(profileSummary(values.profile));
 }
 
 await main();

@@ -1,13 +1,16 @@
 // Runs workloads round after round on fresh servers, the systems' order rotating each round, and
 // collects every sample by figure and system.
+import { mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Driver } from './driver.ts';
 import { logdDriver } from './drivers/logd.ts';
 import { natsDriver } from './drivers/nats.ts';
 import { redisDriver } from './drivers/redis.ts';
 import { FIGURE_BY_KEY } from './figures.ts';
 import { processRssBytes, RssSampler } from './proc-stats.ts';
+import { formatTop } from './profile-top.ts';
 import { formatValue, type Collected } from './report.ts';
-import { startServer, type System } from './servers.ts';
+import { setLogdNodeFlags, startServer, type System } from './servers.ts';
 import type { Samples, Sizes, Workload } from './workloads.ts';
 
 export const DRIVERS: Record<System, Driver> = { logd: logdDriver, redis: redisDriver, nats: natsDriver };
@@ -18,10 +21,37 @@ export interface RunOptions {
   sizes: Sizes;
   /** Also record each server's RSS at rest (after start) and its peak during each workload. */
   rss?: boolean;
+  /** Run logd under --cpu-prof; its main-thread profiles land here as <workload>.<durability>.<round>.cpuprofile. */
+  profileDir?: string;
   log(line: string): void;
 }
 
+/** Renames the main-thread profile that process `pid` wrote on exit. */
+function keepProfile(dir: string, pid: number, name: string): void {
+  const file = readdirSync(dir).find((f) => f.startsWith('CPU.') && f.includes(`.${pid}.0.`));
+  if (file) renameSync(join(dir, file), join(dir, `${name}.cpuprofile`));
+}
+
+/** The profiles kept by a run, grouped by workload and durability (rounds merged). */
+export function keptProfiles(dir: string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const f of readdirSync(dir).filter((f) => !f.startsWith('CPU.') && f.endsWith('.cpuprofile'))) {
+    const group = f.split('.').slice(0, 2).join('.');
+    groups.set(group, [...(groups.get(group) ?? []), join(dir, f)]);
+  }
+  return groups;
+}
+
+/** The top self-time entries of logd's profiles, per workload. */
+export function profileSummary(dir: string, top = 15): string {
+  return [...keptProfiles(dir)].map(([group, files]) => `\nlogd CPU profile, ${group} (top ${top} by self time):\n${formatTop(files, top)}`).join('\n');
+}
+
 export async function runRounds(opts: RunOptions): Promise<Collected> {
+  if (opts.profileDir) {
+    mkdirSync(opts.profileDir, { recursive: true });
+    setLogdNodeFlags(['--cpu-prof', '--cpu-prof-dir', opts.profileDir]);
+  }
   const collected: Collected = {};
   const { sizes, systems } = opts;
   for (let round = 0; round < sizes.rounds; round++) {
@@ -52,6 +82,7 @@ export async function runRounds(opts: RunOptions): Promise<Collected> {
             throw new Error(`${workload.name} (${durability}) on ${system}: ${(err as Error).message}\n${server.output().slice(-2000)}`);
           } finally {
             await server.stop();
+            if (opts.profileDir && system === 'logd') keepProfile(opts.profileDir, server.pid, `${workload.name}.${durability}.${round + 1}`);
           }
         }
       }

@@ -2,9 +2,11 @@
 // payloads, pipelined 512 deep: MSG and APPEND (100 per command) records/s under `always` and
 // `interval:1000`; READ of 1M records; follow latency at 5k and 20k records/s; RSS at rest and
 // under load. Medians of 3 rounds (1 with --quick, at small sizes).
+//
+//   node --import tsx tools/bench/server.ts [--quick] [--rounds N] [--profile DIR]   (DIR: logd's CPU profiles)
 import { parseArgs } from 'node:util';
 import { formatValue, median, rows, type Collected } from './report.ts';
-import { runRounds } from './runner.ts';
+import { profileSummary, runRounds } from './runner.ts';
 import { FULL, QUICK, WORKLOADS, type Sizes } from './workloads.ts';
 import { describeMachine } from './machine.ts';
 
@@ -30,11 +32,11 @@ function rssLines(collected: Collected): string[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, rounds: { type: 'string' }, profile: { type: 'string' } } });
   const sizes: Sizes = { ...(values.quick ? QUICK : FULL) };
   if (values.rounds) sizes.rounds = Number(values.rounds);
   const workloads = WORKLOADS.filter((w) => ['append', 'batch', 'read', 'follow'].includes(w.name));
-  const collected = await runRounds({ workloads, systems: ['logd'], sizes, rss: true, log: (l) => process.stderr.write(`${l}\n`) });
+  const collected = await runRounds({ workloads, systems: ['logd'], sizes, rss: true, profileDir: values.profile, log: (l) => process.stderr.write(`${l}\n`) });
   const machine = describeMachine();
   const lines = [`logd server, ${machine.cpu} (${machine.cores} cores), Node ${machine.node}; ${sizes.rounds} round(s), medians`, ''];
   for (const row of rows(collected).filter((r) => KEYS.includes(r.figure.key))) {
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   }
   lines.push('', ...rssLines(collected));
   console.log(lines.join('\n'));
+  if (values.profile) console.log(profileSummary(values.profile));
 }
 
 await main();

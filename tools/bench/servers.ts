@@ -42,10 +42,17 @@ export async function startServer(system: System, durability: Durability): Promi
   return system === 'redis' ? startRedis(durability) : startNats();
 }
 
+/** Extra Node flags for every logd started from now on (e.g. --cpu-prof for profiling). */
+let logdNodeFlags: string[] = [];
+
+export function setLogdNodeFlags(flags: string[]): void {
+  logdNodeFlags = flags;
+}
+
 /** logd on port 0 in `dir` (a fresh temp directory when absent, removed by stop()). */
 export async function startLogd(fsync: string, dir?: string, extraArgs: string[] = []): Promise<BenchServer> {
   const dataDir = dir ?? tempDir('logd');
-  const args = [LOGD_BIN, '--id', LOGD_LOG, '--data', dataDir, '--listen', `${HOST}:0`, '--fsync', fsync, ...extraArgs];
+  const args = [...logdNodeFlags, LOGD_BIN, '--id', LOGD_LOG, '--data', dataDir, '--listen', `${HOST}:0`, '--fsync', fsync, ...extraArgs];
   return launch('logd', process.execPath, args, /listening on [^\s:]+:(\d+)/, dataDir, dir === undefined);
 }
 
