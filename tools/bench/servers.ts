@@ -21,6 +21,8 @@ export interface BenchServer {
   dir: string;
   /** SIGTERM, wait for the exit; removes the data directory unless it was given. */
   stop(): Promise<void>;
+  /** SIGTERM, wait for the exit; keeps the data directory. */
+  halt(): Promise<void>;
   /** SIGKILL, wait for the exit; keeps the data directory. */
   kill(): Promise<void>;
   /** What the process printed so far (stdout and stderr). */
@@ -99,6 +101,10 @@ function launch(system: System, cmd: string, args: string[], ready: RegExp, dir:
       proc.stdout.off('data', check);
       proc.stderr.off('data', check);
       const alive = (): boolean => proc.exitCode === null && proc.signalCode === null;
+      const halt = async (): Promise<void> => {
+        if (alive()) proc.kill('SIGTERM');
+        await exited;
+      };
       resolve({
         system,
         host: HOST,
@@ -107,10 +113,10 @@ function launch(system: System, cmd: string, args: string[], ready: RegExp, dir:
         dir,
         output: () => out,
         async stop() {
-          if (alive()) proc.kill('SIGTERM');
-          await exited;
+          await halt();
           if (ownDir) rmSync(dir, { recursive: true, force: true });
         },
+        halt,
         async kill() {
           if (alive()) proc.kill('SIGKILL');
           await exited;

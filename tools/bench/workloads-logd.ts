@@ -1,9 +1,11 @@
-// (8) logd-only workloads: replication catch-up, and restart time of a large log (after SIGKILL
-// and after a clean stop): wall time from spawn to `listening`, and the open time logd reports.
+// (8) logd-only workloads: replication catch-up; restart time of a large log (after SIGKILL and
+// after a clean stop): wall time from spawn to `listening`, and the open time logd reports; RSS
+// with a small and a large log (it should stay flat).
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { payload, pipelineAll } from './load.ts';
-import { logdDriver } from './drivers/logd.ts';
+import { logdDriver, readFrom } from './drivers/logd.ts';
+import { processRssBytes, RssSampler } from './proc-stats.ts';
 import { Meter } from './meter.ts';
 import { LOGD_LOG, startLogd, tempDir, type BenchServer } from './servers.ts';
 import type { Sample, Workload, WorkloadContext } from './workloads.ts';
@@ -80,11 +82,49 @@ async function replication(ctx: WorkloadContext): Promise<Record<string, Sample>
   }
 }
 
-const logdOnly = (name: string, run: Workload['run']): Workload => ({
+/** Bytes a 100-byte record takes in a chunk (its REC frame), near enough to size a log. */
+const FRAME_BYTES = 143;
+/** Records read and appended while RSS is watched. */
+const FOOTPRINT_WORK = 100_000;
+
+/**
+ * RSS of a fresh logd after opening a log of each size, and its peak while reading the last
+ * records and appending more: RSS should stay flat however large the log is.
+ */
+async function footprint(ctx: WorkloadContext): Promise<Record<string, Sample>> {
+  const out: Record<string, Sample> = {};
+  let running = ctx.server;
+  let records = 0;
+  for (const [name, bytes] of [['small', ctx.sizes.footprintSmall], ['large', ctx.sizes.footprintLarge]] as const) {
+    const target = Math.ceil(bytes / FRAME_BYTES);
+    await fillLog(running, target - records);
+    records = target;
+    await running.halt();
+    running = await startLogd(FSYNC, ctx.server.dir);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    out[`footprint.${name}.rest`] = { value: processRssBytes(running.pid) / 1e6, cpu: null };
+    const peak = new RssSampler(running.pid, 20);
+    const work = Math.min(FOOTPRINT_WORK, records);
+    const reader = await readFrom(running, records - work + 1, work);
+    await Promise.all([reader.until(work), fillLog(running, work)]);
+    reader.close();
+    records += work;
+    out[`footprint.${name}.load`] = { value: peak.stop() / 1e6, cpu: null };
+  }
+  await running.halt();
+  return out;
+}
+
+const logdOnly = (name: string, run: Workload['run'], once = false): Workload => ({
   name,
   durabilities: ['interval'],
   runsOn: (system) => system === 'logd',
+  once,
   run,
 });
 
-export const LOGD_ONLY_WORKLOADS: Workload[] = [logdOnly('replication', replication), logdOnly('restart', restart)];
+export const LOGD_ONLY_WORKLOADS: Workload[] = [
+  logdOnly('replication', replication),
+  logdOnly('restart', restart, true),
+  logdOnly('footprint', footprint, true),
+];

@@ -22,16 +22,21 @@ export interface Sizes {
   kib64: number;
   recovery: number;
   replication: number;
+  /** Log sizes in bytes for the RSS-flatness check (RSS should not grow with the log). */
+  footprintSmall: number;
+  footprintLarge: number;
 }
 
 export const FULL: Sizes = {
   rounds: 3, append: 1_000_000, append16: 1_000_000, batch: 2_000_000, read: 1_000_000, followSeconds: 5,
   followWarmupSeconds: 0.5, followers: 100, fanout: 100_000, kib: 200_000, kib64: 5_000, recovery: 10_000_000, replication: 1_000_000,
+  footprintSmall: 100e6, footprintLarge: 5e9,
 };
 
 export const QUICK: Sizes = {
   rounds: 1, append: 30_000, append16: 30_000, batch: 100_000, read: 30_000, followSeconds: 1,
   followWarmupSeconds: 0.2, followers: 100, fanout: 2_000, kib: 5_000, kib64: 200, recovery: 100_000, replication: 20_000,
+  footprintSmall: 1e6, footprintLarge: 20e6,
 };
 
 export interface Sample {
@@ -52,6 +57,8 @@ export interface Workload {
   durabilities: Durability[];
   /** Systems that can run it at a durability (NATS has no per-message fsync). */
   runsOn(system: System, durability: Durability): boolean;
+  /** Run in the first round only (too long to repeat). */
+  once?: boolean;
   run(ctx: WorkloadContext): Promise<Samples>;
 }
 

@@ -13,7 +13,8 @@ const N = 78;
 
 /** REC frames and the END line of a READ. */
 class ReadHandler implements LineHandler {
-  constructor(private readonly sink: DeliverySink & { fail(err: Error): void }, private readonly expected: number) {}
+  /** `lastId`: the id the READ must reach before its END (Infinity for a follow). */
+  constructor(private readonly sink: DeliverySink & { fail(err: Error): void }, private readonly lastId: number) {}
 
   line(buf: Buffer, start: number, end: number): number {
     if (buf[start] === R) {
@@ -23,7 +24,7 @@ class ReadHandler implements LineHandler {
     }
     if (buf[start] === E && buf[start + 1] === N) {
       const next = parseDecimal(buf, start + 4, end);
-      if (next - 1 < this.expected) this.sink.fail(new Error(`READ ended at ${next - 1} of ${this.expected} records`));
+      if (next - 1 < this.lastId) this.sink.fail(new Error(`READ ended at id ${next - 1}, before ${this.lastId}`));
       return 0;
     }
     if (buf[start] === E) throw new Error(`logd: ${buf.toString('latin1', start, end)}`);
@@ -39,11 +40,16 @@ class ReadHandler implements LineHandler {
   }
 }
 
-async function read(server: BenchServer, command: string, expected: number, latency: LatencyRecorder | null): Promise<Follower> {
+async function read(server: BenchServer, command: string, lastId: number, latency: LatencyRecorder | null): Promise<Follower> {
   const follower = new Follower(await connect(server.host, server.port), latency);
-  follower.attach(new ReadHandler(follower, expected));
+  follower.attach(new ReadHandler(follower, lastId));
   follower.socket.write(command);
   return follower;
+}
+
+/** A catch-up READ of `records` records from id `start`. */
+export function readFrom(server: BenchServer, start: number, records: number): Promise<Follower> {
+  return read(server, `READ ${LOGD_LOG} ${start} ${records} NOWAIT\n`, start - 1 + records, null);
 }
 
 export const logdDriver: Driver = {
@@ -65,6 +71,6 @@ export const logdDriver: Driver = {
     if (m && !m[2]) throw new Error(`logd: ${m[1]}`);
     return m ? Number(m[2]) : undefined;
   }),
-  catchUp: (server, records) => read(server, `READ ${LOGD_LOG} 1 ${records} NOWAIT\n`, records, null),
+  catchUp: (server, records) => readFrom(server, 1, records),
   follow: (server, latency) => read(server, `READ ${LOGD_LOG} 1\n`, Infinity, latency),
 };
