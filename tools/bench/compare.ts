@@ -77,9 +77,14 @@ async function main(): Promise<void> {
   console.log(`${title}\n\n${textTables(table)}\n\n${about}\n\n(${((Date.now() - started) / 1000).toFixed(0)} s)`);
   const dir = values.out ?? RESULTS_DIR;
   mkdirSync(dir, { recursive: true });
+  const write = (base: string): void => {
+    writeFileSync(join(dir, `${base}.svg`), barChart(title, table));
+    writeFileSync(join(dir, `${base}.md`), `# ${title}\n\n${markdownTables(table)}\n\n![chart](${base}.svg)\n\n${about}\n`);
+  };
   const base = `${date}-${machine.slug}${values.quick ? '-quick' : ''}`;
-  writeFileSync(join(dir, `${base}.svg`), barChart(title, table));
-  writeFileSync(join(dir, `${base}.md`), `# ${title}\n\n${markdownTables(table)}\n\n![chart](${base}.svg)\n\n${about}\n`);
+  write(base);
+  // A full run with every workload is also the latest, which the README shows.
+  if (!values.quick && !only && !values.systems) write('latest');
   console.log(`written: ${join(dir, `${base}.md`)} and .svg`);
   if (values.profile) console.log(profileSummary(values.profile));
 }
