@@ -179,3 +179,23 @@ test('a corrupt record inside the log is an error on read, never data', async (t
   await t.throwsAsync(log.read(1, 10, 1 << 20), { message: 'corrupt record 2 in alice' });
   await t.throwsAsync(log.read(2, 1, 1 << 20), { message: 'corrupt record 2 in alice' });
 });
+
+test('a chunk with thousands of records and a record larger than the scan block recovers', async (t) => {
+  const dir = tempDir(t);
+  const { store } = await openStore(t, dir, { chunkBytes: 64 << 20, maxMsg: 3 << 20 });
+  const log = await store.create('alice');
+  for (let i = 0; i < 5; i++) await log.append(payloads(1 + i * 1000, 1000, 20));
+  const big = Buffer.alloc(2.5 * (1 << 20), 'b');
+  await log.append([big]);
+  await log.append(payloads(5002, 1));
+  await store.close();
+  fs.rmSync(join(dir, 'alice', '00000000000000000001.idx'));
+  const { log: again, lines } = await reopen(t, dir);
+  t.is(again.head(), 5002);
+  t.false(lines.some((l) => l.includes('log alice')));
+  t.is((await again.read(5000, 3, 1 << 20)).count, 1); // the big one does not fit in 1 MiB
+  const r = await again.read(5000, 3, 4 << 20);
+  t.is(r.count, 3);
+  t.deepEqual(payloadsOf(r.data)[1], big.toString('latin1'));
+  t.deepEqual(idsOf((await again.read(2345, 3, 1 << 20)).data), [2345, 2346, 2347]);
+});
