@@ -13,8 +13,14 @@ import { errLine } from '../../protocol/replies.ts';
 import type { Loop } from '../loop/loop.ts';
 import type { ReplySlot, Session, Stream, StreamSink } from '../loop/session.ts';
 
-/** Output not yet taken by the kernel above which streams wait and reading pauses. */
+/** Output not yet taken by the kernel above which reading pauses. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
+/**
+ * Output not yet taken by the kernel above which a stream waits before reading more from disk.
+ * Small, because the kernel's socket buffer already keeps a fast client fed, and a client that
+ * does not read holds at most this plus one read step of server memory.
+ */
+const STREAM_HIGH_WATER = 64 * 1024;
 /** Replies awaiting their fsync above which reading pauses. */
 const MAX_PENDING_REPLIES = 100_000;
 /** Commands held behind a stream above which reading pauses (STOP still arrives below it). */
@@ -212,7 +218,7 @@ export class Connection implements Session, StreamSink {
   }
 
   get ready(): boolean {
-    return !this.closed && this.socket.writableLength < OUTPUT_HIGH_WATER;
+    return !this.closed && this.socket.writableLength < STREAM_HIGH_WATER;
   }
 
   onReady(fn: () => void): void {
