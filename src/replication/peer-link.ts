@@ -87,14 +87,19 @@ class LineConnection {
   private lines: string[] = [];
   private waiter: { resolve: (lines: string[]) => void; reject: (err: Error) => void } | null = null;
   private failure: Error | null = null;
+  private readonly onAbort = () => this.fail(new Error('stopped'));
 
-  constructor(host: string, port: number, signal: AbortSignal) {
+  constructor(
+    host: string,
+    port: number,
+    private readonly signal: AbortSignal,
+  ) {
     this.socket = connect({ host, port });
     this.socket.setEncoding('latin1');
     this.socket.on('data', (data: string) => this.onData(data));
     this.socket.on('error', (err) => this.fail(err));
     this.socket.on('close', () => this.fail(new Error('connection closed')));
-    signal.addEventListener('abort', () => this.fail(new Error('stopped')), { once: true });
+    signal.addEventListener('abort', this.onAbort);
   }
 
   /** Sends `command`; resolves with the reply's lines (without END). */
@@ -117,6 +122,7 @@ class LineConnection {
   }
 
   close(): void {
+    this.signal.removeEventListener('abort', this.onAbort);
     this.socket.destroy();
   }
 
