@@ -111,11 +111,10 @@ export class Chunk {
     this.indexWritten = upTo;
   }
 
-  /** Completes the .idx file and drops the in-memory index: the chunk becomes read-only. */
-  async seal(sync: boolean): Promise<void> {
+  /** Writes the rest of the index to the .idx file (before sealing: then `index` is dropped). */
+  async completeIndex(sync: boolean): Promise<void> {
     await this.flushIndex();
     if (sync) await io.fsync(this.indexFd);
-    this.index = null;
   }
 
   /** Trim: unlinks the files now; the descriptors close when the last reader releases. */

@@ -72,6 +72,8 @@ export class Log {
   private syncDue = false;
   /** fsync=always: the group written and synced uncommitted, whose commit byte the next round writes. */
   private awaitingCommit: WrittenGroup | null = null;
+  /** fsync=none: chunks sealed without a sync, synced at close. */
+  private readonly unsynced = new Set<Chunk>();
   private closing: Promise<void> | null = null;
   private readonly listeners = new Set<(head: number) => void>();
   /** fdatasync calls on this log's chunks (a STATS figure). */
@@ -145,8 +147,9 @@ export class Log {
 
   private async writeLoop(): Promise<void> {
     while (this.queue.length > 0 || this.awaitingCommit || this.syncDue) {
-      if (this.queue.length > 0 || this.awaitingCommit) await this.round();
-      else await this.intervalSync();
+      // A due periodic sync goes first, so that a steady stream of appends cannot starve it.
+      if (this.syncDue) await this.intervalSync();
+      else await this.round();
     }
     this.writing = false;
     this.markIdle();
@@ -300,7 +303,7 @@ export class Log {
     const old = this.active;
     const sync = this.opts.fsync.mode !== 'none';
     if (sync) await this.sync(old);
-    await old.seal(sync);
+    await old.completeIndex(sync);
     const fresh = Chunk.create(this.dir, this.headId + 1);
     try {
       if (sync) await syncDir(this.dir);
@@ -308,6 +311,9 @@ export class Log {
       fresh.close();
       throw err;
     }
+    // Only now: if anything above failed, the old chunk stays active, its index still in memory.
+    old.index = null;
+    if (!sync) this.unsynced.add(old);
     this.chunks.push(fresh);
   }
 
@@ -399,7 +405,10 @@ export class Log {
     let n = 0;
     while (n < this.chunks.length - 1 && this.chunks[n + 1].firstId <= before) n++;
     if (n > 0) {
-      for (const chunk of this.chunks.splice(0, n)) chunk.remove();
+      for (const chunk of this.chunks.splice(0, n)) {
+        this.unsynced.delete(chunk);
+        chunk.remove();
+      }
       if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
     }
     return this.first();
@@ -429,11 +438,18 @@ export class Log {
     if (this.syncTimer) clearTimeout(this.syncTimer);
     this.syncTimer = null;
     await this.idle;
-    const chunk = this.active;
-    await chunk.flushIndex();
-    await this.sync(chunk);
-    await io.fsync(chunk.indexFd);
-    for (const c of this.chunks) c.close();
+    try {
+      const active = this.active;
+      await active.flushIndex();
+      for (const chunk of [...this.unsynced, active]) {
+        if (chunk.fd < 0) continue; // trimmed
+        await this.sync(chunk);
+        await io.fsync(chunk.indexFd);
+      }
+      if (this.unsynced.size > 0) await syncDir(this.dir);
+    } finally {
+      for (const chunk of this.chunks) chunk.close();
+    }
   }
 }
 

@@ -74,6 +74,27 @@ test.serial('a failed roll rejects the batch that needed the new chunk and leave
   t.deepEqual(idsOf((await log.read(1, 10, 1 << 20)).data), [1, 2, 3, 4]);
 });
 
+test.serial('a roll that fails after the new chunk exists keeps the old chunk active and retries', async (t) => {
+  const dir = tempDir(t);
+  const { store } = await openStore(t, dir, { fsync: { mode: 'always' }, chunkBytes: 200 });
+  const log = await store.create('alice');
+  await log.append(payloads(1, 2, 50));
+  const realFsync = io.fsync;
+  let fsyncs = 0;
+  io.fsync = async (fd) => {
+    // The roll fsyncs the old index, then the log directory: fail the directory.
+    if (++fsyncs === 2) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    return realFsync(fd);
+  };
+  t.is(errorCodeOf(await t.throwsAsync(log.append(payloads(3, 2, 50)))), 'internal');
+  io.fsync = realFsync;
+  t.deepEqual(await log.append(payloads(3, 2, 50)), { first: 3, last: 4 });
+  t.deepEqual(idsOf((await log.read(1, 10, 1 << 20)).data), [1, 2, 3, 4]);
+  await store.close();
+  const again = await openStore(t, dir, { chunkBytes: 200 });
+  t.deepEqual(idsOf((await again.store.get('alice')!.read(1, 10, 1 << 20)).data), [1, 2, 3, 4]);
+});
+
 test.serial('interval policy acknowledges after the write and syncs later; sync failures are logged', async (t) => {
   const dir = tempDir(t);
   const { store, lines } = await openStore(t, dir, { fsync: { mode: 'interval', ms: 20 } });
@@ -89,6 +110,22 @@ test.serial('interval policy acknowledges after the write and syncs later; sync 
   await until(() => lines.some((l) => l.includes('periodic fdatasync') && l.includes('ENOSPC')));
   t.is(log.head(), 2);
   io.fdatasync = realSync;
+});
+
+test.serial('interval policy: a steady stream of appends does not starve the periodic sync', async (t) => {
+  const { store } = await openStore(t, tempDir(t), { fsync: { mode: 'interval', ms: 5 } });
+  const log = await store.create('alice');
+  const started = store.fsyncs;
+  let appends = 0;
+  // Eight writers keep the queue non-empty until a periodic sync has run (or 20000 appends).
+  const lane = async (): Promise<void> => {
+    while (store.fsyncs === started && appends < 20000) {
+      appends++;
+      await log.append(payloads(appends, 1));
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+  t.true(store.fsyncs > started, `no sync during ${appends} appends`);
 });
 
 test.serial('a throwing head listener is logged and does not break the log', async (t) => {
