@@ -375,8 +375,8 @@ export class Log {
   /** Up to `want` records from `id` within one chunk, within `byteBudget` unless `atLeastOne`. */
   private async readRun(chunk: Chunk, id: number, want: number, byteBudget: number, atLeastOne: boolean): Promise<{ data: Buffer; count: number }> {
     const i = id - chunk.firstId;
-    const from = await chunk.position(i);
-    let to = await chunk.position(i + want);
+    const [from, end] = await Promise.all([chunk.position(i), chunk.position(i + want)]);
+    let to = end;
     const cut = to - from > byteBudget;
     if (cut) to = atLeastOne ? Math.max(from + byteBudget, await chunk.position(i + 1)) : from + byteBudget;
     const data = await chunk.bytes(from, to);
