@@ -32,6 +32,7 @@ export async function appendAll(
   const result: AppendAllResult = { count: 0, first: 0, last: 0 };
   let batch: Buffer[] = [];
   let bytes = 0;
+  let sent = 0;
 
   const send = async () => {
     const records = batch;
@@ -46,7 +47,9 @@ export async function appendAll(
     });
     done.catch(() => undefined); // awaited below; keeps an early failure from being unhandled
     inFlight.push(done);
-    if (inFlight.length >= window) await inFlight.shift();
+    // The first batch goes alone: a refusal (nolog, readonly, auth) stops the load before
+    // more is sent, and the log exists before batches race to create it.
+    if (sent++ === 0 || inFlight.length >= window) await inFlight.shift();
   };
 
   for await (const records of input) {
