@@ -17,6 +17,16 @@ export interface ServerOptions {
   maxConns: number;
   idleTimeoutMs: number;
   tokenFile: string | null;
+  /** With a token: HEAD, READ, SUBSCRIBE, UNSUBSCRIBE, LOGS and STATS need no AUTH. */
+  publicRead: boolean;
+  /** TLS for every connection, in and out (followers), when cert and key are set; ca: whom followers trust. */
+  tlsCert: string | null;
+  tlsKey: string | null;
+  tlsCa: string | null;
+  /** Undelivered push bytes of a client that takes no output, past which it is disconnected. */
+  maxPending: number;
+  /** Disconnect a client whose waiting output has not moved for this long (0 = never). */
+  writeDeadlineMs: number;
   allowShutdown: boolean;
   /** Retention per log: bytes (0 = no limit), age in ms (0 = no limit), writer waits for every participant's ACK. */
   retainBytes: number;
@@ -40,7 +50,14 @@ Options:
   --max-batch N          largest total of one APPEND (default: 64MiB)
   --max-conns N          most simultaneous connections (default: 10000)
   --idle-timeout MS      close connections that send and stream nothing for MS (default: 0, off)
-  --token-file FILE      require AUTH <token> (the file's first line) for writes
+  --token-file FILE      require AUTH <token> (the file's first line) before any command but PING,
+                         AUTH, CLOSE, STOP; followers send it to their peers
+  --public-read          with --token-file: HEAD, READ, SUBSCRIBE, LOGS, STATS need no AUTH
+  --tls-cert FILE        serve TLS with this certificate chain (PEM); followers connect with TLS
+  --tls-key FILE         the private key of --tls-cert (PEM)
+  --tls-ca FILE          CA certificates (PEM) followers trust for their peers (default: the system's)
+  --max-pending N        disconnect a subscriber once N bytes of pushes wait for it (default: 1MiB)
+  --write-deadline MS    disconnect a client whose waiting output has not moved for MS (default: 0, off)
   --allow-shutdown       let the SHUTDOWN command stop the server
   --retain-bytes N       keep at most N bytes per log: older whole chunks are deleted (default: no limit)
   --retain-age DURATION  delete whole chunks whose newest record is older, e.g. 90s, 30m, 12h, 7d (default: none)
@@ -108,6 +125,12 @@ export function parseOptions(argv: string[]): ServerOptions | null {
       'max-conns': { type: 'string', default: '10000' },
       'idle-timeout': { type: 'string', default: '0' },
       'token-file': { type: 'string' },
+      'public-read': { type: 'boolean', default: false },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'max-pending': { type: 'string', default: '1M' },
+      'write-deadline': { type: 'string', default: '0' },
       'allow-shutdown': { type: 'boolean', default: false },
       'retain-bytes': { type: 'string' },
       'retain-age': { type: 'string' },
@@ -133,11 +156,20 @@ export function parseOptions(argv: string[]): ServerOptions | null {
     maxConns: parseCount(values['max-conns']!, '--max-conns', 1),
     idleTimeoutMs: parseCount(values['idle-timeout']!, '--idle-timeout', 0),
     tokenFile: values['token-file'] ?? null,
+    publicRead: values['public-read']!,
+    tlsCert: values['tls-cert'] ?? null,
+    tlsKey: values['tls-key'] ?? null,
+    tlsCa: values['tls-ca'] ?? null,
+    maxPending: parseSize(values['max-pending']!, '--max-pending'),
+    writeDeadlineMs: parseCount(values['write-deadline']!, '--write-deadline', 0),
     allowShutdown: values['allow-shutdown']!,
     retainBytes: values['retain-bytes'] === undefined ? 0 : parseSize(values['retain-bytes'], '--retain-bytes'),
     retainAgeMs: values['retain-age'] === undefined ? 0 : parseDuration(values['retain-age'], '--retain-age'),
     retainUntilReplicated: values['retain-until-replicated']!,
   };
   if (options.maxMsg > options.maxBatch) options.maxBatch = options.maxMsg;
+  if (!options.tlsCert !== !options.tlsKey) throw new Error('--tls-cert and --tls-key go together');
+  if (options.tlsCa && !options.tlsCert) throw new Error('--tls-ca needs --tls-cert and --tls-key');
+  if (options.publicRead && !options.tokenFile) throw new Error('--public-read needs --token-file');
   return options;
 }

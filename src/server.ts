@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Appender } from './loop/appender.ts';
+import { AuthThrottle } from './loop/auth-throttle.ts';
 import { errorReply } from './loop/failure.ts';
 import type { LoopContext } from './loop/context.ts';
 import { Loop } from './loop/loop.ts';
@@ -9,6 +10,7 @@ import { LogDirectory } from './loop/logs.ts';
 import { Stats } from './loop/stats.ts';
 import type { Logger } from './logger.ts';
 import { Listener } from './net/listener.ts';
+import { loadTls } from './net/tls.ts';
 import type { ServerOptions } from './options.ts';
 import { Replicator } from './replication/replicator.ts';
 import { startRetention } from './replication/retention.ts';
@@ -26,7 +28,9 @@ export interface Logd {
 }
 
 export async function startLogd(options: ServerOptions, logger: Logger): Promise<Logd> {
-  const tokenDigest = options.tokenFile ? readToken(options.tokenFile) : null;
+  const token = options.tokenFile ? readToken(options.tokenFile) : null;
+  const tokenDigest = token === null ? null : createHash('sha256').update(token).digest();
+  const tls = loadTls(options);
   const started = Date.now();
   const store = await Store.open({
     dir: options.data,
@@ -55,6 +59,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       appender: new Appender((err) => errorReply(ctx, err)),
       logger,
       tokenDigest,
+      authThrottle: new AuthThrottle(),
       connections: () => listener?.connections.size ?? 0,
       shutdown: () => void close(),
     };
@@ -67,6 +72,8 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
         maxConns: options.maxConns,
         idleTimeoutMs: options.idleTimeoutMs,
         limits: { maxLine: options.maxLine, maxMsg: options.maxMsg, maxBatch: options.maxBatch },
+        slowConsumer: { maxPending: options.maxPending, writeDeadlineMs: options.writeDeadlineMs },
+        tls: tls?.server ?? null,
       },
       logger,
     );
@@ -85,14 +92,22 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       return closing;
     };
     if (options.peers) {
-      replicator = new Replicator({ logs, state: replication, nodeId: options.id, logger, self: { host: address.address, port: address.port } });
+      replicator = new Replicator({
+        logs,
+        state: replication,
+        nodeId: options.id,
+        logger,
+        self: { host: address.address, port: address.port },
+        dial: { token, tls: tls?.client ?? null },
+      });
       await replicator.start(options.peers);
     }
     const retain = { bytes: options.retainBytes, ageMs: options.retainAgeMs, untilReplicated: options.retainUntilReplicated };
     if (retain.bytes || retain.ageMs) stopRetention = startRetention(retain, logs, replication, logger);
     logger(
       `logd ${options.id} listening on ${address.address}:${address.port} ` +
-        `(data ${options.data}, fsync ${options.fsync}, ${store.names().length} logs, started in ${Date.now() - started} ms)`,
+        `(data ${options.data}, fsync ${options.fsync}${tls ? ', TLS' : ''}${token ? ', AUTH required' : ''}, ` +
+        `${store.names().length} logs, started in ${Date.now() - started} ms)`,
     );
     return { host: address.address, port: address.port, store, stopped, close };
   } catch (err) {
@@ -102,8 +117,9 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
   }
 }
 
-function readToken(file: string): Buffer {
+/** The token: the file's first line (followers send it to their peers). */
+function readToken(file: string): string {
   const token = readFileSync(file, 'utf8').split(/\r?\n/)[0].trim();
   if (!token) throw new Error(`--token-file ${file}: the first line is empty`);
-  return createHash('sha256').update(token).digest();
+  return token;
 }

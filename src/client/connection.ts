@@ -4,10 +4,12 @@
 // `HEAD <log> <id>` lines are never replies (HEAD itself answers `OK <id>`): they are the
 // pushes of SUBSCRIBE and go to onPush whenever they arrive.
 // Writes made in one tick leave in one writev (cork now, uncork on the next tick).
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import type { FrameHeader } from '../../protocol/frame.ts';
 import { ReplyReader } from './reply-reader.ts';
 import { ConnectionError, replyError } from './reply-error.ts';
+import { dial } from './dial.ts';
 
 export interface ConnectOptions {
   /** Default 127.0.0.1. */
@@ -16,6 +18,8 @@ export interface ConnectOptions {
   port?: number;
   /** Sent with AUTH before anything else when given. */
   token?: string;
+  /** Connect with TLS (a node started with --tls-cert), e.g. `{ ca: readFileSync('ca.pem') }`. */
+  tls?: ConnectionOptions;
   /** Default 10000. */
   connectTimeoutMs?: number;
 }
@@ -65,7 +69,11 @@ export class Connection {
     const host = opts.host ?? DEFAULT_HOST;
     const port = opts.port ?? DEFAULT_PORT;
     return new Promise<Connection>((resolve, reject) => {
-      const socket = netConnect({ host, port });
+      const socket = dial(host, port, opts.tls, () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new Connection(socket));
+      });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new ConnectionError('ETIMEDOUT', `connect to ${host}:${port} timed out`));
@@ -73,11 +81,6 @@ export class Connection {
       socket.once('error', (err) => {
         clearTimeout(timer);
         reject(new ConnectionError(codeOf(err), `cannot connect to ${host}:${port}: ${err.message}`));
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new Connection(socket));
       });
     }).then(async (conn) => {
       if (opts.token !== undefined) {

@@ -4,6 +4,7 @@ import type { ServerOptions } from '../options.ts';
 import type { ReplicationState } from '../replication/state.ts';
 import type { Store } from '../storage/store.ts';
 import type { Appender } from './appender.ts';
+import type { AuthThrottle } from './auth-throttle.ts';
 import type { LogDirectory } from './logs.ts';
 import type { Stats } from './stats.ts';
 
@@ -18,6 +19,8 @@ export interface LoopContext {
   readonly logger: Logger;
   /** SHA-256 of the AUTH token, or null when no token is required. */
   readonly tokenDigest: Buffer | null;
+  /** Slows down the answers to wrong tokens. */
+  readonly authThrottle: AuthThrottle;
   /** Number of open client connections (for STATS). */
   connections(): number;
   /** Starts a graceful shutdown (SHUTDOWN). */

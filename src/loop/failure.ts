@@ -1,4 +1,6 @@
 // Turns any error into its `ERR <code> <text>` line, counting it; unexpected errors are logged.
+// And who may run what: the AUTH rule of every verb.
+import type { Verb } from '../../protocol/commands.ts';
 import { LogdError, errorCodeOf } from '../../protocol/errors.ts';
 import { errLine } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
@@ -12,7 +14,35 @@ export function errorReply(ctx: LoopContext, err: unknown): string {
   return errLine(code, (err as Error)?.message ?? String(err));
 }
 
-/** Throws `ERR auth` when the server wants a token and this session has not given it. */
-export function requireAuth(ctx: LoopContext, authed: boolean): void {
-  if (ctx.tokenDigest && !authed) throw new LogdError('auth', 'AUTH required');
+/**
+ * With --token-file, what each verb needs: `open` never needs AUTH (the connection itself),
+ * `read` needs it unless --public-read, `auth` always. A Record, so a new verb cannot be forgotten.
+ */
+const ACCESS: Readonly<Record<Verb, 'open' | 'read' | 'auth'>> = {
+  PING: 'open',
+  AUTH: 'open',
+  CLOSE: 'open',
+  STOP: 'open',
+  HEAD: 'read',
+  READ: 'read',
+  SUBSCRIBE: 'read',
+  UNSUBSCRIBE: 'read',
+  LOGS: 'read',
+  STATS: 'read',
+  MSG: 'auth',
+  APPEND: 'auth',
+  CHECKPOINT: 'auth',
+  TRIM: 'auth',
+  REPLICATE: 'auth',
+  ACK: 'auth',
+  REFUSE: 'auth',
+  ACCEPT: 'auth',
+  SHUTDOWN: 'auth',
+};
+
+/** Throws `ERR auth` when the server wants a token for this verb and the session has not given it. */
+export function requireAccess(ctx: LoopContext, authed: boolean, verb: Verb): void {
+  if (!ctx.tokenDigest || authed) return;
+  const rule = ACCESS[verb];
+  if (rule === 'auth' || (rule === 'read' && !ctx.options.publicRead)) throw new LogdError('auth', 'AUTH required');
 }

@@ -5,7 +5,7 @@ import type { Command } from '../../protocol/commands.ts';
 import { LogdError } from '../../protocol/errors.ts';
 import { OK, PONG } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
-import { errorReply } from './failure.ts';
+import { errorReply, requireAccess } from './failure.ts';
 import { handleCheckpoint } from './handlers/checkpoint.ts';
 import { handleAccept, handleRefuse } from './handlers/failover.ts';
 import { handleLogs, handleStats } from './handlers/info.ts';
@@ -24,6 +24,7 @@ export class Loop {
     const ctx = this.ctx;
     ctx.stats.command(cmd.verb);
     try {
+      requireAccess(ctx, session.authed, cmd.verb);
       switch (cmd.verb) {
         case 'PING':
           return session.reply(PONG);

@@ -10,6 +10,12 @@ export class Stats {
   recordsOut = 0;
   bytesOut = 0;
   fsyncs = 0;
+  /** AUTH with a wrong token. */
+  authFailures = 0;
+  /** Connections closed for not taking their output (slow consumers, write deadline). */
+  slowConsumers = 0;
+  /** TLS handshakes that failed (e.g. a plain-text client on a TLS port). */
+  tlsFailures = 0;
   readonly commands = new Map<string, number>();
   readonly errors = new Map<ErrorCode, number>();
 

@@ -4,7 +4,9 @@
 // back the ones behind it. A stream (READ) owns the output from the moment every earlier reply
 // is out until its END; commands that arrive meanwhile are held and run after it. Output is
 // gathered and written once per turn of the event loop, and reading pauses while the client
-// is not reading its replies, so memory per connection stays bounded.
+// is not reading its replies, so memory per connection stays bounded. Pushes wait (coalesced per
+// log) while the output is blocked; a client that never takes them is a slow consumer
+// (slow-consumer.ts) and is disconnected with a logged reason.
 import type { Socket } from 'node:net';
 import type { Command } from '../../protocol/commands.ts';
 import type { ErrorCode } from '../../protocol/errors.ts';
@@ -12,15 +14,16 @@ import { Parser, type ParserLimits } from '../../protocol/parser.ts';
 import { errLine } from '../../protocol/replies.ts';
 import type { Loop } from '../loop/loop.ts';
 import type { ReplySlot, Session, Stream, StreamSink } from '../loop/session.ts';
+import { OutputWatch, type SlowConsumerLimits } from './slow-consumer.ts';
 
 /** Output not yet taken by the kernel above which reading pauses. */
 const OUTPUT_HIGH_WATER = 1024 * 1024;
 /**
- * Output not yet taken by the kernel above which a stream waits before reading more from disk.
- * Small, because the kernel's socket buffer already keeps a fast client fed, and a client that
- * does not read holds at most this plus one read step of server memory.
+ * Output not yet taken by the kernel above which the output is blocked: a stream waits before
+ * reading more from disk, pushes wait. Small, because the kernel's socket buffer already keeps a
+ * fast client fed, and a client that does not read holds at most this plus one read step.
  */
-const STREAM_HIGH_WATER = 64 * 1024;
+const OUTPUT_BLOCKED_AT = 64 * 1024;
 /** Replies awaiting their fsync above which reading pauses. */
 const MAX_PENDING_REPLIES = 100_000;
 /** Commands held behind a stream above which reading pauses (STOP still arrives below it). */
@@ -73,14 +76,17 @@ export class Connection implements Session, StreamSink {
   private ignoreInput = false;
   private closed = false;
   private paused = false;
+  private readonly watch: OutputWatch;
 
   constructor(
     private readonly socket: Socket,
     private readonly loop: Loop,
     limits: ParserLimits,
+    slowConsumer: SlowConsumerLimits,
     private readonly onClosed: (conn: Connection) => void,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.watch = new OutputWatch(slowConsumer, () => socket.bytesWritten - socket.writableLength, (reason) => this.dropSlowConsumer(reason));
     this.parser = new Parser(limits, {
       command: (cmd) => this.onCommand(cmd),
       error: (code, message) => this.onError(code, message),
@@ -184,6 +190,7 @@ export class Connection implements Session, StreamSink {
 
   push(key: string, text: string): void {
     this.pushes.set(key, text);
+    if (this.outputBlocked) this.watch.held(text.length);
     this.scheduleFlush();
   }
 
@@ -218,11 +225,16 @@ export class Connection implements Session, StreamSink {
   }
 
   get ready(): boolean {
-    return !this.closed && this.socket.writableLength < STREAM_HIGH_WATER;
+    return !this.closed && !this.outputBlocked;
   }
 
   onReady(fn: () => void): void {
     this.readyWaiters.push(fn);
+    this.watch.blocked();
+  }
+
+  private get outputBlocked(): boolean {
+    return this.socket.writableLength >= OUTPUT_BLOCKED_AT;
   }
 
   end(text: string): void {
@@ -296,7 +308,7 @@ export class Connection implements Session, StreamSink {
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed) return;
-    if (this.pushes.size > 0 && this.socket.writableLength < OUTPUT_HIGH_WATER) {
+    if (this.pushes.size > 0 && !this.outputBlocked) {
       for (const text of this.pushes.values()) this.out += text;
       this.pushes.clear();
     }
@@ -319,6 +331,7 @@ export class Connection implements Session, StreamSink {
   }
 
   private onDrain(): void {
+    this.watch.drained();
     const waiters = this.readyWaiters;
     this.readyWaiters = [];
     for (const fn of waiters) fn();
@@ -341,9 +354,18 @@ export class Connection implements Session, StreamSink {
     }
   }
 
+  /** Closes at once: the client does not take its output (the reason goes to the log). */
+  private dropSlowConsumer(reason: string): void {
+    if (this.closed) return;
+    this.loop.ctx.stats.slowConsumers++;
+    this.loop.ctx.logger(`disconnected ${this.remote}: ${reason}`);
+    this.socket.destroy();
+  }
+
   private teardown(): void {
     if (this.closed) return;
     this.closed = true;
+    this.watch.stop();
     for (let i = this.queueHead; i < this.queue.length; i++) if (this.queue[i].started) this.queue[i].stream?.stop();
     for (const cancel of this.subscriptions.values()) cancel();
     this.subscriptions.clear();

@@ -1,10 +1,13 @@
-// Accepts client connections, enforces the connection limit and the idle timeout.
-import { createServer, type AddressInfo, type Server } from 'node:net';
+// Accepts client connections (plain TCP, or TLS when configured), enforces the connection limit
+// and the idle timeout.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { ParserLimits } from '../../protocol/parser.ts';
 import { errLine } from '../../protocol/replies.ts';
 import type { Logger } from '../logger.ts';
 import type { Loop } from '../loop/loop.ts';
 import { Connection } from './connection.ts';
+import type { SlowConsumerLimits } from './slow-consumer.ts';
 
 export interface ListenerOptions {
   host: string;
@@ -12,6 +15,9 @@ export interface ListenerOptions {
   maxConns: number;
   idleTimeoutMs: number;
   limits: ParserLimits;
+  slowConsumer: SlowConsumerLimits;
+  /** Serve TLS with these settings; null: plain TCP. */
+  tls: TlsOptions | null;
 }
 
 export class Listener {
@@ -23,7 +29,7 @@ export class Listener {
     private readonly options: ListenerOptions,
     private readonly logger: Logger,
   ) {
-    this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    const accept = (socket: Socket) => {
       const stats = loop.ctx.stats;
       if (this.connections.size >= options.maxConns) {
         stats.error('busy');
@@ -32,7 +38,7 @@ export class Listener {
         return;
       }
       stats.connectionsTotal++;
-      const conn = new Connection(socket, loop, options.limits, (c) => this.connections.delete(c));
+      const conn = new Connection(socket, loop, options.limits, options.slowConsumer, (c) => this.connections.delete(c));
       this.connections.add(conn);
       if (options.idleTimeoutMs > 0) {
         socket.setTimeout(options.idleTimeoutMs);
@@ -40,7 +46,15 @@ export class Listener {
           if (conn.closeIfIdle()) logger(`closed idle connection ${conn.remote}`);
         });
       }
-    });
+    };
+    const socketOptions = { noDelay: true, allowHalfOpen: true };
+    if (options.tls) {
+      this.server = createTlsServer({ ...socketOptions, ...options.tls }, accept);
+      // A client that does not speak TLS (or fails its handshake) is dropped by node:tls; counted.
+      this.server.on('tlsClientError', () => loop.ctx.stats.tlsFailures++);
+    } else {
+      this.server = createServer(socketOptions, accept);
+    }
   }
 
   listen(): Promise<AddressInfo> {

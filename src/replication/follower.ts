@@ -8,9 +8,11 @@
 // (`ACK <node> <id>`, at most one per turn), so the source knows how far it is. The link is dead
 // after SILENCE_MS without a byte (the source heartbeats every second). The session ends when
 // the link ends, after every run already handed to storage has settled, so the next session
-// starts from the true head.
-import { connect, type Socket } from 'node:net';
+// starts from the true head. With a token the session starts with AUTH (its `OK` is skipped);
+// with TLS it connects with TLS.
+import type { Socket } from 'node:net';
 import { crcHex } from '../../protocol/frame.ts';
+import { authLine, dial, type DialOptions } from '../client/dial.ts';
 import type { Log } from '../storage/log.ts';
 import { FrameCutter } from './frame-cutter.ts';
 import type { ReplicaStatus, ReplicationState } from './state.ts';
@@ -27,6 +29,8 @@ export interface FollowOptions {
   source: Source;
   /** This node's id, sent with every acknowledgement. */
   nodeId: string;
+  /** This node's token and TLS settings for its peers. */
+  dial: DialOptions;
   /** Updated as the session goes (state, source head). */
   status: ReplicaStatus;
   counters: ReplicationState;
@@ -86,12 +90,11 @@ class FollowSession {
     if (signal.aborted) return { outcome: 'progressed', reason: 'stopped', rejected: false };
     const onAbort = () => this.end('progressed', 'stopped');
     signal.addEventListener('abort', onAbort);
-    const socket = (this.socket = connect({ host: source.host, port: source.port }));
+    const socket = (this.socket = dial(source.host, source.port, this.o.dial.tls, () => {
+      socket.write(`${authLine(this.o.dial.token)}REPLICATE ${log.name} ${head + 1}${crc === null ? '' : ' ' + crcHex(crc)}\n`);
+    }));
     socket.setNoDelay(true);
     this.watchSilence();
-    socket.on('connect', () => {
-      socket.write(`REPLICATE ${log.name} ${head + 1}${crc === null ? '' : ' ' + crcHex(crc)}\n`);
-    });
     socket.on('data', (chunk: Buffer) => {
       this.watchSilence();
       this.cutter.push(chunk);
@@ -133,6 +136,7 @@ class FollowSession {
 
   private onLine(text: string): void {
     if (this.result) return;
+    if (text === 'OK' && !this.up && this.o.dial.token) return; // AUTH accepted
     if (text.startsWith('HB ')) {
       const head = Number(text.slice(3));
       if (!Number.isSafeInteger(head)) return this.end('failed', `bad heartbeat from ${this.o.source.name}: ${text}`);

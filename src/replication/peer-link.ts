@@ -2,8 +2,9 @@
 // replicator which logs the participant holds and how far (discovery of new logs in a namespace,
 // and the heads that choose a relay), and whether the participant is reachable at all: one
 // stderr line per change, up or down. A reply missing for SILENCE_MS counts as a dead link.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { sleep } from '../client/backoff.ts';
+import { authLine, dial, type DialOptions } from '../client/dial.ts';
 import type { Logger } from '../logger.ts';
 import { SILENCE_MS } from './follower.ts';
 import type { Participant } from './participants.ts';
@@ -21,6 +22,8 @@ export class PeerLink {
 
   constructor(
     readonly participant: Participant,
+    /** This node's token and TLS settings. */
+    private readonly dialOptions: DialOptions,
     /** Called after each poll and each change of up. */
     private readonly onUpdate: (link: PeerLink) => void,
     private readonly logger: Logger,
@@ -43,11 +46,12 @@ export class PeerLink {
 
   /** One connection: LOGS every second until it fails. */
   private async poll(signal: AbortSignal): Promise<'progressed' | 'failed'> {
-    const conn = new LineConnection(this.participant.host, this.participant.port, signal);
+    const conn = new LineConnection(this.participant.host, this.participant.port, this.dialOptions, signal);
     let answered = false;
     try {
-      while (!signal.aborted) {
-        const lines = await conn.request('LOGS\n', SILENCE_MS);
+      // With a token, the first request is `AUTH` + `LOGS`: the `OK` is one more line, ignored.
+      for (let auth = authLine(this.dialOptions.token); !signal.aborted; auth = '') {
+        const lines = await conn.request(auth + 'LOGS\n', SILENCE_MS);
         answered = true;
         this.heads = parseLogs(lines);
         this.setUp(true, '');
@@ -92,9 +96,10 @@ class LineConnection {
   constructor(
     host: string,
     port: number,
+    options: DialOptions,
     private readonly signal: AbortSignal,
   ) {
-    this.socket = connect({ host, port });
+    this.socket = dial(host, port, options.tls, () => {});
     this.socket.setEncoding('latin1');
     this.socket.on('data', (data: string) => this.onData(data));
     this.socket.on('error', (err) => this.fail(err));

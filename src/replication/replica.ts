@@ -2,6 +2,7 @@
 // reachable, else a relay holding a longer prefix), runs it, and restarts it with backoff when it
 // ends (supervisor.ts). A divergence stops the replica for good: its history is kept, never mixed
 // with the source's.
+import type { DialOptions } from '../client/dial.ts';
 import type { Logger } from '../logger.ts';
 import type { Log } from '../storage/log.ts';
 import { follow, type Source } from './follower.ts';
@@ -12,6 +13,8 @@ export interface ReplicaDeps {
   nodeId: string;
   state: ReplicationState;
   logger: Logger;
+  /** This node's token and TLS settings for its peers. */
+  dial: DialOptions;
   /** The source for the next session, given this replica's head; null when none is known. */
   pickSource(log: string, head: number): Source | null;
 }
@@ -68,7 +71,7 @@ export class Replica {
     const stop = () => session.abort();
     this.controller.signal.addEventListener('abort', stop);
     try {
-      const result = await follow({ log, source, nodeId: deps.nodeId, status, counters: deps.state, signal: session.signal });
+      const result = await follow({ log, source, nodeId: deps.nodeId, dial: deps.dial, status, counters: deps.state, signal: session.signal });
       if (result.outcome === 'diverged') {
         status.state = 'diverged';
         deps.logger(`replica ${log.name} diverged from ${result.reason}; replication of ${log.name} stopped, its ${log.head()} records are kept`);

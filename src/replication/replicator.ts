@@ -9,6 +9,7 @@
 // Where from: the owner while its link is up; otherwise the reachable participant holding the
 // longest prefix, when longer than ours (relay); sessions move back to the owner when it returns.
 import { ownerOf } from '../../protocol/names.ts';
+import type { DialOptions } from '../client/dial.ts';
 import type { Logger } from '../logger.ts';
 import type { LogDirectory } from '../loop/logs.ts';
 import type { Source } from './follower.ts';
@@ -24,6 +25,8 @@ export interface ReplicatorOptions {
   logger: Logger;
   /** This node's own listening address: a line pointing here is not followed. */
   self: { host: string; port: number };
+  /** The token (--token-file) and TLS settings this node's connections to its peers use. */
+  dial: DialOptions;
 }
 
 export class Replicator {
@@ -70,7 +73,7 @@ export class Replicator {
     }
     for (const p of others) {
       if (this.links.has(p.name)) continue;
-      const link = new PeerLink(p, (l) => this.onLinkUpdate(l), this.o.logger);
+      const link = new PeerLink(p, this.o.dial, (l) => this.onLinkUpdate(l), this.o.logger);
       this.links.set(p.name, link);
       link.start();
     }
@@ -126,6 +129,7 @@ export class Replicator {
         nodeId: this.o.nodeId,
         state: this.o.state,
         logger: this.o.logger,
+        dial: this.o.dial,
         pickSource: (l, head) => this.pickSource(l, head),
       });
       this.replicas.set(name, replica);

@@ -4,18 +4,16 @@
 // durable before the OK. The procedure, with the participants file edit, is in README.md.
 import { OK } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
-import { errorReply, requireAuth } from '../failure.ts';
+import { errorReply } from '../failure.ts';
 import type { Session } from '../session.ts';
 
 export function handleRefuse(ctx: LoopContext, session: Session, log: string): void {
-  requireAuth(ctx, session.authed);
   ctx.logs.forRead(log);
   const change = ctx.logs.writable(log) ? `refuses writes for ${log} from now on (head ${ctx.logs.head(log)})` : null;
   settle(ctx, session, change, ctx.logs.refuse(log));
 }
 
 export function handleAccept(ctx: LoopContext, session: Session, log: string): void {
-  requireAuth(ctx, session.authed);
   ctx.logs.forRead(log);
   const change = ctx.logs.writable(log) ? null : `accepts writes for ${log} from id ${ctx.logs.head(log) + 1}`;
   settle(ctx, session, change, ctx.logs.accept(log));

@@ -37,7 +37,10 @@ export function handleStats(ctx: LoopContext, session: Session): void {
     statLine('bytes_in', s.bytesIn) +
     statLine('records_out', s.recordsOut) +
     statLine('bytes_out', s.bytesOut) +
-    statLine('fsyncs', ctx.store.fsyncs);
+    statLine('fsyncs', ctx.store.fsyncs) +
+    statLine('auth_failures', s.authFailures) +
+    statLine('slow_consumers', s.slowConsumers) +
+    statLine('tls_failures', s.tlsFailures);
   for (const [verb, n] of s.commands) reply += statLine('cmd.' + verb.toLowerCase(), n);
   for (const [code, n] of s.errors) reply += statLine('err.' + code, n);
   for (const name of ctx.store.names()) reply += statLine('head.' + name, ctx.store.get(name)!.head());
