@@ -18,27 +18,26 @@ export class LineSplitter {
   /** Feeds `chunk`, read at file offset `pos`; calls onLine(line, offsetAfterIt) per line. */
   push(chunk: Buffer, pos: number, onLine: (line: Buffer, end: number) => void): void {
     let start = 0;
-    for (let lf = chunk.indexOf(LF); lf >= 0; lf = chunk.indexOf(LF, start)) {
-      const piece = chunk.subarray(start, lf);
+    while (start < chunk.length) {
+      const lf = chunk.indexOf(LF, start);
+      const stop = lf < 0 ? chunk.length : lf;
+      if (lf >= 0 && this.partialBytes === 0 && lf - start <= this.maxLine) {
+        const line = chunk.subarray(start, lf);
+        start = lf + 1;
+        onLine(line, pos + start);
+        continue;
+      }
+      let from = start;
+      while (this.partialBytes + (stop - from) > this.maxLine) {
+        const cut = this.maxLine - this.partialBytes;
+        this.hold(chunk.subarray(from, from + cut));
+        from += cut;
+        onLine(this.take(), pos + from);
+      }
+      this.hold(chunk.subarray(from, stop));
+      if (lf < 0) return;
       start = lf + 1;
-      if (this.partialBytes > 0) {
-        this.partial.push(piece);
-        onLine(this.take(), pos + start);
-      } else onLine(piece, pos + start);
-    }
-    let rest = chunk.subarray(start);
-    let restPos = pos + start;
-    while (this.partialBytes + rest.length > this.maxLine) {
-      const cut = this.maxLine - this.partialBytes;
-      this.partial.push(rest.subarray(0, cut));
-      this.partialBytes += cut;
-      rest = rest.subarray(cut);
-      restPos += cut;
-      onLine(this.take(), restPos);
-    }
-    if (rest.length > 0) {
-      this.partial.push(rest);
-      this.partialBytes += rest.length;
+      onLine(this.take(), pos + start);
     }
   }
 
@@ -51,6 +50,12 @@ export class LineSplitter {
   reset(): void {
     this.partial = [];
     this.partialBytes = 0;
+  }
+
+  private hold(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.partial.push(bytes);
+    this.partialBytes += bytes.length;
   }
 
   private take(): Buffer {

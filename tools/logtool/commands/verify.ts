@@ -88,7 +88,11 @@ async function verifyLog(log: string, chunks: ChunkFile[], report: Report, progr
     progress?.add((await fileSize(chunk.chunkPath)) - reported);
     report.records += positions.length;
     const end = scanner.end;
+    // A sealed chunk holding all its records, then junk, is cut on open; so is the torn tail of
+    // the last chunk. Anything else unreadable hides records.
+    const complete = !last && chunk.firstId + positions.length === chunks[c + 1].firstId;
     if (end.kind === 'torn' && last) report.note(where, `tail of ${end.bytes} bytes at byte ${end.pos} is ${end.reason}: recovery truncates it`);
+    else if (end.kind !== 'eof' && complete) report.note(where, `${end.reason} after the last record, at byte ${end.pos}: cut on open`);
     else if (end.kind !== 'eof') report.problem(where, `${end.reason} at byte ${end.pos}; the rest of the chunk is unreadable`);
     await verifyIndex(where, chunk, positions, report);
     expected = chunk.firstId + positions.length;
