@@ -38,6 +38,8 @@ export class Chunk {
   indexWritten: number;
   private refs = 0;
   private removed = false;
+  /** Close the files when the last reader releases them. */
+  private closeWhenIdle = false;
 
   constructor(
     dir: string,
@@ -73,15 +75,27 @@ export class Chunk {
   acquire(gone: () => LogdError): void {
     if (this.removed) throw gone();
     if (this.fd < 0) {
-      this.fd = fs.openSync(this.chunkPath, 'r');
-      this.indexFd = fs.openSync(this.indexPath, 'r');
+      const fd = fs.openSync(this.chunkPath, 'r');
+      try {
+        this.indexFd = fs.openSync(this.indexPath, 'r');
+      } catch (err) {
+        fs.closeSync(fd);
+        throw err;
+      }
+      this.fd = fd;
     }
     this.refs++;
   }
 
   release(): void {
     this.refs--;
-    if (this.removed && this.refs === 0) this.close();
+    if (this.refs === 0 && this.closeWhenIdle) this.close();
+  }
+
+  /** Closes the files now, or once the last reader has released them; the next acquire reopens them. */
+  closeSoon(): void {
+    if (this.refs === 0) this.close();
+    else this.closeWhenIdle = true;
   }
 
   /** Byte position of record firstId+i, for 0 <= i <= count (i = count gives the end). */
@@ -122,7 +136,7 @@ export class Chunk {
     this.removed = true;
     fs.rmSync(this.chunkPath, { force: true });
     fs.rmSync(this.indexPath, { force: true });
-    if (this.refs === 0) this.close();
+    this.closeSoon();
   }
 
   close(): void {
@@ -130,5 +144,6 @@ export class Chunk {
     if (this.indexFd >= 0) fs.closeSync(this.indexFd);
     this.fd = -1;
     this.indexFd = -1;
+    this.closeWhenIdle = false;
   }
 }

@@ -56,6 +56,8 @@ const COMMIT_BYTE = 82; // 'R'
 const UNCOMMITTED_BYTE = 88; // 'X'
 /** Index entries written to the .idx file at once (the rest wait: recovery rescans at most this many). */
 const INDEX_FLUSH_ENTRIES = 8192;
+/** Sealed chunks whose files stay open between reads, per log; others reopen on demand (bounded fds). */
+const OPEN_SEALED = 2;
 /** A round stops taking batches past this many bytes, to bound its buffer. */
 const ROUND_BYTES = 8 << 20;
 const EMPTY = Buffer.alloc(0);
@@ -74,6 +76,8 @@ export class Log {
   private awaitingCommit: WrittenGroup | null = null;
   /** fsync=none: chunks sealed without a sync, synced at close. */
   private readonly unsynced = new Set<Chunk>();
+  /** Sealed chunks with open files, least recently read first (at most OPEN_SEALED). */
+  private readonly openSealed: Chunk[] = [];
   private closing: Promise<void> | null = null;
   private readonly listeners = new Set<(head: number) => void>();
   /** fdatasync calls on this log's chunks (a STATS figure). */
@@ -315,6 +319,16 @@ export class Log {
     old.index = null;
     if (!sync) this.unsynced.add(old);
     this.chunks.push(fresh);
+    this.keepOpen(old);
+  }
+
+  /** Marks a sealed chunk as just read, closing the least recently read one past OPEN_SEALED. */
+  private keepOpen(chunk: Chunk): void {
+    if (chunk === this.active) return;
+    const at = this.openSealed.indexOf(chunk);
+    if (at >= 0) this.openSealed.splice(at, 1);
+    this.openSealed.push(chunk);
+    if (this.openSealed.length > OPEN_SEALED) this.openSealed.shift()!.closeSoon();
   }
 
   private sync(chunk: Chunk): Promise<void> {
@@ -354,6 +368,7 @@ export class Log {
       if (id < this.first()) throw this.gone(); // trimmed while this read was running
       const chunk = this.chunkOf(id);
       chunk.acquire(() => this.gone());
+      this.keepOpen(chunk);
       let run: { data: Buffer; count: number };
       try {
         const want = Math.min(maxRecords - count, head - id + 1, chunk.firstId + chunk.count - id);
@@ -407,6 +422,8 @@ export class Log {
     if (n > 0) {
       for (const chunk of this.chunks.splice(0, n)) {
         this.unsynced.delete(chunk);
+        const at = this.openSealed.indexOf(chunk);
+        if (at >= 0) this.openSealed.splice(at, 1);
         chunk.remove();
       }
       if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
@@ -442,9 +459,13 @@ export class Log {
       const active = this.active;
       await active.flushIndex();
       for (const chunk of [...this.unsynced, active]) {
-        if (chunk.fd < 0) continue; // trimmed
-        await this.sync(chunk);
-        await io.fsync(chunk.indexFd);
+        chunk.acquire(() => this.gone()); // reopens a chunk whose files were closed since
+        try {
+          await this.sync(chunk);
+          await io.fsync(chunk.indexFd);
+        } finally {
+          chunk.release();
+        }
       }
       if (this.unsynced.size > 0) await syncDir(this.dir);
     } finally {

@@ -38,3 +38,21 @@ test('readers in flight on a trimmed chunk finish; later reads of it are gone', 
   t.is((await t.throwsAsync<LogdError>(log.read(1, 10, 100)))?.code, 'gone');
   t.deepEqual(idsOf((await log.read(first, 1, 100)).data), [first]);
 });
+
+test.serial('writing and reading a log of many chunks keeps only a few chunk files open', async (t) => {
+  const openFiles = () => readdirSync('/proc/self/fd').length;
+  const before = openFiles();
+  // The store holds LOCK and the active chunk's two files; a few sealed chunks may stay open.
+  const bound = before + 3 + 2 * 2 + 1;
+  const { store } = await openStore(t, tempDir(t), { chunkBytes: 300 });
+  const log = await store.create('alice');
+  for (let i = 1; i <= 200; i += 4) await log.append(payloads(i, 4, 40));
+  t.true(openFiles() <= bound, `${openFiles() - before} more files open after writing`);
+  for (let round = 0; round < 2; round++) {
+    for (let id = 1; id <= log.head(); id += 3) t.deepEqual(idsOf((await log.read(id, 3, 1 << 20)).data), [id, id + 1, id + 2].filter((x) => x <= 200));
+  }
+  t.true(openFiles() <= bound, `${openFiles() - before} more files open after reading`);
+  const all = await Promise.all([log.read(1, 200, 1 << 20), log.read(100, 200, 1 << 20), log.read(1, 200, 1 << 20)]);
+  t.deepEqual(all.map((r) => r.count), [200, 101, 200]);
+  t.true(openFiles() <= bound);
+});
