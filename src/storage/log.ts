@@ -111,7 +111,10 @@ export class Log {
     return this.enqueue(payloads, null, payloads.length, 0);
   }
 
-  /** Stores frames as they are (a replica's copy): each must parse, match its CRC and continue the ids. */
+  /**
+   * Stores frames as they are (a replica's copy): each must parse, match its CRC and continue the
+   * ids. The buffer is copied when its round is written: do not modify it until the promise settles.
+   */
   appendFrames(frames: Buffer): Promise<{ first: number; last: number }> {
     let count = 0;
     let firstId = 0;
