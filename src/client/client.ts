@@ -57,12 +57,12 @@ export class Client {
 
   /** Appends one record with MSG: non-empty text without line breaks. Returns its id. */
   async msg(log: string, text: Payload): Promise<number> {
-    const bytes = typeof text === 'string' ? Buffer.from(text) : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-    if (bytes.length === 0) throw new LogdError('syntax', 'empty message');
-    if (bytes.includes(10) || bytes[bytes.length - 1] === 13) {
-      throw new LogdError('syntax', 'a MSG text cannot hold a line break; use append()');
+    if (typeof text === 'string') {
+      if (text.length === 0 || text.includes('\n') || text.endsWith('\r')) throw badMsg(text);
+      return okId(await this.conn.request(`MSG ${log} ${text}\n`));
     }
-    return okId(await this.conn.request(Buffer.concat([Buffer.from(`MSG ${log} `), bytes, NEWLINE])));
+    if (text.length === 0 || text.includes(10) || text[text.length - 1] === 13) throw badMsg(text);
+    return okId(await this.conn.request(Buffer.concat([Buffer.from(`MSG ${log} `), text, NEWLINE])));
   }
 
   /** The last id of the log (0 when empty). */
@@ -213,6 +213,10 @@ function encodeAppend(log: string, payloads: readonly Payload[]): Buffer {
     buf[pos++] = 10;
   }
   return buf;
+}
+
+function badMsg(text: Payload): LogdError {
+  return new LogdError('syntax', text.length === 0 ? 'empty message' : 'a MSG text cannot hold a line break; use append()');
 }
 
 function okId(reply: string): number {

@@ -3,7 +3,7 @@
 // connection in order, so each reply line or frame belongs to the handler at the FIFO's head.
 // `HEAD <log> <id>` lines are never replies (HEAD itself answers `OK <id>`): they are the
 // pushes of SUBSCRIBE and go to onPush whenever they arrive.
-// Writes made in one tick leave in one writev (cork now, uncork on the next tick).
+// Writes made in one tick leave together on the next: one write (or writev) per tick.
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { FrameHeader } from '../../protocol/frame.ts';
@@ -42,7 +42,8 @@ export class Connection {
   onPush: ((log: string, id: number) => void) | null = null;
   private readonly pending: ReplyHandler[] = [];
   private pendingHead = 0;
-  private corked = false;
+  /** Written this tick, sent on the next. */
+  private out: (string | Buffer)[] = [];
   private failure: Error | null = null;
   private readonly reader: ReplyReader;
   /** Resolves when the socket has closed, for whatever reason. */
@@ -111,16 +112,23 @@ export class Connection {
 
   private write(data: string | Buffer): void {
     if (this.failure) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(data);
+    if (this.out.length === 0) process.nextTick(this.flush);
+    this.out.push(data);
   }
+
+  /** Sends what this tick wrote: strings joined into one write, buffers in one writev. */
+  private readonly flush = (): void => {
+    const out = this.out;
+    this.out = [];
+    if (this.failure) return;
+    if (out.length === 1) this.socket.write(out[0]);
+    else if (out.every((chunk) => typeof chunk === 'string')) this.socket.write(out.join(''));
+    else {
+      this.socket.cork();
+      for (const chunk of out) this.socket.write(chunk);
+      this.socket.uncork();
+    }
+  };
 
   /** Sends a one-line command and resolves with its one-line reply (ERR rejects with LogdError). */
   request(line: string | Buffer): Promise<string> {
