@@ -50,9 +50,9 @@ export class Store {
       let dropped = 0;
       for (const entry of fs.readdirSync(opts.dir, { withFileTypes: true })) {
         if (!entry.isDirectory() || !isValidName(entry.name)) continue;
-        const log = store.recover(entry.name);
+        const { log, droppedBytes } = store.recover(entry.name);
         records += log.head() - log.first() + 1;
-        dropped += store.lastDropped;
+        dropped += droppedBytes;
       }
       const ms = (performance.now() - started).toFixed(1);
       logger(`storage: opened ${opts.dir}: ${store.logs.size} logs, ${records} records, ${dropped} bytes dropped in recovery, ${ms} ms`);
@@ -64,18 +64,15 @@ export class Store {
     }
   }
 
-  private lastDropped = 0;
-
   /** Opens (and repairs) one log directory; logs one line if anything was repaired. */
-  private recover(name: string): Log {
+  private recover(name: string): { log: Log; droppedBytes: number } {
     const recovered = recoverLog(join(this.dir, name), name);
-    this.lastDropped = recovered.droppedBytes;
     if (recovered.droppedBytes > 0 || recovered.repairedIndexes > 0) {
       this.logOptions.logger(`storage: log ${name}: dropped ${recovered.droppedBytes} bytes of torn, corrupt or uncommitted tail; repaired ${recovered.repairedIndexes} index files`);
     }
     const log = new Log(name, join(this.dir, name), recovered.chunks, this.logOptions);
     this.logs.set(name, log);
-    return log;
+    return { log, droppedBytes: recovered.droppedBytes };
   }
 
   /** fdatasync calls on chunks so far, all logs together (a STATS figure). */
@@ -111,7 +108,7 @@ export class Store {
   private async createLog(name: string): Promise<Log> {
     const logDir = join(this.dir, name);
     fs.mkdirSync(logDir, { recursive: true });
-    const log = this.recover(name);
+    const { log } = this.recover(name);
     if (this.logOptions.fsync.mode !== 'none') {
       await syncDir(logDir);
       await syncDir(this.dir);
