@@ -64,4 +64,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `logtool read ... | head` closes our stdout early: that is an ordinary end, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT_OK);
+});
 process.exitCode = await main(process.argv.slice(2));
