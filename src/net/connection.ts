@@ -356,7 +356,7 @@ export class Connection implements Session, StreamSink {
 
   /** Closes at once: the client does not take its output (the reason goes to the log). */
   private dropSlowConsumer(reason: string): void {
-    if (this.closed) return;
+    if (this.socket.destroyed) return;
     this.loop.ctx.stats.slowConsumers++;
     this.loop.ctx.logger(`disconnected ${this.remote}: ${reason}`);
     this.socket.destroy();
