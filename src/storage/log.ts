@@ -72,7 +72,7 @@ export class Log {
   private scratch = Buffer.allocUnsafe(64 << 10);
   private syncTimer: NodeJS.Timeout | null = null;
   private syncDue = false;
-  /** fsync=always: the group written and synced uncommitted, whose commit byte the next round writes. */
+  /** fsync=always: a group written and synced uncommitted, whose commit byte the next round writes. */
   private awaitingCommit: WrittenGroup | null = null;
   /** fsync=none: chunks sealed without a sync, synced at close. */
   private readonly unsynced = new Set<Chunk>();
@@ -204,11 +204,13 @@ export class Log {
 
   /**
    * Writes a group of batches as one buffer whose first byte is 'X' (uncommitted), then commits
-   * it by writing 'R' over that byte. fsync=always makes this two-phase so that a power loss
-   * cannot leave part of a group either: the group is written and synced uncommitted, and its
-   * 'R' goes out with the next round's write and sync (a round with no new data if none is
-   * queued); the group is acknowledged when that sync returns. So one fdatasync per round
-   * serves the commit of the previous group and the data of the current one.
+   * it by writing 'R' over that byte, and syncs per policy.
+   * With fsync=always, a group holding a batch of several records is committed in two phases,
+   * so that a power loss cannot keep part of it either: it is written and synced uncommitted, and
+   * its 'R' goes out with the next round's write and sync (a round with no new data if nothing
+   * is queued); it is acknowledged when that sync returns. So under load one fdatasync per round
+   * serves the commit of the previous group and the data of the current one. A group of
+   * single-record batches needs no second phase: a power-loss cut keeps whole records only.
    */
   private async writeGroup(group: Batch[], total: number, ts: number): Promise<void> {
     const chunk = this.active;
@@ -216,24 +218,24 @@ export class Log {
     const start = pending ? pending.end : chunk.size;
     const buf = group.length > 0 ? this.encode(chunk, group, total, start, ts) : EMPTY;
     const always = this.opts.fsync.mode === 'always';
+    const twoPhase = always && group.some((batch) => batch.count > 1);
     try {
       if (pending) io.writeByte(chunk.fd, COMMIT_BYTE, pending.start);
       if (group.length > 0) await io.write(chunk.fd, buf, 0, total, start);
+      if (group.length > 0 && !twoPhase) io.writeByte(chunk.fd, COMMIT_BYTE, start);
       if (always) await this.sync(chunk);
-      else io.writeByte(chunk.fd, COMMIT_BYTE, start);
     } catch (err) {
       this.awaitingCommit = null;
       await this.undo(chunk, pending ? pending.start : start);
       this.fail(pending ? [...pending.group, ...group] : group, err);
       return;
     }
-    const written = group.length > 0 ? { group, start, end: start + total, lastId: lastIdOf(group) } : null;
-    if (always) {
-      this.awaitingCommit = written;
-      if (pending) await this.acknowledge(chunk, pending);
-    } else if (written) {
-      await this.acknowledge(chunk, written);
-    }
+    this.awaitingCommit = null;
+    if (pending) await this.acknowledge(chunk, pending);
+    if (group.length === 0) return;
+    const written = { group, start, end: start + total, lastId: lastIdOf(group) };
+    if (twoPhase) this.awaitingCommit = written;
+    else await this.acknowledge(chunk, written);
   }
 
   /** Frames the group into one buffer (its first byte marked uncommitted) and indexes it. */

@@ -58,7 +58,7 @@ test.serial('fsync always: no power-loss cut of an unsynced round leaves a parti
     const lane = async (): Promise<void> => {
       for (let n = 0; n < 12; n++) {
         const b = batch++;
-        const size = 1 + ((b * 7) % 13);
+        const size = b % 3 === 0 ? 1 : 1 + ((b * 7) % 13);
         const { first, last } = await log.append(Array.from({ length: size }, (_, i) => Buffer.from(`${b} ${i} ${size} `.padEnd(150 + ((b + i) % 5) * 100, 'p'))));
         acked.set(b, [first, last]);
       }
@@ -91,4 +91,16 @@ test.serial('fsync always: no power-loss cut of an unsynced round leaves a parti
   }
   t.log(`${crashes.length} syncs, ${states} simulated power-loss states recovered`);
   t.true(crashes.length > 5 && acked.size === 36);
+});
+
+test.serial('fsync always: a lone single-record append costs one fdatasync, a lone batch two', async (t) => {
+  const { store } = await openStore(t, tempDir(t), { fsync: { mode: 'always' } });
+  const log = await store.create('alice');
+  let before = store.fsyncs;
+  for (let i = 0; i < 10; i++) await log.append([Buffer.from(`one ${i}`)]);
+  t.is(store.fsyncs - before, 10);
+  before = store.fsyncs;
+  for (let i = 0; i < 10; i++) await log.append([Buffer.from(`a ${i}`), Buffer.from(`b ${i}`)]);
+  t.is(store.fsyncs - before, 20);
+  t.is(log.head(), 30);
 });
