@@ -17,7 +17,7 @@
 //   no id is committed before its processing finished. For exactly-once effects, make the
 //   processing idempotent (e.g. remember the id applied last alongside the effect).
 // A periodic commit that fails (server down) is retried at the next one: it only widens the
-// window of redelivery. The commit of close() reports its failure.
+// window of redelivery (onError is told). The commit of close() throws if it fails.
 import { Connection, type ConnectOptions } from './connection.ts';
 import { follow } from './follow.ts';
 import type { BackoffOptions } from './backoff.ts';
@@ -82,7 +82,8 @@ export class Consumer implements AsyncIterable<LogRecord> {
       }
     } finally {
       clearInterval(this.timer);
-      await this.commit();
+      // Leaving the loop must not throw; close() commits again and reports a failure.
+      await this.commit().catch((err: Error) => this.opts.onError?.(err));
     }
   }
 
