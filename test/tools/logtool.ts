@@ -170,3 +170,21 @@ test('import, then offline verify and dump; verify finds a flipped byte', async 
   t.is(dumpBad.code, 1);
   t.regex(dumpBad.stderr, /fails its CRC check/);
 });
+
+test('over TLS with --tls-ca, and with a token', async (t) => {
+  const fixtures = join(import.meta.dirname, '../hostile/fixtures/tls');
+  const dir = mkdtempSync(join(tmpdir(), 'logtool-tls-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'token'), 's3cret\n');
+  const tlsArgs = ['--tls-cert', join(fixtures, 'node.pem'), '--tls-key', join(fixtures, 'node.key'), '--tls-ca', join(fixtures, 'ca.pem')];
+  const own = await startServer({ id: 'sec', args: ['--fsync', 'none', '--token-file', join(dir, 'token'), ...tlsArgs] });
+  t.teardown(() => own.stop());
+  const to = ['--port', String(own.port), '--tls-ca', join(fixtures, 'ca.pem')];
+  const written = await logtool(['write', 'sec', 'over', 'tls', ...to, '--token', 's3cret']);
+  t.is(written.code, 0, written.stderr);
+  t.is((await logtool(['read', 'sec', ...to, '--token', 's3cret'])).stdout, 'over tls\n');
+  const noToken = await logtool(['write', 'sec', 'x', ...to]);
+  t.is(noToken.code, 3, 'auth refusals are connection-class failures');
+  t.regex(noToken.stderr, /auth/);
+  t.is((await logtool(['head', 'sec', '--port', String(own.port)])).code, 3, 'plain TCP to a TLS port fails');
+});

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isValidName } from '../../protocol/names.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../../src/client/index.ts';
+import { tlsOptions, TLS_HELP } from '../tls-options.ts';
 import { EntryQueue } from './queue.ts';
 import { Shipper } from './shipper.ts';
 import { loadState } from './state.ts';
@@ -22,6 +23,7 @@ Options:
   --log NAME          the log the lines go to (required)
   --to HOST:PORT      the server (default ${DEFAULT_HOST}:${DEFAULT_PORT})
   --token TOKEN       for a server started with --token-file (default: $LOGD_TOKEN)
+  --tls, --tls-ca FILE  for a server started with --tls-cert: ${TLS_HELP}
   --status-log NAME   also send status events there: opened, truncated, rotated, missing, reopened
   --interval MS       poll the file this often, besides fs.watch (default 1000)
   --mtime             a changed modification time at an unchanged size means the file was
@@ -76,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
       log: { type: 'string' },
       to: { type: 'string' },
       token: { type: 'string' },
+      tls: { type: 'boolean' },
+      'tls-ca': { type: 'string' },
       'status-log': { type: 'string' },
       interval: { type: 'string' },
       mtime: { type: 'boolean' },
@@ -116,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
     onError: (err) => process.stderr.write(`logtail: ${err.message}\n`),
   });
   const shipper = new Shipper({
-    server: { ...address(values.to), ...(token ? { token } : {}) },
+    server: { ...address(values.to), ...(token ? { token } : {}), tls: tlsOptions(values.tls, values['tls-ca']) },
     log,
     queue,
     statePath,

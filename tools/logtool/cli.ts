@@ -3,6 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { LogdError } from '../../protocol/errors.ts';
 import { isValidName } from '../../protocol/names.ts';
+import { tlsOptions, TLS_HELP } from '../tls-options.ts';
 import { connect, ConnectionError, DEFAULT_HOST, DEFAULT_PORT, type Client } from '../../src/client/index.ts';
 
 /** Exit codes. */
@@ -36,10 +37,13 @@ export const NETWORK_OPTIONS: Options = {
   host: { type: 'string' },
   port: { type: 'string' },
   token: { type: 'string' },
+  tls: { type: 'boolean' },
+  'tls-ca': { type: 'string' },
 };
 
 export const NETWORK_HELP = `Connection: --host HOST (default ${DEFAULT_HOST}), --port PORT (default ${DEFAULT_PORT}),
-            --token TOKEN (default: $LOGD_TOKEN) for a server started with --token-file.`;
+            --token TOKEN (default: $LOGD_TOKEN) for a server started with --token-file,
+            ${TLS_HELP} for a server started with --tls-cert.`;
 
 export function parse(cmd: Subcommand, argv: string[]): { positionals: string[]; values: Values } {
   const options: Options = { help: { type: 'boolean', short: 'h' }, ...(cmd.network ? NETWORK_OPTIONS : {}), ...cmd.options };
@@ -57,6 +61,7 @@ export async function withClient<T>(values: Values, work: (client: Client) => Pr
     host: (values.host as string | undefined) ?? DEFAULT_HOST,
     port: values.port === undefined ? DEFAULT_PORT : integer(values.port, '--port'),
     ...(token ? { token } : {}),
+    tls: tlsOptions(values.tls as boolean | undefined, values['tls-ca'] as string | undefined),
   });
   try {
     return await work(client);
