@@ -51,9 +51,11 @@ class ConsumerHandler implements LineHandler {
     }
     this.data = false;
     if (c === H) {
-      // HMSG <subject> <sid> [<reply>] <header-len> <total-len>: with a reply, a flow-control request.
+      // HMSG <subject> <sid> [<reply>] <header-len> <total-len>: with a reply, a flow-control
+      // request (a heartbeat comes with an empty reply field: two spaces).
       const reply = fieldStart(buf, start, end, 3);
-      if (fieldStart(buf, start, end, 5) >= 0) this.write(`PUB ${buf.toString('latin1', reply, fieldEnd(buf, reply, end))} 0\r\n\r\n`);
+      const replyEnd = fieldEnd(buf, reply, end);
+      if (fieldStart(buf, start, end, 5) >= 0 && replyEnd > reply) this.write(`PUB ${buf.toString('latin1', reply, replyEnd)} 0\r\n\r\n`);
       return this.lastNumber(buf, start, end) + 2;
     }
     if (c === P && buf[start + 1] === I) this.write('PONG\r\n');
