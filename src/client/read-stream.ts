@@ -1,6 +1,6 @@
 // The records of one READ, as an async iterator fed by the connection.
-// Backpressure: when more than HIGH_WATER records wait unread, the socket is paused, so the
-// server stops sending; it resumes once the reader has taken them all.
+// Backpressure: when HIGH_WATER_RECORDS records or HIGH_WATER_BYTES payload bytes wait unread,
+// the socket is paused, so the server stops sending; it resumes once the reader has taken them.
 // Ending early (break, return()) stops the stream: a bounded NOWAIT read is drained to its END,
 // a waiting read is sent STOP.
 import { LogdError } from '../../protocol/errors.ts';
@@ -9,7 +9,8 @@ import type { Connection, ReplyHandler } from './connection.ts';
 import { replyError } from './reply-error.ts';
 import type { LogRecord } from './types.ts';
 
-const HIGH_WATER = 1024;
+const HIGH_WATER_RECORDS = 1024;
+const HIGH_WATER_BYTES = 8 << 20;
 
 export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandler {
   /** The id after the last record of the stream, once its `END <next>` arrived. */
@@ -18,7 +19,8 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
   private queueHead = 0;
   private ended = false;
   private error: Error | null = null;
-  private waiter: ((ok: boolean) => void) | null = null;
+  private queuedBytes = 0;
+  private waiter: (() => void) | null = null;
   private paused = false;
   /** Ending early: records still arriving are dropped until END. */
   private discarding = false;
@@ -43,6 +45,7 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
     for (;;) {
       if (this.queueHead < this.queue.length) {
         const record = this.queue[this.queueHead++];
+        this.queuedBytes -= record.payload.length;
         if (this.queueHead === this.queue.length) {
           this.queue = [];
           this.queueHead = 0;
@@ -55,14 +58,14 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
       }
       if (this.error) throw this.error;
       if (this.ended) return { value: undefined, done: true };
-      await new Promise<boolean>((resolve) => (this.waiter = resolve));
+      await new Promise<void>((resolve) => (this.waiter = resolve));
     }
   }
 
   /** Ends the stream early; resolves once the server has ended it. */
   async return(): Promise<IteratorResult<LogRecord>> {
     this.abandon();
-    if (!this.ended) await new Promise<boolean>((resolve) => (this.waiter = resolve));
+    if (!this.ended) await new Promise<void>((resolve) => (this.waiter = resolve));
     return { value: undefined, done: true };
   }
 
@@ -77,7 +80,8 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
     }
     const from = pos + h.headerLength;
     this.queue.push({ id: h.id, timestamp: h.ts, payload: buf.subarray(from, from + h.len), crc: h.crc });
-    if (!this.paused && this.queue.length - this.queueHead >= HIGH_WATER) {
+    this.queuedBytes += h.len;
+    if (!this.paused && (this.queue.length - this.queueHead >= HIGH_WATER_RECORDS || this.queuedBytes >= HIGH_WATER_BYTES)) {
       this.paused = true;
       this.conn.pause();
     }
@@ -104,6 +108,7 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
   private abandon(): void {
     this.queue = [];
     this.queueHead = 0;
+    this.queuedBytes = 0;
     if (this.paused) {
       this.paused = false;
       this.conn.resume();
@@ -130,7 +135,7 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
   private wake(): void {
     const waiter = this.waiter;
     this.waiter = null;
-    waiter?.(true);
+    waiter?.();
   }
 }
 
