@@ -6,7 +6,7 @@ export const write: Subcommand = {
   summary: 'append records: the text arguments, or stdin one record per line',
   usage: `write <log> [text...] [--binary] [--length-prefixed]
 
-With text arguments, appends them joined by spaces as one record (MSG). Without, reads stdin:
+With text arguments, appends them joined by spaces as one record. Without, reads stdin:
 one record per line (the LF is not part of it), sent in APPEND batches. Prints the id of the
 last record written.
   --binary            stdin is one binary record, whatever it holds
@@ -23,7 +23,8 @@ ${NETWORK_HELP}`,
     const text = positionals.slice(1).join(' ');
     await withClient(values, async (client) => {
       if (positionals.length > 1) {
-        console.log(await client.msg(log, text));
+        // APPEND rather than MSG: the text may hold line breaks.
+        console.log((await client.append(log, [text])).last);
         return;
       }
       const split = values['length-prefixed'] ? lengthPrefixed : values.binary ? whole : lines;
