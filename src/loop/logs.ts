@@ -27,6 +27,8 @@ export class LogDirectory {
   private readonly accepted: Set<string>;
   private participantNames: ReadonlySet<string> = new Set();
   private readonly roleListeners: (() => Promise<void> | void)[] = [];
+  /** The last save of the roles; saves run one at a time (they share one temporary file). */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     readonly store: Store,
@@ -88,8 +90,11 @@ export class LogDirectory {
     return this.rolesChanged();
   }
 
+  /** Saves the roles, then runs the listeners. Each save writes the state current when it starts, so the file ends with the newest. */
   private async rolesChanged(): Promise<void> {
-    await saveFailover(this.store.dir, { refused: [...this.refused].sort(), accepted: [...this.accepted].sort() });
+    const saved = this.saving.then(() => saveFailover(this.store.dir, { refused: [...this.refused].sort(), accepted: [...this.accepted].sort() }));
+    this.saving = saved.catch(() => {});
+    await saved;
     for (const fn of this.roleListeners) await fn();
   }
 
