@@ -72,6 +72,8 @@ export class Log {
   private scratch = Buffer.allocUnsafe(64 << 10);
   private syncTimer: NodeJS.Timeout | null = null;
   private syncDue = false;
+  /** interval policy: the periodic fdatasync in flight. */
+  private periodicSync: Promise<void> | null = null;
   /** fsync=always: a group written and synced uncommitted, whose commit byte the next round writes. */
   private awaitingCommit: WrittenGroup | null = null;
   /** fsync=none: chunks sealed without a sync, synced at close. */
@@ -267,7 +269,7 @@ export class Log {
     chunk.size = written.end;
     this.headId = written.lastId;
     if (chunk.count - chunk.indexWritten >= INDEX_FLUSH_ENTRIES) await this.flushIndex(chunk);
-    if (this.opts.fsync.mode === 'interval' && !this.syncTimer) this.scheduleSync(this.opts.fsync.ms);
+    this.scheduleSync();
     for (const batch of written.group) batch.resolve({ first: batch.firstId, last: batch.firstId + batch.count - 1 });
     this.notify();
   }
@@ -341,24 +343,35 @@ export class Log {
     return io.fdatasync(chunk.fd);
   }
 
-  private scheduleSync(ms: number): void {
+  /** interval policy: a periodic sync MS from now, unless one is scheduled already. */
+  private scheduleSync(): void {
+    if (this.opts.fsync.mode !== 'interval' || this.syncTimer || this.closing) return;
     this.syncTimer = setTimeout(() => {
       this.syncTimer = null;
       this.syncDue = true;
       this.kick();
-    }, ms);
+    }, this.opts.fsync.ms);
     this.syncTimer.unref();
   }
 
-  /** interval policy: the periodic fdatasync of acknowledged records. */
+  /**
+   * interval policy: the periodic fdatasync of acknowledged records. It runs beside the next
+   * rounds instead of holding them up (syncing a second of writes can take long); one at a time.
+   */
   private async intervalSync(): Promise<void> {
     this.syncDue = false;
     const chunk = this.active;
-    try {
-      await this.sync(chunk);
-    } catch (err) {
-      this.opts.logger(`log ${this.name}: periodic fdatasync of ${chunk.chunkPath} failed: ${(err as Error).message}`);
+    if (this.periodicSync) {
+      this.scheduleSync(); // the writes since it started get the next one
+      return;
     }
+    chunk.acquire(() => this.gone()); // its files stay open until the sync is done
+    this.periodicSync = this.sync(chunk)
+      .catch((err: Error) => this.opts.logger(`log ${this.name}: periodic fdatasync of ${chunk.chunkPath} failed: ${err.message}`))
+      .finally(() => {
+        chunk.release();
+        this.periodicSync = null;
+      });
     await this.flushIndex(chunk);
   }
 
@@ -460,6 +473,7 @@ export class Log {
     if (this.syncTimer) clearTimeout(this.syncTimer);
     this.syncTimer = null;
     await this.idle;
+    await this.periodicSync;
     try {
       const active = this.active;
       await active.flushIndex();
