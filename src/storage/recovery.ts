@@ -31,17 +31,21 @@ export function recoverLog(dir: string, log: string): RecoveredLog {
     result.chunks.push(Chunk.create(dir, 1));
     return result;
   }
-  for (let c = 0; c < ids.length; c++) {
-    const last = c === ids.length - 1;
-    const expected = last ? undefined : ids[c + 1] - ids[c];
-    const chunk = recoverChunk(dir, ids[c], expected, result);
-    if (!last && chunk.count !== expected) {
-      chunk.close();
-      for (const done of result.chunks) done.close();
-      throw new LogdError('internal', `log ${log}: chunk ${chunkBaseName(ids[c])}${CHUNK_SUFFIX} ends at id ${ids[c] + chunk.count - 1} but the next chunk starts at ${ids[c + 1]}: the log is damaged, refusing to open it`);
+  try {
+    for (let c = 0; c < ids.length; c++) {
+      const last = c === ids.length - 1;
+      const expected = last ? undefined : ids[c + 1] - ids[c];
+      const chunk = recoverChunk(dir, ids[c], expected, result);
+      result.chunks.push(chunk);
+      if (last) break;
+      if (chunk.count !== expected) {
+        throw new LogdError('internal', `log ${log}: chunk ${chunkBaseName(ids[c])}${CHUNK_SUFFIX} ends at id ${ids[c] + chunk.count - 1} but the next chunk starts at ${ids[c + 1]}: the log is damaged, refusing to open it`);
+      }
+      chunk.close(); // sealed chunks reopen on their first read
     }
-    if (!last) chunk.close();
-    result.chunks.push(chunk);
+  } catch (err) {
+    for (const chunk of result.chunks) chunk.close();
+    throw err;
   }
   return result;
 }
