@@ -119,7 +119,8 @@ export class LogDirectory {
       }
       throw new LogdError('nolog', name);
     }
-    return this.store.get(name) ?? this.create(name);
+    // While the log is being created, later writes queue behind the first one, in order.
+    return this.creating.get(name) ?? this.store.get(name) ?? this.create(name);
   }
 
   head(name: string): number {
