@@ -3,7 +3,8 @@
 //    under each fsync policy (the follower's durability follows its own --fsync);
 //  - live lag: 20k records/s of MSG appended to the owner, each stamped with its send time; the
 //    time until a READ-follow client sees it on the owner, and on the follower (append, owner
-//    commit, REPLICATE stream, follower commit, READ): p50/p99/p99.9.
+//    commit, REPLICATE stream, follower commit, READ), and the replication lag proper: for each
+//    record, when the follower's reader got it minus when the owner's reader did: p50/p99/p99.9.
 //
 //   node --import tsx tools/bench/replication.ts [--quick] [--records N] [--rate R] [--seconds S]
 import { rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,22 @@ import { LatencyRecorder, nowMicros } from './stamp.ts';
 import { FULL, pacedAppend } from './workloads.ts';
 
 const POLICIES = ['interval:1000', 'always'];
+
+/** A latency recorder that also notes when each record arrived, to pair the two readers' records. */
+class Arrivals extends LatencyRecorder {
+  readonly at: Float64Array;
+  received = 0;
+
+  constructor(capacity: number) {
+    super(capacity);
+    this.at = new Float64Array(capacity);
+  }
+
+  override record(buf: Buffer, pos: number): void {
+    if (this.received < this.at.length) this.at[this.received++] = nowMicros();
+    super.record(buf, pos);
+  }
+}
 const WARMUP_SECONDS = 1;
 
 /** An owner of the log `bench`, and a follower (id `replica`) whose participants file names it. */
@@ -63,9 +80,10 @@ async function liveLag(fsync: string, rate: number, seconds: number): Promise<st
   try {
     const follower = await startFollower();
     const total = Math.round(rate * (seconds + WARMUP_SECONDS));
-    const onOwner = new LatencyRecorder(total + 10);
-    const onFollower = new LatencyRecorder(total + 10);
-    for (const l of [onOwner, onFollower]) l.ignoreBefore(nowMicros() + WARMUP_SECONDS * 1e6);
+    const onOwner = new Arrivals(total + 10);
+    const onFollower = new Arrivals(total + 10);
+    const warm = nowMicros() + WARMUP_SECONDS * 1e6;
+    for (const l of [onOwner, onFollower]) l.ignoreBefore(warm);
     const readers = [await logdDriver.follow(owner, onOwner), await logdDriver.follow(follower, onFollower)];
     try {
       const ctx = { driver: logdDriver, server: owner, durability: 'interval' as const, sizes: FULL };
@@ -74,11 +92,21 @@ async function liveLag(fsync: string, rate: number, seconds: number): Promise<st
     } finally {
       for (const r of readers) r.close();
     }
-    const line = (where: string, l: LatencyRecorder) => {
-      const [p50, p99, p999] = l.percentiles([0.5, 0.99, 0.999]).map((ms) => ms.toFixed(2));
-      return `live ${rate / 1000}k records/s, fsync ${fsync}, append -> readable on the ${where}: p50 ${p50} ms, p99 ${p99} ms, p99.9 ${p999} ms (${l.count} samples)`;
-    };
-    return [line('owner', onOwner), line('follower', onFollower)];
+    // Both readers get the same records in the same order: record i reached each at at[i].
+    const lags: number[] = [];
+    for (let i = 0; i < Math.min(onOwner.received, onFollower.received); i++) {
+      if (onOwner.at[i] >= warm) lags.push((onFollower.at[i] - onOwner.at[i]) / 1000);
+    }
+    lags.sort((a, b) => a - b);
+    const at = (p: number) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))];
+    const figures = (what: string, [p50, p99, p999]: number[], n: number) =>
+      `live ${rate / 1000}k records/s, fsync ${fsync}, ${what}: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, p99.9 ${p999.toFixed(2)} ms (${n} samples)`;
+    const ps = [0.5, 0.99, 0.999];
+    return [
+      figures('append -> readable on the owner', onOwner.percentiles(ps), onOwner.count),
+      figures('append -> readable on the follower', onFollower.percentiles(ps), onFollower.count),
+      figures('replication lag (readable on the follower - on the owner)', ps.map(at), lags.length),
+    ];
   } finally {
     await stop();
   }
