@@ -43,7 +43,7 @@ export interface FollowResult {
   outcome: 'progressed' | 'failed' | 'diverged';
   /** Why the session ended, for the log. */
   reason: string;
-  /** appendFrames refused what the source sent (corrupt record, ids that do not continue). */
+  /** Worth a log line: the source refused (an ERR line), or storage refused what it sent. */
   rejected: boolean;
 }
 
@@ -143,7 +143,8 @@ class FollowSession {
       return this.markUp(head);
     }
     if (text.startsWith('ERR diverged')) return this.end('diverged', `${this.o.source.name}: ${text}`);
-    if (text.startsWith('ERR ') || text.startsWith('END')) return this.end(this.up ? 'progressed' : 'failed', `${this.o.source.name}: ${text}`);
+    if (text.startsWith('ERR ')) return this.end(this.up ? 'progressed' : 'failed', `${this.o.source.name} refused: ${text}`, true);
+    if (text.startsWith('END')) return this.end('progressed', `${this.o.source.name} ended the stream`);
     this.end('failed', `unexpected line from ${this.o.source.name}: ${text.slice(0, 80)}`);
   }
 

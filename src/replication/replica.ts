@@ -24,6 +24,8 @@ export class Replica {
   private readonly controller = new AbortController();
   private session: AbortController | null = null;
   private sessions = 0;
+  /** The last problem logged, so that a retry failing the same way is not logged again. */
+  private logged = '';
   private running: Promise<void> = Promise.resolve();
 
   constructor(
@@ -77,7 +79,8 @@ export class Replica {
         deps.logger(`replica ${log.name} diverged from ${result.reason}; replication of ${log.name} stopped, its ${log.head()} records are kept`);
         return 'done';
       }
-      if (result.rejected) deps.logger(`replica ${log.name}: ${result.reason}`);
+      if (result.rejected && result.reason !== this.logged) deps.logger(`replica ${log.name}: ${result.reason}`);
+      this.logged = result.rejected ? result.reason : '';
       if (!session.signal.aborted) status.state = 'down';
       return result.outcome;
     } finally {

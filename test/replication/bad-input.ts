@@ -2,12 +2,12 @@ import test from 'ava';
 import { createServer, type Socket } from 'node:net';
 import { crcHex, frameLength, payloadCrc, writeFrame } from '../../protocol/frame.ts';
 import { Wire } from '../_wire.ts';
-import { Cluster, freePort, logs, talk, waitFor, write } from './_cluster.ts';
+import { Cluster, freePort, logs, stats, talk, waitFor, write } from './_cluster.ts';
 
 const text = async (port: number, commands: string) => (await talk(port, commands)).toString('latin1');
 
 test('REPLICATE refuses what does not continue this copy, streams, and records ACKs', async (t) => {
-  const cluster = await Cluster.create(['alice', 'bob']);
+  const cluster = await Cluster.create(['alice', 'bob', 'carol']);
   t.teardown(() => cluster.stopAll());
   await cluster.start('alice', { args: ['--chunk-bytes', '2048'] });
   await cluster.start('bob');
@@ -50,6 +50,11 @@ test('REPLICATE refuses what does not continue this copy, streams, and records A
   const firstId = (await logs(alice)).get('alice')!.first;
   t.true(firstId > 1);
   t.is(await text(alice, 'REPLICATE alice 1\n'), `ERR gone ${firstId}\r\nOK\r\n`);
+
+  // A new follower refused that way says so once, not at every retry.
+  const carol = await cluster.start('carol');
+  await waitFor('carol to retry', async () => (await stats(alice)).get('err.gone')! >= 4);
+  t.is(carol.stderr().match(/replica alice: alice refused: ERR gone \d+/g)?.length, 1);
 });
 
 /** A scripted source for the log `mallory`: answers LOGS, and REPLICATE with what `serve` says. */
