@@ -1,7 +1,7 @@
 // The load generator: raw node:net, a pre-encoded request repeated, pipelined N deep, replies
 // counted by scanning for line ends (no per-reply allocation), so the generator is never the
-// bottleneck. Used for logd (MSG, APPEND), and for Redis and NATS where no standard client ships
-// a pipelined publisher we could drive from here.
+// bottleneck. Used for logd (MSG, APPEND) and NATS (JetStream publish with acks; Debian ships no
+// NATS benchmark client); Redis appends go through redis-benchmark, its own C client.
 //
 //   node --import tsx tools/bench/load.ts --port P [--log bench] [--count N] [--depth 512]
 //        [--batch 1] [--size 100] [--conns 1]       (prints records/s and the client's CPU)
@@ -24,7 +24,6 @@ export interface ReplyCounter {
  */
 export class LineReplyCounter implements ReplyCounter {
   private atLineStart = true;
-  private tail = '';
 
   constructor(private readonly classify: (firstByte: number) => number) {}
 
@@ -47,8 +46,7 @@ export class LineReplyCounter implements ReplyCounter {
   }
 
   private fail(chunk: Buffer, pos: number): never {
-    this.tail = chunk.toString('latin1', pos, Math.min(chunk.length, pos + 200)).split('\n')[0];
-    throw new Error(`error reply: ${this.tail}`);
+    throw new Error(`error reply: ${chunk.toString('latin1', pos, Math.min(chunk.length, pos + 200)).split('\n')[0]}`);
   }
 }
 

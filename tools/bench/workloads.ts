@@ -75,12 +75,15 @@ interface AppendShape {
   batch: number;
 }
 
-/** Appends as fast as the shape allows; returns records/s with its CPU use, and checks the count. */
-async function append(ctx: WorkloadContext, shape: AppendShape): Promise<Sample> {
+/**
+ * Appends as fast as the shape allows; returns records/s with its CPU use, and checks the count.
+ * `standard`: through the system's own benchmark client where it has one (else our pipeline).
+ */
+async function append(ctx: WorkloadContext, shape: AppendShape, standard = true): Promise<Sample> {
   const { driver, server } = ctx;
   const before = await driver.count(server);
   let sample: Sample;
-  if (driver.standardAppend) {
+  if (standard && driver.standardAppend) {
     const meter = new Meter(server);
     const { seconds, clientCpu } = await driver.standardAppend(server, shape);
     meter.addClientCpu(clientCpu);
@@ -231,7 +234,8 @@ export const WORKLOADS: Workload[] = [
         for (let i = 0; i < count; i++) followers.push(await ctx.driver.follow(ctx.server, null));
         const rss = new RssSampler(ctx.server.pid);
         const meter = new Meter(ctx.server);
-        const appended = append(ctx, { records, size: SIZE, connections: 1, depth: PIPELINE_DEPTH, batch: 1 });
+        // The producer is the same in-process pipeline for every system, beside the followers.
+        const appended = append(ctx, { records, size: SIZE, connections: 1, depth: PIPELINE_DEPTH, batch: 1 }, false);
         await Promise.all([appended, ...followers.map((f) => f.until(records))]);
         const { seconds, cpu } = meter.stop();
         return {
