@@ -62,6 +62,7 @@ const OPEN_SEALED = 2;
 const ROUND_BYTES = 8 << 20;
 const EMPTY = Buffer.alloc(0);
 const header = newFrameHeader();
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class Log {
   private headId: number;
@@ -159,6 +160,10 @@ export class Log {
       // A due periodic sync goes first, so that a steady stream of appends cannot starve it.
       if (this.syncDue) await this.intervalSync();
       else await this.round();
+      // Writes are synchronous (io.ts), so without this a steady stream of appends would run
+      // round after round in microtasks, starving timers (the periodic sync) and sockets.
+      // Yielding also lets the next round gather what arrives meanwhile.
+      if (this.queue.length > 0) await yieldToEventLoop();
     }
     this.writing = false;
     this.markIdle();
