@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const started = Date.now();
   const systems = values.systems ? SYSTEMS.filter((s) => values.systems!.split(',').includes(s)) : SYSTEMS;
-  const table: Row[] = rows(await runRounds({ workloads, systems, sizes, log, profileDir: values.profile }));
+  const { collected, failures } = await runRounds({ workloads, systems, sizes, log, profileDir: values.profile });
+  const table: Row[] = rows(collected);
   const date = new Date().toISOString().slice(0, 10);
   const title = `logd vs Redis Streams vs NATS JetStream, ${date}, ${machine.cpu} (${machine.cores} cores)${values.quick ? ', quick' : ''}`;
   const about = notes(machine, sizes, values.quick);
@@ -87,6 +88,10 @@ async function main(): Promise<void> {
   if (!values.quick && !only && !values.systems) write('latest');
   console.log(`written: ${join(dir, `${base}.md`)} and .svg`);
   if (values.profile) console.log(profileSummary(values.profile));
+  if (failures.length) {
+    console.log(`\n${failures.length} trial(s) failed (their cells are medians of the other rounds, or n/a):\n${failures.join('\n')}`);
+    process.exitCode = 1;
+  }
 }
 
 await main();

@@ -47,12 +47,31 @@ export function profileSummary(dir: string, top = 15): string {
   return [...keptProfiles(dir)].map(([group, files]) => `\nlogd CPU profile, ${group} (top ${top} by self time):\n${formatTop(files, top)}`).join('\n');
 }
 
-export async function runRounds(opts: RunOptions): Promise<Collected> {
+/** Longest a single trial may take before it counts as failed (the 5 GB log fill is the longest). */
+const TRIAL_TIMEOUT_MS = 15 * 60_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  work.catch(() => undefined); // a trial that timed out may still fail later: nobody waits for it
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no result in ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export interface RunResult {
+  collected: Collected;
+  /** One line per trial that failed; the other trials still ran. */
+  failures: string[];
+}
+
+export async function runRounds(opts: RunOptions): Promise<RunResult> {
   if (opts.profileDir) {
     mkdirSync(opts.profileDir, { recursive: true });
     setLogdNodeFlags(['--cpu-prof', '--cpu-prof-dir', opts.profileDir]);
   }
   const collected: Collected = {};
+  const failures: string[] = [];
   const { sizes, systems } = opts;
   for (let round = 0; round < sizes.rounds; round++) {
     const order = systems.map((_, i) => systems[(i + round) % systems.length]);
@@ -63,16 +82,14 @@ export async function runRounds(opts: RunOptions): Promise<Collected> {
           if (!workload.runsOn(system, durability)) continue;
           const driver = DRIVERS[system];
           const server = await startServer(system, durability);
+          const peak = new RssSampler(server.pid);
           try {
             await driver.prepare?.(server);
             const rest = processRssBytes(server.pid);
-            const peak = new RssSampler(server.pid);
-            const samples: Samples = await workload.run({ driver, server, durability, sizes });
+            const samples: Samples = await withTimeout(workload.run({ driver, server, durability, sizes }), TRIAL_TIMEOUT_MS);
             if (opts.rss) {
-              samples[`rss.rest`] = { value: rest / 1e6, cpu: null };
+              samples['rss.rest'] = { value: rest / 1e6, cpu: null };
               samples[`rss.${workload.name}.${durability}`] = { value: peak.stop() / 1e6, cpu: null };
-            } else {
-              peak.stop();
             }
             for (const [key, sample] of Object.entries(samples)) {
               ((collected[key] ??= {})[system] ??= []).push(sample);
@@ -80,8 +97,11 @@ export async function runRounds(opts: RunOptions): Promise<Collected> {
               opts.log(`round ${round + 1}/${sizes.rounds}  ${system.padEnd(5)}  ${key.padEnd(18)} ${formatValue(sample.value, unit)} ${unit}`);
             }
           } catch (err) {
-            throw new Error(`${workload.name} (${durability}) on ${system}: ${(err as Error).message}\n${server.output().slice(-2000)}`);
+            const failure = `round ${round + 1}: ${workload.name} (${durability}) on ${system}: ${(err as Error).message}`;
+            failures.push(failure);
+            opts.log(`FAILED ${failure}\n${server.output().slice(-2000)}`);
           } finally {
+            peak.stop();
             await server.stop();
             if (opts.profileDir && system === 'logd') keepProfile(opts.profileDir, server.pid, `${workload.name}.${durability}.${round + 1}`);
           }
@@ -89,5 +109,5 @@ export async function runRounds(opts: RunOptions): Promise<Collected> {
       }
     }
   }
-  return collected;
+  return { collected, failures };
 }

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const sizes: Sizes = { ...(values.quick ? QUICK : FULL) };
   if (values.rounds) sizes.rounds = Number(values.rounds);
   const workloads = WORKLOADS.filter((w) => ['append', 'batch', 'read', 'follow'].includes(w.name));
-  const collected = await runRounds({ workloads, systems: ['logd'], sizes, rss: true, profileDir: values.profile, log: (l) => process.stderr.write(`${l}\n`) });
+  const { collected, failures } = await runRounds({ workloads, systems: ['logd'], sizes, rss: true, profileDir: values.profile, log: (l) => process.stderr.write(`${l}\n`) });
   const machine = describeMachine();
   const lines = [`logd server, ${machine.cpu} (${machine.cores} cores), Node ${machine.node}; ${sizes.rounds} round(s), medians`, ''];
   for (const row of rows(collected).filter((r) => KEYS.includes(r.figure.key))) {
@@ -53,6 +53,10 @@ async function main(): Promise<void> {
   lines.push('', ...rssLines(collected));
   console.log(lines.join('\n'));
   if (values.profile) console.log(profileSummary(values.profile));
+  if (failures.length) {
+    console.log(`\n${failures.length} trial(s) failed:\n${failures.join('\n')}`);
+    process.exitCode = 1;
+  }
 }
 
 await main();
