@@ -6,14 +6,19 @@ import type { LoopContext } from './context.ts';
 import { errorReply } from './failure.ts';
 import type { Stream, StreamSink } from './session.ts';
 
-/** At most this much is read from disk per step, so one slow client never holds much memory. */
-const READ_BYTES = 256 * 1024;
-const READ_RECORDS = 4096;
+/**
+ * Bytes read from disk per step: small at first and after the client fell behind, so a stalled
+ * client holds little memory; doubling while the client keeps up, for throughput.
+ */
+const MIN_READ_BYTES = 64 * 1024;
+const MAX_READ_BYTES = 1024 * 1024;
+const READ_RECORDS = 16384;
 
 export class ReadStream implements Stream {
   private sink: StreamSink | null = null;
   private next = 0;
   private remaining: number;
+  private step = MIN_READ_BYTES;
   private busy = false;
   private stopped = false;
   private finished = false;
@@ -52,6 +57,7 @@ export class ReadStream implements Stream {
     try {
       while (!this.stopped && this.remaining > 0) {
         if (!sink.ready) {
+          this.step = MIN_READ_BYTES;
           sink.onReady(() => void this.pump());
           return;
         }
@@ -61,9 +67,10 @@ export class ReadStream implements Stream {
           this.waitForHead();
           return;
         }
-        const result = await log.read(this.next, Math.min(this.remaining, READ_RECORDS), READ_BYTES);
+        const result = await log.read(this.next, Math.min(this.remaining, READ_RECORDS), this.step);
         if (this.finished) return;
         if (result.count === 0) continue;
+        this.step = Math.min(this.step * 2, MAX_READ_BYTES);
         sink.write(result.data);
         this.ctx.stats.recordsOut += result.count;
         this.ctx.stats.bytesOut += result.data.length;
