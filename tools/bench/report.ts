@@ -82,6 +82,12 @@ function cpuCells(row: Row): string[] {
   return [row.figure.label, ...SYSTEMS.map((s) => cpuCell(row.cpu[s]))];
 }
 
+/** Rows with CPU figures, once per timed section (figures measured together share one). */
+function cpuRows(table: Row[]): Row[] {
+  const same = (a: CpuUse | null, b: CpuUse | null): boolean => a?.server === b?.server && a?.client === b?.client;
+  return table.filter((r, i) => SYSTEMS.some((s) => r.cpu[s]) && !(i > 0 && SYSTEMS.every((s) => same(r.cpu[s], table[i - 1].cpu[s]))));
+}
+
 /** Aligned plain-text tables for the terminal. */
 export function textTables(table: Row[]): string {
   const render = (header: string[], body: string[][]): string => {
@@ -89,7 +95,7 @@ export function textTables(table: Row[]): string {
     const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
     return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
   };
-  return `${render(HEADER, table.map(cells))}\n\n${render(CPU_HEADER, table.filter((r) => SYSTEMS.some((s) => r.cpu[s])).map(cpuCells))}`;
+  return `${render(HEADER, table.map(cells))}\n\n${render(CPU_HEADER, cpuRows(table).map(cpuCells))}`;
 }
 
 export function markdownTables(table: Row[]): string {
@@ -98,5 +104,5 @@ export function markdownTables(table: Row[]): string {
     `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
     ...body.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
-  return `${render(HEADER, table.map(cells))}\n\n${render(CPU_HEADER, table.filter((r) => SYSTEMS.some((s) => r.cpu[s])).map(cpuCells))}`;
+  return `${render(HEADER, table.map(cells))}\n\n${render(CPU_HEADER, cpuRows(table).map(cpuCells))}`;
 }
