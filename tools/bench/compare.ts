@@ -33,6 +33,7 @@ function notes(machine: Machine, sizes: Sizes, quick: boolean): string {
   const durability = (['always', 'interval'] as const).map((d) =>
     `- ${d === 'always' ? 'fsync always' : '~1 s sync'}: ${SYSTEMS.map((s) => `${s} ${DURABILITY_FLAGS[d][s] ?? 'n/a (no per-message fsync in this version)'}`).join('; ')}`);
   return [
+    `logd at commit ${versionOf('git', ['describe', '--always', '--dirty'])} (dirty: the working tree had changes).`,
     `Machine: ${machine.cpu}, ${machine.cores} cores, Linux ${machine.kernel}, Node ${machine.node}; ${redis}; ${nats}.`,
     `Mode: ${quick ? 'quick (small sizes, checks the harness, not the speed)' : 'full'}; ${sizes.rounds} round(s), median shown; `
       + `systems alternate within each round; every workload starts a fresh server in a temp directory on loopback.`,
