@@ -158,4 +158,4 @@ export class Cases {
   }
 }
 
-const LOGS = ['test', 'test', 'test.a', 'test.b', 'test.' + 'y'.repeat(59), 'other', 'x'.repeat(65), '.bad', 'a/b', '..', ''];
+const LOGS = ['test', 'test', 'test', 'test.a', 'test.b', 'test.' + 'y'.repeat(59), 'other', 'x'.repeat(65), '.bad', 'a/b', '..', ''];
