@@ -1,11 +1,11 @@
-// A small horizontal bar chart (SVG, no dependencies): one group per figure, one bar per system,
-// each bar scaled to the largest value of its group, since the figures have different units.
+// A small horizontal bar chart (SVG, no dependencies): one group per figure that at least two
+// systems ran, one bar per system, each bar scaled to the largest value of its group, since the
+// figures have different units.
 import type { Row } from './report.ts';
 import { formatValue } from './report.ts';
 import { SYSTEMS } from './servers.ts';
 
 const COLORS: Record<string, string> = { logd: '#2b6cb0', redis: '#c53030', nats: '#2f855a' };
-const LABEL_WIDTH = 380;
 const BAR_WIDTH = 420;
 const BAR_HEIGHT = 11;
 const GROUP_GAP = 12;
@@ -15,7 +15,10 @@ function escape(text: string): string {
 }
 
 export function barChart(title: string, table: Row[]): string {
-  const groups = table.filter((r) => SYSTEMS.some((s) => r.values[s] !== null && Number.isFinite(r.values[s])));
+  const groups = table.filter((r) => SYSTEMS.filter((s) => r.values[s] !== null && Number.isFinite(r.values[s])).length >= 2);
+  const labels = groups.map((row) => `${row.figure.label} (${row.figure.unit})${row.figure.higherIsBetter ? '' : ' (lower is better)'}`);
+  // About 6 px per character at 11 px sans-serif.
+  const LABEL_WIDTH = 20 + 6 * Math.max(40, ...labels.map((l) => l.length));
   const groupHeight = SYSTEMS.length * BAR_HEIGHT + GROUP_GAP;
   const top = 50;
   const width = LABEL_WIDTH + BAR_WIDTH + 90;
@@ -34,8 +37,7 @@ export function barChart(title: string, table: Row[]): string {
     const y = top + g * groupHeight;
     const finite = SYSTEMS.map((s) => row.values[s]).filter((v): v is number => v !== null && Number.isFinite(v));
     const max = Math.max(...finite, Number.MIN_VALUE);
-    const label = `${row.figure.label} (${row.figure.unit})${row.figure.higherIsBetter ? '' : ' (lower is better)'}`;
-    out.push(`<text x="${LABEL_WIDTH - 6}" y="${y + (SYSTEMS.length * BAR_HEIGHT) / 2 + 4}" text-anchor="end">${escape(label)}</text>`);
+    out.push(`<text x="${LABEL_WIDTH - 6}" y="${y + (SYSTEMS.length * BAR_HEIGHT) / 2 + 4}" text-anchor="end">${escape(labels[g])}</text>`);
     SYSTEMS.forEach((s, i) => {
       const v = row.values[s];
       const by = y + i * BAR_HEIGHT;
