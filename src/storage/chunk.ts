@@ -108,10 +108,14 @@ export class Chunk {
     return readEntry(entry, 0);
   }
 
-  /** Reads bytes [from, to) of the chunk. */
+  /**
+   * Reads bytes [from, to) of the chunk. The active chunk (the one with its index in memory) was
+   * just written and sits in the page cache: a blocking read costs a memcpy, far less than the
+   * thread-pool round trip, and keeps a live follower's latency low. Sealed chunks may be cold.
+   */
   async bytes(from: number, to: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(to - from);
-    const got = await io.read(this.fd, buf, 0, buf.length, from);
+    const got = this.index ? io.readCached(this.fd, buf, 0, buf.length, from) : await io.read(this.fd, buf, 0, buf.length, from);
     if (got !== buf.length) throw new LogdError('internal', `chunk ${this.chunkPath} is shorter than its index`);
     return buf;
   }

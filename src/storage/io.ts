@@ -46,9 +46,21 @@ function callback(run: (cb: (err: NodeJS.ErrnoException | null) => void) => void
   return new Promise((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
 }
 
+/** Reads up to len bytes at once, blocking: for bytes just written, which are in the page cache. */
+function readCachedAt(fd: number, buf: Uint8Array, off: number, len: number, pos: number): number {
+  let got = 0;
+  while (got < len) {
+    const n = fs.readSync(fd, buf, off + got, len - got, pos + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
 export const io = {
   write: writeAll,
   read: readAt,
+  readCached: readCachedAt,
   fdatasync: (fd: number): Promise<void> => callback((cb) => fs.fdatasync(fd, cb)),
   fsync: (fd: number): Promise<void> => callback((cb) => fs.fsync(fd, cb)),
   ftruncate: (fd: number, len: number): Promise<void> => callback((cb) => fs.ftruncate(fd, len, cb)),

@@ -46,6 +46,8 @@ interface Batch {
   payloads: Buffer[] | null;
   frames: Buffer | null;
   count: number;
+  /** All or none after a crash (APPEND, replicated frames); false for a run of independent MSGs. */
+  atomic: boolean;
   /** appendFrames: the id the frames start at; append: assigned when the round takes the batch. */
   firstId: number;
   resolve(range: { first: number; last: number }): void;
@@ -107,11 +109,16 @@ export class Log {
     return this.chunks[0].firstId;
   }
 
-  append(payloads: Buffer[]): Promise<{ first: number; last: number }> {
+  /**
+   * Appends payloads with consecutive ids. `atomic` (the default): after a crash all of them are
+   * there or none; false: each record stands alone (a run of MSGs gathered into one call), which
+   * spares the commit byte and, with fsync=always, the second phase.
+   */
+  append(payloads: Buffer[], atomic = true): Promise<{ first: number; last: number }> {
     for (const p of payloads) {
       if (p.length > this.opts.maxMsg) return Promise.reject(new LogdError('toolong', `payload of ${p.length} bytes is over the limit of ${this.opts.maxMsg}`));
     }
-    return this.enqueue(payloads, null, payloads.length, 0);
+    return this.enqueue(payloads, null, payloads.length, 0, atomic);
   }
 
   /**
@@ -129,14 +136,14 @@ export class Log {
       else if (header.id !== firstId + count) return Promise.reject(new LogdError('internal', `frames for ${this.name} skip from id ${firstId + count - 1} to ${header.id}`));
       pos += len;
     }
-    return this.enqueue(null, frames, count, firstId);
+    return this.enqueue(null, frames, count, firstId, true);
   }
 
-  private enqueue(payloads: Buffer[] | null, frames: Buffer | null, count: number, firstId: number): Promise<{ first: number; last: number }> {
+  private enqueue(payloads: Buffer[] | null, frames: Buffer | null, count: number, firstId: number, atomic: boolean): Promise<{ first: number; last: number }> {
     if (this.closing) return Promise.reject(new LogdError('internal', `log ${this.name} is closed`));
     if (count === 0) return Promise.resolve({ first: this.headId + 1, last: this.headId });
     return new Promise((resolve, reject) => {
-      this.queue.push({ payloads, frames, count, firstId, resolve, reject });
+      this.queue.push({ payloads, frames, count, firstId, atomic, resolve, reject });
       this.kick();
     });
   }
@@ -223,13 +230,15 @@ export class Log {
     const chunk = this.active;
     const pending = this.awaitingCommit;
     const start = pending ? pending.end : chunk.size;
-    const buf = group.length > 0 ? this.encode(chunk, group, total, start, ts) : EMPTY;
+    // Only a batch of several records that must stay together needs the commit byte.
+    const marked = group.some((batch) => batch.atomic && batch.count > 1);
+    const buf = group.length > 0 ? this.encode(chunk, group, total, start, ts, marked) : EMPTY;
     const always = this.opts.fsync.mode === 'always';
-    const twoPhase = always && group.some((batch) => batch.count > 1);
+    const twoPhase = always && marked;
     try {
       if (pending) io.writeByte(chunk.fd, COMMIT_BYTE, pending.start);
       if (group.length > 0) await io.write(chunk.fd, buf, 0, total, start);
-      if (group.length > 0 && !twoPhase) io.writeByte(chunk.fd, COMMIT_BYTE, start);
+      if (marked && !twoPhase) io.writeByte(chunk.fd, COMMIT_BYTE, start);
       if (always) await this.sync(chunk);
     } catch (err) {
       this.awaitingCommit = null;
@@ -245,8 +254,8 @@ export class Log {
     else await this.acknowledge(chunk, written);
   }
 
-  /** Frames the group into one buffer (its first byte marked uncommitted) and indexes it. */
-  private encode(chunk: Chunk, group: Batch[], total: number, start: number, ts: number): Buffer {
+  /** Frames the group into one buffer (its first byte marked uncommitted if `marked`) and indexes it. */
+  private encode(chunk: Chunk, group: Batch[], total: number, start: number, ts: number, marked: boolean): Buffer {
     const index = chunk.index!;
     if (total > this.scratch.length && total <= ROUND_BYTES) this.scratch = Buffer.allocUnsafe(Math.min(ROUND_BYTES, Math.max(total, this.scratch.length * 2)));
     const buf = total <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(total);
@@ -264,7 +273,7 @@ export class Log {
         }
       }
     }
-    buf[0] = UNCOMMITTED_BYTE;
+    if (marked) buf[0] = UNCOMMITTED_BYTE;
     return buf;
   }
 

@@ -123,6 +123,18 @@ test('group commit: appends queued during a sync share the next write and fsync'
   t.deepEqual(idsOf((await log.read(1, 1000, 1 << 20)).data), Array.from({ length: 400 }, (_, i) => i + 1));
 });
 
+test('fsync always: an atomic batch commits in two fdatasyncs, a run of standalone records in one', async (t) => {
+  const { store } = await openStore(t, tempDir(t), { fsync: { mode: 'always' } });
+  const log = await store.create('alice');
+  let before = store.fsyncs;
+  t.deepEqual(await log.append(payloads(1, 5)), { first: 1, last: 5 });
+  t.is(store.fsyncs - before, 2, 'atomic: data with the uncommitted mark, then the commit byte');
+  before = store.fsyncs;
+  t.deepEqual(await log.append(payloads(6, 5), false), { first: 6, last: 10 });
+  t.is(store.fsyncs - before, 1, 'standalone records: one round');
+  t.deepEqual(idsOf((await log.read(1, 100, 1 << 20)).data), Array.from({ length: 10 }, (_, i) => i + 1));
+});
+
 test('appendFrames keeps ids, timestamps and bytes; rejects bad CRC and wrong ids, storing nothing', async (t) => {
   const dir = tempDir(t);
   const { store } = await openStore(t, dir, { chunkBytes: 300 });
