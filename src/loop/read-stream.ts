@@ -7,11 +7,17 @@ import { errorReply } from './failure.ts';
 import type { Stream, StreamSink } from './session.ts';
 
 /**
- * Bytes read from disk per step: small at first and after the client fell behind, so a stalled
- * client holds little memory; doubling while the client keeps up, for throughput.
+ * Bytes read from disk per step: small at first and after the client stalled, so a stalled
+ * client holds little memory; doubling while the client keeps up, for throughput. A client that
+ * is merely slower than the disk (a short wait for its socket to drain) keeps the step it had.
+ * All streams share READ_BUDGET: with many, each step stays small, so the memory a crowd of
+ * stalled followers holds is bounded by the budget, not by their number.
  */
 const MIN_READ_BYTES = 64 * 1024;
 const MAX_READ_BYTES = 1024 * 1024;
+const READ_BUDGET = 64 * 1024 * 1024;
+/** A wait for the client longer than this counts as a stall. */
+const STALL_MS = 100;
 const READ_RECORDS = 16384;
 
 export class ReadStream implements Stream {
@@ -21,6 +27,7 @@ export class ReadStream implements Stream {
   private step = MIN_READ_BYTES;
   private busy = false;
   private stopped = false;
+  private started = false;
   private finished = false;
   private unwatch: (() => void) | null = null;
 
@@ -42,6 +49,8 @@ export class ReadStream implements Stream {
       this.ctx.stats.error('gone');
       return this.finish(errLine('gone', String(first)));
     }
+    this.started = true;
+    this.ctx.stats.streams++;
     void this.pump();
   }
 
@@ -57,8 +66,11 @@ export class ReadStream implements Stream {
     try {
       while (!this.stopped && this.remaining > 0) {
         if (!sink.ready) {
-          this.step = MIN_READ_BYTES;
-          sink.onReady(() => void this.pump());
+          const waitingSince = Date.now();
+          sink.onReady(() => {
+            if (Date.now() - waitingSince > STALL_MS) this.step = MIN_READ_BYTES;
+            void this.pump();
+          });
           return;
         }
         const log = this.ctx.logs.get(this.log);
@@ -70,7 +82,7 @@ export class ReadStream implements Stream {
         const result = await log.read(this.next, Math.min(this.remaining, READ_RECORDS), this.step);
         if (this.finished) return;
         if (result.count === 0) continue;
-        this.step = Math.min(this.step * 2, MAX_READ_BYTES);
+        this.step = Math.min(this.step * 2, Math.max(MIN_READ_BYTES, Math.min(MAX_READ_BYTES, READ_BUDGET / this.ctx.stats.streams)));
         sink.write(result.data);
         this.ctx.stats.recordsOut += result.count;
         this.ctx.stats.bytesOut += result.data.length;
@@ -97,6 +109,7 @@ export class ReadStream implements Stream {
   private finish(line: string): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.started) this.ctx.stats.streams--;
     this.unwatch?.();
     this.unwatch = null;
     this.sink!.end(line);

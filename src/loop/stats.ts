@@ -3,13 +3,13 @@ import type { ErrorCode } from '../../protocol/errors.ts';
 
 export class Stats {
   readonly startedAt = Date.now();
-  connections = 0;
   connectionsTotal = 0;
+  /** READ and REPLICATE streams running now; they share the read budget. */
+  streams = 0;
   recordsIn = 0;
   bytesIn = 0;
   recordsOut = 0;
   bytesOut = 0;
-  fsyncs = 0;
   /** AUTH with a wrong token. */
   authFailures = 0;
   /** Connections closed for not taking their output (slow consumers, write deadline). */

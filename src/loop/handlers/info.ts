@@ -32,6 +32,7 @@ export function handleStats(ctx: LoopContext, session: Session): void {
   let reply =
     statLine('uptime_ms', Date.now() - s.startedAt) +
     statLine('connections', ctx.connections()) +
+    statLine('streams', s.streams) +
     statLine('connections_total', s.connectionsTotal) +
     statLine('records_in', s.recordsIn) +
     statLine('bytes_in', s.bytesIn) +
