@@ -26,6 +26,7 @@ const log = (line: string): void => {
 function notes(machine: Machine, sizes: Sizes, quick: boolean): string {
   const redis = versionOf('redis-server', ['--version']);
   const nats = versionOf('nats-server', ['--version']);
+  const commit = versionOf('git', ['describe', '--always', '--dirty']);
   const clients = SYSTEMS.map((s) => {
     const c = DRIVERS[s].clients;
     return `- ${s}: append ${c.append}; read ${c.read}; follow ${c.follow}`;
@@ -33,7 +34,7 @@ function notes(machine: Machine, sizes: Sizes, quick: boolean): string {
   const durability = (['always', 'interval'] as const).map((d) =>
     `- ${d === 'always' ? 'fsync always' : '~1 s sync'}: ${SYSTEMS.map((s) => `${s} ${DURABILITY_FLAGS[d][s] ?? 'n/a (no per-message fsync in this version)'}`).join('; ')}`);
   return [
-    `logd at commit ${versionOf('git', ['describe', '--always', '--dirty'])} (dirty: the working tree had changes).`,
+    `logd at commit ${commit}${commit.endsWith('-dirty') ? ' (the working tree had uncommitted changes)' : ''}.`,
     `Machine: ${machine.cpu}, ${machine.cores} cores, Linux ${machine.kernel}, Node ${machine.node}; ${redis}; ${nats}.`,
     `Mode: ${quick ? 'quick (small sizes, checks the harness, not the speed)' : 'full'}; ${sizes.rounds} round(s), median shown; `
       + `systems alternate within each round; every workload starts a fresh server in a temp directory on loopback.`,
