@@ -1,6 +1,6 @@
-// Gathers the appends that arrive in one turn of the event loop (a pipelined burst of MSGs, APPENDs
-// from many connections) and hands them to storage in arrival order, where they share one disk
-// write and one fsync (storage's group commit). A run of MSGs becomes one storage call whose
+// Gathers the appends that arrive in one turn of the event loop (a pipelined burst of MSGs, the
+// commands of every connection that had data in this turn) and hands them to storage in arrival
+// order after the turn's I/O (setImmediate), where they share one disk write and one fsync. A run of MSGs becomes one storage call whose
 // records stand alone (atomic = false); each APPEND stays one atomic call, all or none.
 // Hot path: no closure or promise per command; each caller is just its reply slot.
 import { okId, okRange } from '../../protocol/replies.ts';
@@ -54,7 +54,7 @@ export class Appender {
       this.write(log, segments);
     } else if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(() => this.flush());
+      setImmediate(() => this.flush());
     }
   }
 
