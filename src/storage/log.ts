@@ -14,6 +14,7 @@
 import { LogdError } from '../../protocol/errors.ts';
 import { frameCrcMatches, frameLength, newFrameHeader, parseFrame, payloadCrc, writeFrame } from '../../protocol/frame.ts';
 import { Chunk } from './chunk.ts';
+import { TailCache } from './tail-cache.ts';
 import { io, syncDir } from './io.ts';
 import type { FsyncPolicy } from './policy.ts';
 
@@ -35,6 +36,8 @@ export interface LogOptions {
 /** A group on disk, not yet acknowledged. */
 interface WrittenGroup {
   group: Batch[];
+  /** The bytes written (first byte as written: 'X' until committed), kept for the tail cache. */
+  buf: Buffer;
   start: number;
   end: number;
   lastId: number;
@@ -60,6 +63,8 @@ const UNCOMMITTED_BYTE = 88; // 'X'
 const INDEX_FLUSH_ENTRIES = 8192;
 /** Sealed chunks whose files stay open between reads, per log; others reopen on demand (bounded fds). */
 const OPEN_SEALED = 2;
+/** Bytes of the newest rounds kept in memory for readers at the head. */
+const TAIL_CACHE_BYTES = 1 << 20;
 /** A round stops taking batches past this many bytes, to bound its buffer. */
 const ROUND_BYTES = 8 << 20;
 const EMPTY = Buffer.alloc(0);
@@ -72,7 +77,8 @@ export class Log {
   private writing = false;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
-  private scratch = Buffer.allocUnsafe(64 << 10);
+  /** The newest acknowledged rounds of the active chunk, for readers at the head. */
+  private readonly tail = new TailCache(TAIL_CACHE_BYTES);
   private syncTimer: NodeJS.Timeout | null = null;
   private syncDue = false;
   /** interval policy: the periodic fdatasync in flight. */
@@ -249,7 +255,7 @@ export class Log {
     this.awaitingCommit = null;
     if (pending) await this.acknowledge(chunk, pending);
     if (group.length === 0) return;
-    const written = { group, start, end: start + total, lastId: lastIdOf(group) };
+    const written = { group, buf, start, end: start + total, lastId: lastIdOf(group) };
     if (twoPhase) this.awaitingCommit = written;
     else await this.acknowledge(chunk, written);
   }
@@ -257,8 +263,7 @@ export class Log {
   /** Frames the group into one buffer (its first byte marked uncommitted if `marked`) and indexes it. */
   private encode(chunk: Chunk, group: Batch[], total: number, start: number, ts: number, marked: boolean): Buffer {
     const index = chunk.index!;
-    if (total > this.scratch.length && total <= ROUND_BYTES) this.scratch = Buffer.allocUnsafe(Math.min(ROUND_BYTES, Math.max(total, this.scratch.length * 2)));
-    const buf = total <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(total);
+    const buf = Buffer.allocUnsafe(total); // a fresh buffer per round: the tail cache keeps it
     let pos = 0;
     for (const batch of group) {
       if (batch.frames) {
@@ -279,6 +284,8 @@ export class Log {
 
   /** The group is durable per policy: readers may see it, its appends resolve, listeners wake. */
   private async acknowledge(chunk: Chunk, written: WrittenGroup): Promise<void> {
+    written.buf[0] = COMMIT_BYTE; // as the file has it now
+    this.tail.add(written.start, written.buf);
     chunk.count = written.lastId - chunk.firstId + 1;
     chunk.size = written.end;
     this.headId = written.lastId;
@@ -338,6 +345,7 @@ export class Log {
     }
     // Only now: if anything above failed, the old chunk stays active, its index still in memory.
     old.index = null;
+    this.tail.clear();
     if (!sync) this.unsynced.add(old);
     this.chunks.push(fresh);
     this.keepOpen(old);
@@ -425,6 +433,12 @@ export class Log {
     const [from, end] = await Promise.all([chunk.position(i), chunk.position(i + want)]);
     let to = end;
     const cut = to - from > byteBudget;
+    if (!cut && chunk === this.active) {
+      // Bytes of this process's own rounds, framed from payloads whose CRCs it computed: no disk
+      // read, no copy, no re-check.
+      const cached = this.tail.slice(from, to);
+      if (cached) return { data: cached, count: want };
+    }
     if (cut) to = atLeastOne ? Math.max(from + byteBudget, await chunk.position(i + 1)) : from + byteBudget;
     const data = await chunk.bytes(from, to);
     let pos = 0;
