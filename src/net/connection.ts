@@ -230,7 +230,6 @@ export class Connection implements Session, StreamSink {
 
   onReady(fn: () => void): void {
     this.readyWaiters.push(fn);
-    this.watch.blocked();
   }
 
   private get outputBlocked(): boolean {
@@ -323,6 +322,7 @@ export class Connection implements Session, StreamSink {
       this.chunks = [];
     }
     this.out = '';
+    if (this.outputBlocked) this.watch.blocked();
     if (this.closing && this.queueHead === this.queue.length && this.held.length === 0) {
       socket.end();
       return;

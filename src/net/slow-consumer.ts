@@ -34,7 +34,7 @@ export class OutputWatch {
     this.blocked();
   }
 
-  /** The output is blocked (a stream waits for the client, or pushes wait): the deadline runs. */
+  /** The output is blocked (the client is not taking what was written): the deadline runs. */
   blocked(): void {
     const ms = this.limits.writeDeadlineMs;
     if (ms === 0 || this.timer) return;

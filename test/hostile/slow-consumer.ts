@@ -89,6 +89,7 @@ test('--write-deadline: a stalled READ is disconnected with a logged reason; a s
     slow.socket.resume();
     setTimeout(() => slow.socket.pause(), 5);
   }, 300);
+  t.teardown(() => clearInterval(trickle));
   await waitForLog(() => server.stderr(), /disconnected 127\.0\.0\.1:\d+: stalled: no output taken for 1000 ms/);
   stalled.socket.resume();
   await stalled.waitClosed();
