@@ -48,9 +48,9 @@ test(`${FOLLOWERS} followers that never read keep server memory bounded`, async 
   const peak = rss.stop();
   const each = (peak - before) / FOLLOWERS;
   t.log(`${FOLLOWERS} stalled followers of a ${mib(LOG_BYTES)} log: server RSS ${mib(before)} -> peak ${mib(peak)} (${(each / 1024).toFixed(0)} KiB each)`);
-  // A stalled stream holds at most 64 KiB of unsent output plus one 256 KiB read step (it held
-  // 1.4 MiB before the stream high-water mark came down from 1 MiB).
-  t.true(each < 512 * 1024, `RSS grew by ${mib(peak - before)}`);
+  // A stalled stream holds at most 64 KiB of unsent output plus its last read step, and steps
+  // stay small while many streams share the read budget (a follower held 1.4 to 2 MiB before).
+  t.true(each < 1024 * 1024, `RSS grew by ${mib(peak - before)}`);
   reader.close();
   writer.close();
 });
