@@ -36,8 +36,9 @@ bench: install
 bench-quick: install
 	$(NODE_TS) tools/bench/compare.ts --quick
 
+# The long hostile runs (50 crash cycles, 100k fuzz cases, ...), one file at a time; figures in the t.log lines.
 soak: install
-	LOGD_SOAK=1 npx ava test/hostile
+	LOGD_SOAK=1 npx ava --concurrency 1 --timeout 60m test/hostile
 
 clean:
 	rm -rf data coverage
