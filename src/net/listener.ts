@@ -9,6 +9,9 @@ import type { Loop } from '../loop/loop.ts';
 import { Connection } from './connection.ts';
 import type { SlowConsumerLimits } from './slow-consumer.ts';
 
+/** A TLS client that has not finished its handshake by then is dropped. */
+const TLS_HANDSHAKE_MS = 10_000;
+
 export interface ListenerOptions {
   host: string;
   port: number;
@@ -49,9 +52,17 @@ export class Listener {
     };
     const socketOptions = { noDelay: true, allowHalfOpen: true };
     if (options.tls) {
-      this.server = createTlsServer({ ...socketOptions, ...options.tls }, accept);
-      // A client that does not speak TLS (or fails its handshake) is dropped by node:tls; counted.
-      this.server.on('tlsClientError', () => loop.ctx.stats.tlsFailures++);
+      this.server = createTlsServer({ ...socketOptions, ...options.tls, handshakeTimeout: TLS_HANDSHAKE_MS }, accept);
+      // A client that does not speak TLS, fails its handshake or takes too long is counted and
+      // dropped; node:tls leaves such a socket open (and its connection slot taken) under
+      // allowHalfOpen unless it is destroyed here.
+      this.server.on('tlsClientError', (_err, socket) => {
+        loop.ctx.stats.tlsFailures++;
+        socket.destroy();
+      });
+      // Handshakes in progress count too, so that half-open ones cannot pile up: past --max-conns
+      // node drops the socket (an `ERR busy` could not be read before the handshake anyway).
+      this.server.maxConnections = options.maxConns;
     } else {
       this.server = createServer(socketOptions, accept);
     }

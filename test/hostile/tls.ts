@@ -56,3 +56,32 @@ test('a follower replicates over TLS; a plain client and a follower trusting ano
   t.teardown(() => viaAlicesCa.destroy());
   t.true((await viaAlicesCa.head('alice').catch(() => 0)) === 0, 'carol holds no record of alice');
 });
+
+test('failed and half-open TLS handshakes never leak a connection slot; pending ones count against --max-conns', async (t) => {
+  t.timeout(60_000);
+  const cluster = await Cluster.create(['alice']);
+  t.teardown(() => cluster.stopAll());
+  await cluster.start('alice', { args: [...tlsArgs('ca.pem'), '--max-conns', '20'] });
+  const port = cluster.port('alice');
+  // Regression: each failed handshake used to keep its socket and slot (allowHalfOpen).
+  for (let i = 0; i < 30; i++) t.false((await plainPing(port)).includes('PONG'));
+  const ok = await client(port);
+  await ok.ping();
+  ok.destroy();
+
+  // 40 raw TCP connections that never start their handshake: 20 are held, 20 dropped at once.
+  let closed = 0;
+  const raw = Array.from({ length: 40 }, () => {
+    const socket = netConnect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.on('close', () => closed++);
+    return socket;
+  });
+  t.teardown(() => raw.forEach((s) => s.destroy()));
+  await waitFor('20 connections to be dropped', () => closed === 20, 5000);
+  await t.throwsAsync(client(port), undefined, 'no room while 20 handshakes are pending');
+  // Gone clients free their slots, at the latest when their handshake times out (10 s).
+  raw.forEach((s) => s.destroy());
+  await waitFor('the slots to be free', async () => (await client(port).then((c) => (c.destroy(), true), () => false)), 15_000);
+  t.is(closed, 40);
+});
