@@ -20,10 +20,10 @@ async function stats(wire: Wire): Promise<Map<string, number>> {
 }
 
 test('wrong tokens are counted in STATS and answered later and later; a pipelined guess waits its turn', async (t) => {
-  const server = await startServer({ args: ['--token-file', '/dev/null'] }).catch((err: Error) => err);
-  t.true(server instanceof Error && /--token-file \/dev\/null: the first line is empty/.test(server.message), 'an empty token is refused at start');
   const dir = mkdtempSync(join(tmpdir(), 'logd-token-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const server = await startServer({ dir: join(dir, 'refused'), args: ['--token-file', '/dev/null'] }).catch((err: Error) => err);
+  t.true(server instanceof Error && /--token-file \/dev\/null: the first line is empty/.test(server.message), 'an empty token is refused at start');
   writeFileSync(join(dir, 'token'), 's3cret\n');
   const node = await startServer({ args: ['--token-file', join(dir, 'token')] });
   t.teardown(() => node.stop());
