@@ -78,6 +78,8 @@ test('--write-deadline: a stalled READ is disconnected with a logged reason; a s
   writer.send(`APPEND test ${Array(64).fill(record.length).join(' ')}\n`);
   for (let i = 0; i < 64; i++) writer.send(Buffer.concat([record, Buffer.from('\n')]));
   t.is(await writer.line(), 'OK 1 64');
+  const rss = watchRss(server.proc.pid!);
+  const before = rss.peak();
   const stalled = await Wire.open(server.port);
   stalled.socket.pause();
   stalled.send('READ test 1\n');
@@ -99,6 +101,8 @@ test('--write-deadline: a stalled READ is disconnected with a logged reason; a s
   t.is(records.length, 64);
   t.is(end, 'END 65');
   t.is(await slow.command('PING'), 'PONG', 'the slow reader was never cut off');
+  const peak = rss.stop();
+  t.true(peak - before < 64 * MiB, `RSS grew by ${mib(peak - before)}`);
   slow.close();
   writer.close();
 });
