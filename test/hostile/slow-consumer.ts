@@ -64,14 +64,14 @@ test(`${PUSHES} pushes to a subscriber that never reads: disconnected with a log
 
 async function waitForLog(text: () => string, pattern: RegExp): Promise<void> {
   for (let i = 0; !pattern.test(text()); i++) {
-    if (i > 200) throw new Error(`no log line matching ${pattern}:\n${text().slice(-2000)}`);
+    if (i > 600) throw new Error(`no log line matching ${pattern}:\n${text().slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 test('--write-deadline: a stalled READ is disconnected with a logged reason; a slow reader is not', async (t) => {
   t.timeout(60_000);
-  const server = await startServer({ args: ['--fsync', 'none', '--write-deadline', '1000'] });
+  const server = await startServer({ args: ['--fsync', 'none', '--write-deadline', '2000'] });
   t.teardown(() => server.stop());
   const writer = await Wire.open(server.port);
   const record = Buffer.alloc(64 * 1024, 'd');
@@ -85,14 +85,14 @@ test('--write-deadline: a stalled READ is disconnected with a logged reason; a s
   stalled.send('READ test 1\n');
   const slow = await Wire.open(server.port);
   slow.send('READ test 1 64\n');
-  // Takes a little every 300 ms: its output moves, so the deadline never fires.
+  // Takes a little every 200 ms: its output moves, so the deadline never fires.
   slow.socket.pause();
   const trickle = setInterval(() => {
     slow.socket.resume();
-    setTimeout(() => slow.socket.pause(), 5);
-  }, 300);
+    setTimeout(() => slow.socket.pause(), 20);
+  }, 200);
   t.teardown(() => clearInterval(trickle));
-  await waitForLog(() => server.stderr(), /disconnected 127\.0\.0\.1:\d+: stalled: no output taken for 1000 ms/);
+  await waitForLog(() => server.stderr(), /disconnected 127\.0\.0\.1:\d+: stalled: no output taken for 2000 ms/);
   stalled.socket.resume();
   await stalled.waitClosed();
   clearInterval(trickle);
