@@ -5,8 +5,6 @@ import { crc32 } from 'node:zlib';
 
 /** The longest header: "REC " + 3 numbers of at most 16 digits + spaces + 8 hex digits + CRLF. */
 export const MAX_FRAME_HEADER = 4 + 16 + 1 + 16 + 1 + 16 + 1 + 8 + 2;
-/** Bytes a frame adds around its payload, at most. */
-export const MAX_FRAME_OVERHEAD = MAX_FRAME_HEADER + 2;
 
 const CR = 13;
 const LF = 10;

@@ -2,6 +2,7 @@
 // A frame is recognised by its `REC ` prefix at a line start; everything else is a CRLF-ended
 // line. Bytes of an unfinished line or frame are held (as received, not copied) until enough
 // have arrived, so a large frame spanning many TCP segments is joined once, not once per segment.
+// Also the base of replication's FrameCutter, which reads a REPLICATE stream the same way.
 import { FRAME_INCOMPLETE, FRAME_MALFORMED, MAX_FRAME_HEADER, newFrameHeader, parseFrame, type FrameHeader } from '../../protocol/frame.ts';
 
 export interface ReplySink {
@@ -10,10 +11,10 @@ export interface ReplySink {
   /** One well-formed frame at `pos` of `buf`; `h` is reused between calls. */
   frame(buf: Buffer, pos: number, h: FrameHeader): void;
   /** The server sent something that is neither a line nor a frame: the stream is unusable. */
-  malformed(reason: string): void;
+  malformed(reason: string, kind: 'frame' | 'line'): void;
 }
 
-/** Longest reply line accepted; the server's lines are short, so more means a broken stream. */
+/** Longest reply line accepted by default; the server's lines are short, so more means a broken stream. */
 const MAX_LINE = 1 << 20;
 const LF = 10;
 const CR = 13;
@@ -26,7 +27,15 @@ export class ReplyReader {
   private need = 0;
   private broken = false;
 
-  constructor(private readonly sink: ReplySink) {}
+  constructor(
+    private readonly sink: ReplySink,
+    private readonly maxLine = MAX_LINE,
+  ) {}
+
+  /** Bytes held for an unfinished line or frame. */
+  get buffered(): number {
+    return this.heldBytes;
+  }
 
   push(data: Buffer): void {
     if (this.broken) return;
@@ -61,11 +70,11 @@ export class ReplyReader {
           this.need = frameNeed(buf, pos, end);
           return pos;
         }
-        if (n === FRAME_MALFORMED) return this.fail(`malformed REC frame: ${snippet(buf, pos, end)}`, end);
+        if (n === FRAME_MALFORMED) return this.fail(`malformed REC frame: ${snippet(buf, pos, end)}`, 'frame', end);
       }
       const lf = buf.indexOf(LF, pos);
-      if (lf < 0) {
-        if (end - pos > MAX_LINE) return this.fail('reply line too long', end);
+      if (lf < 0 || lf - pos > this.maxLine) {
+        if (lf >= 0 || end - pos > this.maxLine) return this.fail('reply line too long', 'line', end);
         this.need = end - pos + 1;
         return pos;
       }
@@ -77,9 +86,11 @@ export class ReplyReader {
     return end;
   }
 
-  private fail(reason: string, end: number): number {
+  private fail(reason: string, kind: 'frame' | 'line', end: number): number {
     this.broken = true;
-    this.sink.malformed(reason);
+    this.held = [];
+    this.heldBytes = 0;
+    this.sink.malformed(reason, kind);
     return end;
   }
 }
