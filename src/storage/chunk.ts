@@ -125,7 +125,7 @@ export class Chunk {
     const index = this.index;
     if (!index || this.indexWritten >= this.count) return;
     const upTo = this.count;
-    await io.write(this.indexFd, index.bytes(this.indexWritten, upTo), 0, (upTo - this.indexWritten) * INDEX_ENTRY_BYTES, this.indexWritten * INDEX_ENTRY_BYTES);
+    await io.write(this.indexFd, [index.bytes(this.indexWritten, upTo)], this.indexWritten * INDEX_ENTRY_BYTES);
     this.indexWritten = upTo;
   }
 

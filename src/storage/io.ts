@@ -3,23 +3,53 @@
 import fs from 'node:fs';
 
 /**
- * Writes all of buf[off, off+len) at pos. Synchronous underneath: a write lands in the page cache
- * in microseconds, far less than a round trip through libuv's thread pool, and the group commit
- * waits for it either way (Redis writes its AOF on the main thread for the same reason). The
- * fsync, which does wait for the disk, stays asynchronous.
+ * Writes `pieces` back to back at pos, all of them. A small write is synchronous: it lands in the
+ * page cache in microseconds, far less than a round trip through libuv's thread pool, and the
+ * group commit waits for it either way (Redis writes its AOF on the main thread for the same
+ * reason). A large one goes to the thread pool, so that the copy into the page cache (and any
+ * writeback throttling) overlaps with the event loop reading and parsing the next requests.
+ * The fsync, which does wait for the disk, is always asynchronous.
  */
-function writeAll(fd: number, buf: Uint8Array, off: number, len: number, pos: number): Promise<void> {
+function writeAll(fd: number, pieces: readonly Uint8Array[], pos: number): Promise<void> {
+  if (byteLength(pieces) >= ASYNC_WRITE_BYTES) return writeAllAsync(fd, pieces, pos);
   try {
-    while (len > 0) {
-      const n = fs.writeSync(fd, buf, off, len, pos);
-      off += n;
-      len -= n;
+    let rest = pieces;
+    while (rest.length > 0) {
+      const n = rest.length === 1 ? fs.writeSync(fd, rest[0], 0, rest[0].length, pos) : fs.writevSync(fd, rest, pos);
       pos += n;
+      rest = dropBytes(rest, n);
     }
     return RESOLVED;
   } catch (err) {
     return Promise.reject(err);
   }
+}
+
+/** Writes at least this large go through the thread pool (see writeAll). */
+const ASYNC_WRITE_BYTES = 256 * 1024;
+
+function writeAllAsync(fd: number, pieces: readonly Uint8Array[], pos: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (rest: readonly Uint8Array[], at: number): void => {
+      if (rest.length === 0) return resolve();
+      fs.writev(fd, rest, at, (err, n) => (err ? reject(err) : step(dropBytes(rest, n), at + n)));
+    };
+    step(pieces, pos);
+  });
+}
+
+function byteLength(pieces: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const p of pieces) n += p.length;
+  return n;
+}
+
+/** What is left of `pieces` after its first n bytes (a short write). */
+function dropBytes(pieces: readonly Uint8Array[], n: number): readonly Uint8Array[] {
+  let i = 0;
+  while (i < pieces.length && n >= pieces[i].length) n -= pieces[i++].length;
+  if (i === pieces.length) return [];
+  return [pieces[i].subarray(n), ...pieces.slice(i + 1)];
 }
 
 const RESOLVED = Promise.resolve();

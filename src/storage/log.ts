@@ -12,8 +12,9 @@
 // - `chunk.count/size` and `head` move only once a group is durable per policy; readers never
 //   look past them. On a failed write or sync the file is cut back and nothing moves.
 import { LogdError } from '../../protocol/errors.ts';
-import { frameCrcMatches, frameLength, newFrameHeader, parseFrame, payloadCrc, writeFrame } from '../../protocol/frame.ts';
+import { frameCrcMatches, frameLength, newFrameHeader, parseFrame } from '../../protocol/frame.ts';
 import { Chunk } from './chunk.ts';
+import { COMMIT_BYTE, encodeRound, UNCOMMITTED_BYTE, type RoundBytes } from './round.ts';
 import { TailCache } from './tail-cache.ts';
 import { io, syncDir } from './io.ts';
 import type { FsyncPolicy } from './policy.ts';
@@ -37,7 +38,7 @@ export interface LogOptions {
 interface WrittenGroup {
   group: Batch[];
   /** The bytes written (first byte as written: 'X' until committed), kept for the tail cache. */
-  buf: Buffer;
+  bytes: RoundBytes;
   start: number;
   end: number;
   lastId: number;
@@ -57,8 +58,6 @@ interface Batch {
   reject(err: unknown): void;
 }
 
-const COMMIT_BYTE = 82; // 'R'
-const UNCOMMITTED_BYTE = 88; // 'X'
 /** Index entries written to the .idx file at once (the rest wait: recovery rescans at most this many). */
 const INDEX_FLUSH_ENTRIES = 8192;
 /** Sealed chunks whose files stay open between reads, per log; others reopen on demand (bounded fds). */
@@ -68,6 +67,7 @@ const TAIL_CACHE_BYTES = 1 << 20;
 /** A round stops taking batches past this many bytes, to bound its buffer. */
 const ROUND_BYTES = 8 << 20;
 const EMPTY = Buffer.alloc(0);
+const NO_BYTES: RoundBytes = { pieces: [], whole: null };
 const header = newFrameHeader();
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -238,12 +238,12 @@ export class Log {
     const start = pending ? pending.end : chunk.size;
     // Only a batch of several records that must stay together needs the commit byte.
     const marked = group.some((batch) => batch.atomic && batch.count > 1);
-    const buf = group.length > 0 ? this.encode(chunk, group, total, start, ts, marked) : EMPTY;
+    const bytes = group.length > 0 ? encodeRound(group, total, start, ts, chunk.index!, marked) : NO_BYTES;
     const always = this.opts.fsync.mode === 'always';
     const twoPhase = always && marked;
     try {
       if (pending) io.writeByte(chunk.fd, COMMIT_BYTE, pending.start);
-      if (group.length > 0) await io.write(chunk.fd, buf, 0, total, start);
+      if (group.length > 0) await io.write(chunk.fd, bytes.pieces, start);
       if (marked && !twoPhase) io.writeByte(chunk.fd, COMMIT_BYTE, start);
       if (always) await this.sync(chunk);
     } catch (err) {
@@ -255,37 +255,20 @@ export class Log {
     this.awaitingCommit = null;
     if (pending) await this.acknowledge(chunk, pending);
     if (group.length === 0) return;
-    const written = { group, buf, start, end: start + total, lastId: lastIdOf(group) };
+    const written = { group, bytes, start, end: start + total, lastId: lastIdOf(group) };
     if (twoPhase) this.awaitingCommit = written;
     else await this.acknowledge(chunk, written);
   }
 
-  /** Frames the group into one buffer (its first byte marked uncommitted if `marked`) and indexes it. */
-  private encode(chunk: Chunk, group: Batch[], total: number, start: number, ts: number, marked: boolean): Buffer {
-    const index = chunk.index!;
-    const buf = Buffer.allocUnsafe(total); // a fresh buffer per round: the tail cache keeps it
-    let pos = 0;
-    for (const batch of group) {
-      if (batch.frames) {
-        for (let p = 0; p < batch.frames.length; p += parseFrame(batch.frames, p, batch.frames.length, header)) index.push(start + pos + p);
-        batch.frames.copy(buf, pos);
-        pos += batch.frames.length;
-      } else {
-        let id = batch.firstId;
-        for (const payload of batch.payloads!) {
-          index.push(start + pos);
-          pos = writeFrame(buf, pos, id++, ts, payload, payloadCrc(payload));
-        }
-      }
-    }
-    if (marked) buf[0] = UNCOMMITTED_BYTE;
-    return buf;
-  }
-
   /** The group is durable per policy: readers may see it, its appends resolve, listeners wake. */
   private async acknowledge(chunk: Chunk, written: WrittenGroup): Promise<void> {
-    written.buf[0] = COMMIT_BYTE; // as the file has it now
-    this.tail.add(written.start, written.buf);
+    const whole = written.bytes.whole;
+    if (whole) {
+      whole[0] = COMMIT_BYTE; // as the file has it now
+      this.tail.add(written.start, whole);
+    } else {
+      this.tail.clear(); // large payloads written in place: readers at the head read the file
+    }
     chunk.count = written.lastId - chunk.firstId + 1;
     chunk.size = written.end;
     this.headId = written.lastId;

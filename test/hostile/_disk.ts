@@ -67,15 +67,16 @@ export function smallDisk(): SmallDisk {
 function simulated(dir: string): SmallDisk {
   const realWrite = io.write;
   let budget = SIZE - BALLAST;
-  io.write = async (fd, buf, off, len, pos) => {
-    if (len > budget) {
+  io.write = async (fd, pieces, pos) => {
+    const bytes = Buffer.concat(pieces);
+    if (bytes.length > budget) {
       const part = Math.max(0, budget);
       budget = 0;
-      if (part > 0) await realWrite(fd, buf, off, part, pos); // a short write, then the disk is full
+      if (part > 0) await realWrite(fd, [bytes.subarray(0, part)], pos); // a short write, then the disk is full
       throw enospc();
     }
-    budget -= len;
-    return realWrite(fd, buf, off, len, pos);
+    budget -= bytes.length;
+    return realWrite(fd, pieces, pos);
   };
   return {
     dir: join(dir, 'data'),

@@ -97,8 +97,9 @@ test.serial('EIO during a write: ERR internal, nothing kept', (t) =>
   faultyAppend(
     t,
     () => {
-      io.write = async (fd, buf, off, len, pos) => {
-        await realWrite(fd, buf, off, len >> 1, pos); // half of it reached the file
+      io.write = async (fd, pieces, pos) => {
+        const bytes = Buffer.concat(pieces);
+        await realWrite(fd, [bytes.subarray(0, bytes.length >> 1)], pos); // half of it reached the file
         throw eio('write');
       };
     },

@@ -3,6 +3,7 @@
 import test from 'ava';
 import { errorCodeOf } from '../../protocol/errors.ts';
 import { io } from '../../src/storage/io.ts';
+import { GATHER_BYTES } from '../../src/storage/round.ts';
 import { idsOf, openStore, payloads, tempDir } from './_store.ts';
 
 // Each test puts the real functions back before it ends (its store closes in teardown).
@@ -18,28 +19,33 @@ function enospc(): NodeJS.ErrnoException {
   return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 }
 
-test.serial('ENOSPC on write rejects every append of the group as full; later appends reuse the ids', async (t) => {
-  const dir = tempDir(t);
-  const { store } = await openStore(t, dir, { fsync: { mode: 'always' } });
-  const log = await store.create('alice');
-  await log.append(payloads(1, 2));
-  io.write = async (fd, buf, off, len, pos) => {
-    await realWrite(fd, buf, off, Math.floor(len / 2), pos); // a partial write, then the disk is full
-    throw enospc();
-  };
-  const heads: number[] = [];
-  log.onHead((h) => heads.push(h));
-  const results = await Promise.allSettled([log.append(payloads(3, 2)), log.append(payloads(5, 1))]);
-  for (const r of results) t.is(r.status === 'rejected' && errorCodeOf(r.reason), 'full');
-  t.is(log.head(), 2);
-  t.deepEqual(heads, []);
-  io.write = realWrite;
-  t.deepEqual(await log.append(payloads(3, 1)), { first: 3, last: 3 });
-  t.deepEqual(idsOf((await log.read(1, 10, 1 << 20)).data), [1, 2, 3]);
-  await store.close();
-  const again = await openStore(t, dir);
-  t.deepEqual(idsOf((await again.store.get('alice')!.read(1, 10, 1 << 20)).data), [1, 2, 3]);
-});
+// Small records are framed into one buffer; records of GATHER_BYTES or more are written in place
+// (several pieces, and through the thread pool past 256 KiB): a short write must be undone either way.
+for (const [what, size] of [['small records', 10], ['large records written in place', GATHER_BYTES + 100]] as const) {
+  test.serial(`ENOSPC on write rejects every append of the group as full; later appends reuse the ids (${what})`, async (t) => {
+    const dir = tempDir(t);
+    const { store } = await openStore(t, dir, { fsync: { mode: 'always' } });
+    const log = await store.create('alice');
+    await log.append(payloads(1, 2, size));
+    io.write = async (fd, pieces, pos) => {
+      const bytes = Buffer.concat(pieces);
+      await realWrite(fd, [bytes.subarray(0, bytes.length >> 1)], pos); // a partial write, then the disk is full
+      throw enospc();
+    };
+    const heads: number[] = [];
+    log.onHead((h) => heads.push(h));
+    const results = await Promise.allSettled([log.append(payloads(3, 2, size)), log.append(payloads(5, 1, size))]);
+    for (const r of results) t.is(r.status === 'rejected' && errorCodeOf(r.reason), 'full');
+    t.is(log.head(), 2);
+    t.deepEqual(heads, []);
+    io.write = realWrite;
+    t.deepEqual(await log.append(payloads(3, 1, size)), { first: 3, last: 3 });
+    t.deepEqual(idsOf((await log.read(1, 10, 1 << 20)).data), [1, 2, 3]);
+    await store.close();
+    const again = await openStore(t, dir);
+    t.deepEqual(idsOf((await again.store.get('alice')!.read(1, 10, 1 << 20)).data), [1, 2, 3]);
+  });
+}
 
 test.serial('a failed fdatasync is never reported as success and the records are not kept', async (t) => {
   const dir = tempDir(t);
