@@ -1,6 +1,7 @@
 // Wiring: the store, the command loop and the listener of one logd node.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { CRC_IMPLEMENTATION } from '../protocol/crc.ts';
 import { Appender } from './loop/appender.ts';
 import { AuthThrottle } from './loop/auth-throttle.ts';
 import { errorReply } from './loop/failure.ts';
@@ -107,7 +108,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     logger(
       `logd ${options.id} listening on ${address.address}:${address.port} ` +
         `(data ${options.data}, fsync ${options.fsync}${tls ? ', TLS' : ''}${token ? ', AUTH required' : ''}, ` +
-        `${store.names().length} logs, started in ${Date.now() - started} ms)`,
+        `${store.names().length} logs, CRC ${CRC_IMPLEMENTATION}, started in ${Date.now() - started} ms)`,
     );
     return { host: address.address, port: address.port, store, stopped, close };
   } catch (err) {

@@ -1,6 +1,7 @@
 // One chunk of a log: `<first-id, 20 digits>.chunk` (REC frames back to back) and its dense
 // index `<first-id>.idx`. The active (last) chunk keeps its index in memory and writes it to the
 // file in slices; sealed chunks are looked up with one positioned read of the .idx file.
+// Reads block while they hit the page cache and go through the thread pool once they do not.
 // Readers hold a reference while they read, so a trimmed chunk's files are closed only after the
 // last reader has finished (unlinked files stay readable through open descriptors).
 import fs from 'node:fs';
@@ -13,6 +14,10 @@ const ID_DIGITS = 20;
 export const CHUNK_SUFFIX = '.chunk';
 export const INDEX_SUFFIX = '.idx';
 const CHUNK_NAME = /^([0-9]{20})\.chunk$/;
+/** A blocking read this slow came from the disk, not the page cache (a 1 MiB memcpy takes ~0.2 ms). */
+const SLOW_READ_MS = 2;
+/** How long a chunk that was read from the disk is read through the thread pool. */
+const COLD_MS = 10_000;
 
 export function chunkBaseName(firstId: number): string {
   return String(firstId).padStart(ID_DIGITS, '0');
@@ -40,6 +45,8 @@ export class Chunk {
   private removed = false;
   /** Close the files when the last reader releases them. */
   private closeWhenIdle = false;
+  /** Until then, reads of this sealed chunk go through the thread pool (see readAt). */
+  private threadPoolUntil = 0;
 
   constructor(
     dir: string,
@@ -103,21 +110,32 @@ export class Chunk {
     if (i >= this.count) return this.size;
     if (this.index && i < this.index.length) return this.index.get(i);
     const entry = Buffer.allocUnsafe(INDEX_ENTRY_BYTES);
-    const got = await io.read(this.indexFd, entry, 0, INDEX_ENTRY_BYTES, i * INDEX_ENTRY_BYTES);
+    const got = await this.readAt(this.indexFd, entry, i * INDEX_ENTRY_BYTES);
     if (got !== INDEX_ENTRY_BYTES) throw new LogdError('internal', `index ${this.indexPath} is short`);
     return readEntry(entry, 0);
   }
 
-  /**
-   * Reads bytes [from, to) of the chunk. The active chunk (the one with its index in memory) was
-   * just written and sits in the page cache: a blocking read costs a memcpy, far less than the
-   * thread-pool round trip, and keeps a live follower's latency low. Sealed chunks may be cold.
-   */
+  /** Reads bytes [from, to) of the chunk. */
   async bytes(from: number, to: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(to - from);
-    const got = this.index ? io.readCached(this.fd, buf, 0, buf.length, from) : await io.read(this.fd, buf, 0, buf.length, from);
+    const got = await this.readAt(this.fd, buf, from);
     if (got !== buf.length) throw new LogdError('internal', `chunk ${this.chunkPath} is shorter than its index`);
     return buf;
+  }
+
+  /**
+   * Fills buf from `fd` at pos. Reads from the page cache cost a memcpy, far less than a round trip
+   * through libuv's thread pool, so they block: always for the active chunk (just written), and
+   * for a sealed chunk until one of its reads is slow (it came from the disk); from then on that
+   * chunk's reads go through the thread pool for a while, so that cold data cannot stall the loop.
+   */
+  private readAt(fd: number, buf: Buffer, pos: number): Promise<number> | number {
+    if (!this.index && performance.now() < this.threadPoolUntil) return io.read(fd, buf, 0, buf.length, pos);
+    const started = performance.now();
+    const got = io.readCached(fd, buf, 0, buf.length, pos);
+    const took = performance.now() - started;
+    if (!this.index && took > SLOW_READ_MS) this.threadPoolUntil = started + took + COLD_MS;
+    return got;
   }
 
   /** Writes the index entries of committed records that the .idx file does not hold yet. */

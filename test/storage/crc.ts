@@ -1,8 +1,10 @@
-// protocol/frame.ts computes short CRCs in JS (for the storage hot paths): it must agree with zlib.
+// protocol/crc.ts computes short CRCs in JS and long ones with @node-rs/crc32 (SIMD): both must
+// agree with zlib around every cut-over.
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { crcOfRange, payloadCrc } from '../../protocol/frame.ts';
+import { CRC_IMPLEMENTATION, crcOfRange } from '../../protocol/crc.ts';
+import { payloadCrc } from '../../protocol/frame.ts';
 
 test('crcOfRange and payloadCrc equal zlib.crc32 for every length around the cut-overs', (t) => {
   const buf = randomBytes(3000);
@@ -14,4 +16,10 @@ test('crcOfRange and payloadCrc equal zlib.crc32 for every length around the cut
   }
   t.is(payloadCrc(Buffer.from('hello')), 0x3610a686);
   t.is(payloadCrc(Buffer.alloc(0)), 0);
+});
+
+test('long ranges use the SIMD CRC on this platform (its binary installs with npm ci)', (t) => {
+  t.is(CRC_IMPLEMENTATION, '@node-rs/crc32 (SIMD)');
+  const big = randomBytes(1 << 20);
+  for (const [from, to] of [[0, big.length], [3, 65_539], [1000, 1193]]) t.is(crcOfRange(big, from, to), crc32(big.subarray(from, to)) >>> 0);
 });
