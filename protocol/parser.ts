@@ -18,7 +18,7 @@
 import type { Command } from './commands.ts';
 import type { ErrorCode } from './errors.ts';
 import { LogdError } from './errors.ts';
-import { APPEND_LINE, USAGE, classifyLongLine, parseCommand, verbAt } from './line.ts';
+import { APPEND_LINE, OTHER_LINE, USAGE, classifyLongLine, parseCommand, verbAt } from './line.ts';
 import { CR, LF, SPACE, Tokens, decimalAt, nameAt, snippet } from './tokens.ts';
 
 export interface ParserLimits {
@@ -49,6 +49,8 @@ const TERMINATOR_LF = 4;
 const DEAD = 5;
 
 const NO_BYTES = Buffer.alloc(0);
+/** Bytes of a long held line that classifyHeld looks at first. */
+const CLASSIFY_PREFIX = 512;
 
 export class Parser {
   private state = LINE;
@@ -139,11 +141,24 @@ export class Parser {
     const { maxLine, maxMsg } = this.limits;
     if (this.heldLen <= maxLine + 1) return; // + 1: the last byte may be the CR of a CRLF
     if (this.msgLineLimit < 0) {
-      const textStart = classifyLongLine(Buffer.concat(this.held, maxLine), 0, maxLine);
+      const textStart = this.classifyHeld();
       if (textStart < 0) return this.refuseLongLine(textStart, true);
       this.msgLineLimit = textStart + maxMsg;
     }
     if (this.heldLen > this.msgLineLimit + 1) this.refuse('toolong', `message over ${maxMsg} bytes`, true);
+  }
+
+  /**
+   * classifyLongLine of the held line's first --max-line bytes. A MSG's header is almost always in
+   * its first few hundred bytes: those are tried first, so that a 64 KiB MSG is not copied just to
+   * find where its text starts. Only an undecided answer (OTHER_LINE) needs the whole prefix.
+   */
+  private classifyHeld(): number {
+    const { maxLine } = this.limits;
+    const quick = Math.min(maxLine, CLASSIFY_PREFIX);
+    const kind = classifyLongLine(Buffer.concat(this.held, quick), 0, quick);
+    if (kind !== OTHER_LINE || quick === maxLine) return kind;
+    return classifyLongLine(Buffer.concat(this.held, maxLine), 0, maxLine);
   }
 
   /** One complete line, buf[s, e), its LF removed. */

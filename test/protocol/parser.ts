@@ -109,6 +109,21 @@ test('a MSG text may exceed max-line up to max-msg, streaming in over many chunk
   t.is(parser.buffered, 0);
 });
 
+test('a long line is told apart (MSG, APPEND, other) the same way when its header is far in', (t) => {
+  // The parser looks at a long line's first 512 bytes first; spaces can push the header past them.
+  const limits = { maxLine: 2000, maxMsg: 10_000, maxBatch: 10_000 };
+  const text = Buffer.alloc(3000, 0x7a);
+  const pad = ' '.repeat(700);
+  const cases: [Buffer, string[]][] = [
+    [Buffer.concat([b(`${pad}MSG${pad}test `), text, b('\nPING\n')]), [`cmd ${JSON.stringify({ verb: 'MSG', log: 'test', payload: text })}`, 'cmd {"verb":"PING"}']],
+    [Buffer.concat([b(`${pad}READ${pad}test `), text, b('\nPING\n')]), ['error toolong line over 2000 bytes', 'cmd {"verb":"PING"}']],
+    [Buffer.concat([b(`${pad}APPEND${pad}`), text, b('\nPING\n')]), ['fatal toolong line over 2000 bytes']],
+  ];
+  for (const [bytes, events] of cases) {
+    for (const cut of [0, 300, 600, 1000, 2500]) t.deepEqual(eventsSplit(bytes, cut ? [cut, cut + 1500] : [], limits), events, `cut at ${cut}`);
+  }
+});
+
 /** A buffer with its own memory, as a socket 'data' event delivers (b() may use the shared pool). */
 const own = (s: string): Buffer => {
   const buf = Buffer.alloc(s.length);
