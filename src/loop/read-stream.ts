@@ -79,7 +79,8 @@ export class ReadStream implements Stream {
           this.waitForHead();
           return;
         }
-        const result = await log.read(this.next, Math.min(this.remaining, READ_RECORDS), this.step);
+        const limit = Math.min(this.remaining, READ_RECORDS);
+        const result = log.readCached(this.next, limit, this.step) ?? (await log.read(this.next, limit, this.step));
         if (this.finished) return;
         if (result.count === 0) continue;
         this.step = Math.min(this.step * 2, Math.max(MIN_READ_BYTES, Math.min(MAX_READ_BYTES, READ_BUDGET / this.ctx.stats.streams)));

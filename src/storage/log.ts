@@ -380,8 +380,27 @@ export class Log {
     await this.flushIndex(chunk);
   }
 
+  /**
+   * The records from `start` when all of them (up to maxRecords, within maxBytes) are in the tail
+   * cache, else null: the live follower's case, answered synchronously, with no promise or disk
+   * read per step (with a hundred followers, per step times a hundred).
+   */
+  readCached(start: number, maxRecords: number, maxBytes: number): ReadResult | null {
+    const chunk = this.active;
+    const i = start - chunk.firstId;
+    const want = Math.min(maxRecords, this.headId - start + 1);
+    if (i < 0 || want <= 0 || i + want > chunk.index!.length) return null;
+    const from = chunk.index!.get(i);
+    const to = i + want === chunk.count ? chunk.size : chunk.index!.get(i + want);
+    if (to - from > maxBytes) return null;
+    const data = this.tail.slice(from, to);
+    return data && { data, count: want, next: start + want };
+  }
+
   async read(start: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {
     if (start < this.first()) throw this.gone();
+    const cached = this.readCached(start, maxRecords, maxBytes);
+    if (cached) return cached;
     const head = this.headId;
     const parts: Buffer[] = [];
     let count = 0;

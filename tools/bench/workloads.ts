@@ -29,7 +29,7 @@ export interface Sizes {
 
 export const FULL: Sizes = {
   rounds: 3, append: 1_000_000, append16: 1_000_000, batch: 2_000_000, read: 1_000_000, followSeconds: 5,
-  followWarmupSeconds: 0.5, followers: 100, fanout: 100_000, kib: 200_000, kib64: 5_000, recovery: 10_000_000, replication: 1_000_000,
+  followWarmupSeconds: 3, followers: 100, fanout: 100_000, kib: 200_000, kib64: 5_000, recovery: 10_000_000, replication: 1_000_000,
   footprintSmall: 100e6, footprintLarge: 5e9,
 };
 
