@@ -83,6 +83,8 @@ export class Log {
   private syncDue = false;
   /** interval policy: the periodic fdatasync in flight. */
   private periodicSync: Promise<void> | null = null;
+  /** interval policy: the background seal of the newest sealed chunk (see roll). */
+  private sealing: Promise<void> = Promise.resolve();
   /** fsync=always: a group written and synced uncommitted, whose commit byte the next round writes. */
   private awaitingCommit: WrittenGroup | null = null;
   /** fsync=none: chunks sealed without a sync, synced at close. */
@@ -314,14 +316,23 @@ export class Log {
   }
 
   /** Seals the active chunk (synced unless fsync=none) and starts a new one at head+1. */
+  /**
+   * Seals the active chunk and starts a new one. Under `always` the old chunk, its index and the
+   * new directory entry are synced before any write goes to the new chunk. Under `interval` that
+   * seal runs in the background (syncing 64 MiB can take a tenth of a second, and the acks did not
+   * promise durability): writes go on in the new chunk meanwhile, the next roll and every periodic
+   * sync wait for it, so at most the newest sealed chunk is ever unsynced, and recovery checks it
+   * (a power loss before its seal finished cuts the log at its torn tail).
+   */
   private async roll(): Promise<void> {
     const old = this.active;
-    const sync = this.opts.fsync.mode !== 'none';
-    if (sync) await this.sync(old);
-    await old.completeIndex(sync);
+    const mode = this.opts.fsync.mode;
+    await this.sealing;
+    if (mode === 'always') await this.sync(old);
+    await old.completeIndex(mode === 'always');
     const fresh = Chunk.create(this.dir, this.headId + 1);
     try {
-      if (sync) await syncDir(this.dir);
+      if (mode === 'always') await syncDir(this.dir);
     } catch (err) {
       fresh.close();
       throw err;
@@ -329,9 +340,24 @@ export class Log {
     // Only now: if anything above failed, the old chunk stays active, its index still in memory.
     old.index = null;
     this.tail.clear();
-    if (!sync) this.unsynced.add(old);
+    if (mode === 'none') this.unsynced.add(old);
+    if (mode === 'interval') this.sealing = this.seal(old);
     this.chunks.push(fresh);
     this.keepOpen(old);
+  }
+
+  /** interval policy: makes a sealed chunk, its index and the new chunk's directory entry durable. */
+  private async seal(chunk: Chunk): Promise<void> {
+    chunk.acquire(() => this.gone()); // its files stay open until the seal is done
+    try {
+      await this.sync(chunk);
+      await io.fsync(chunk.indexFd);
+      await syncDir(this.dir);
+    } catch (err) {
+      this.opts.logger(`log ${this.name}: syncing sealed chunk ${chunk.chunkPath} failed: ${(err as Error).message}`);
+    } finally {
+      chunk.release();
+    }
   }
 
   /** Marks a sealed chunk as just read, closing the least recently read one past OPEN_SEALED. */
@@ -371,7 +397,9 @@ export class Log {
       return;
     }
     chunk.acquire(() => this.gone()); // its files stay open until the sync is done
-    this.periodicSync = this.sync(chunk)
+    // After the seal: a completed periodic sync covers every record acknowledged before it started.
+    this.periodicSync = this.sealing
+      .then(() => this.sync(chunk))
       .catch((err: Error) => this.opts.logger(`log ${this.name}: periodic fdatasync of ${chunk.chunkPath} failed: ${err.message}`))
       .finally(() => {
         chunk.release();
@@ -504,6 +532,7 @@ export class Log {
     this.syncTimer = null;
     await this.idle;
     await this.periodicSync;
+    await this.sealing;
     try {
       const active = this.active;
       await active.flushIndex();

@@ -3,7 +3,8 @@
 // which ends at the end of the file); only a chunk failing that is rescanned. The active chunk's
 // index is validated (monotonic, inside the file, last trusted entry points at the right record,
 // binary search back otherwise), then only the records past it are scanned; the first torn,
-// corrupt or uncommitted record ends the log and the file is truncated there.
+// corrupt or uncommitted record ends the log and the file is truncated there. The newest sealed
+// chunk may be torn too (sealed in the background under --fsync interval): then the log ends there.
 // So opening costs time proportional to the unindexed tail, not to the log. See protocol/STORAGE.md.
 import fs from 'node:fs';
 import { LogdError } from '../../protocol/errors.ts';
@@ -17,6 +18,8 @@ export interface RecoveredLog {
   droppedBytes: number;
   /** Index files rebuilt or fixed. */
   repairedIndexes: number;
+  /** Whole chunks dropped after a torn newest sealed chunk (a power loss during its seal). */
+  droppedChunks: number;
 }
 
 /** Checks and repairs every chunk of the log in `dir`; the last one is left open for writing. */
@@ -26,7 +29,7 @@ export function recoverLog(dir: string, log: string): RecoveredLog {
     .map(chunkFirstId)
     .filter((id): id is number => id !== undefined)
     .sort((a, b) => a - b);
-  const result: RecoveredLog = { chunks: [], droppedBytes: 0, repairedIndexes: 0 };
+  const result: RecoveredLog = { chunks: [], droppedBytes: 0, repairedIndexes: 0, droppedChunks: 0 };
   if (ids.length === 0) {
     result.chunks.push(Chunk.create(dir, 1));
     return result;
@@ -36,6 +39,15 @@ export function recoverLog(dir: string, log: string): RecoveredLog {
       const last = c === ids.length - 1;
       const expected = last ? undefined : ids[c + 1] - ids[c];
       const chunk = recoverChunk(dir, ids[c], expected, result);
+      if (!last && chunk.count < expected! && c === ids.length - 2) {
+        // The newest sealed chunk is synced in the background under --fsync interval (log.ts,
+        // roll): a power loss before that finished leaves it with a torn tail. The log ends
+        // there, as it would have in the active chunk; the chunk after it goes.
+        chunk.close();
+        dropChunk(dir, ids[c + 1], result);
+        result.chunks.push(recoverChunk(dir, ids[c], undefined, result));
+        break;
+      }
       result.chunks.push(chunk);
       if (last) break;
       if (chunk.count !== expected) {
@@ -123,6 +135,15 @@ function rebuildIndex(chunk: Chunk, size: number, indexSize: number, maxRecords:
   chunk.size = scanFrames(chunk.fd, from, size, chunk.firstId + kept, maxRecords - kept, (pos) => index.push(pos));
   chunk.count = index.length;
   return { index, kept, repaired: trusted < fileEntries || got % INDEX_ENTRY_BYTES !== 0 };
+}
+
+/** Deletes a chunk and its index, counting its bytes as dropped. */
+function dropChunk(dir: string, firstId: number, result: RecoveredLog): void {
+  const chunk = new Chunk(dir, firstId, 0, 0, null);
+  result.droppedBytes += fs.statSync(chunk.chunkPath).size;
+  result.droppedChunks++;
+  fs.rmSync(chunk.chunkPath);
+  fs.rmSync(chunk.indexPath, { force: true });
 }
 
 function truncate(fd: number, to: number, size: number, result: RecoveredLog): void {

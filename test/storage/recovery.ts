@@ -154,6 +154,22 @@ test('a sealed chunk that lost records refuses to open, naming the chunk', async
   t.is(log.head(), RECORDS);
 });
 
+test('a torn newest sealed chunk (power loss during its background seal) ends the log there; the chunk after it goes', async (t) => {
+  const { dir, logDir, chunks } = await fixture(t);
+  t.true(chunks.length >= 3);
+  const torn = join(logDir, chunks[chunks.length - 2]);
+  fs.truncateSync(torn, fs.statSync(torn).size - 5); // its last record is cut
+  const lastFirstId = Number(chunks[chunks.length - 1].slice(0, 20));
+  const { log, lines } = await reopen(t, dir);
+  const head = lastFirstId - 2;
+  t.is(log.head(), head);
+  t.true(lines.some((l) => l.includes('log alice: dropped') && l.includes('(and 1 chunk after a torn sealed chunk)')), lines.join('\n'));
+  t.false(fs.existsSync(join(logDir, chunks[chunks.length - 1])));
+  t.false(fs.existsSync(join(logDir, idxOf(chunks[chunks.length - 1]))));
+  t.deepEqual(await log.append(payloads(head + 1, 2, 30)), { first: head + 1, last: head + 2 });
+  t.deepEqual(idsOf((await log.read(1, 100, 1 << 20)).data), range(1, head + 2));
+});
+
 test('an empty active chunk (crash right after a roll) and a log directory without chunks open', async (t) => {
   const { dir, logDir } = await fixture(t);
   fs.writeFileSync(join(logDir, `${String(RECORDS + 1).padStart(20, '0')}.chunk`), '');
