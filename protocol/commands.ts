@@ -1,9 +1,10 @@
 // The commands a client can send, as the parser hands them to the server loop.
 // Ids are plain numbers (safe integers); `start: '$'` in READ means "after the current head".
+import type { RecordPayload } from './pieces.ts';
 
 export type Command =
   | { verb: 'PING' }
-  | { verb: 'MSG'; log: string; payload: Buffer }
+  | { verb: 'MSG'; log: string; payload: RecordPayload }
   | { verb: 'APPEND'; log: string; payloads: Buffer[] }
   | { verb: 'HEAD'; log: string }
   | { verb: 'READ'; log: string; start: number | '$'; limit: number; nowait: boolean }

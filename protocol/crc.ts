@@ -24,10 +24,10 @@ const native: Crc32 = simd ?? zlibCrc32;
 /** Ranges up to this long use the JS table (the cut-over measured for each native call). */
 const SHORT_CRC = simd ? 192 : 384;
 
-/** CRC-32 of buf[from, to), unsigned. */
-export function crcOfRange(buf: Uint8Array, from: number, to: number): number {
-  if (to - from > SHORT_CRC) return native(buf.subarray(from, to)) >>> 0;
-  let c = -1;
+/** CRC-32 of buf[from, to), unsigned; `crc`: the CRC of the bytes before them, to continue it. */
+export function crcOfRange(buf: Uint8Array, from: number, to: number, crc = 0): number {
+  if (to - from > SHORT_CRC) return native(buf.subarray(from, to), crc) >>> 0;
+  let c = ~crc;
   let i = from;
   for (; i + 8 <= to; i += 8) {
     const a = c ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));

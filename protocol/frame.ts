@@ -2,6 +2,7 @@
 //   REC <id> <timestamp-ms> <len> <crc, 8 lowercase hex> CRLF <len payload bytes> CRLF
 // Encoding and decoding work on buffers at an offset, without allocating per record.
 import { crcOfRange } from './crc.ts';
+import { Pieces } from './pieces.ts';
 
 /** The longest header: "REC " + 3 numbers of at most 16 digits + spaces + 8 hex digits + CRLF. */
 export const MAX_FRAME_HEADER = 4 + 16 + 1 + 16 + 1 + 16 + 1 + 8 + 2;
@@ -59,10 +60,17 @@ export function writeFrameHeader(buf: Buffer, pos: number, id: number, ts: numbe
 }
 
 /** Writes a whole frame (header, payload, CRLF) at `pos`; returns the position after it. */
-export function writeFrame(buf: Buffer, pos: number, id: number, ts: number, payload: Uint8Array, crc: number): number {
+export function writeFrame(buf: Buffer, pos: number, id: number, ts: number, payload: Uint8Array | Pieces, crc: number): number {
   pos = writeFrameHeader(buf, pos, id, ts, payload.length, crc);
-  buf.set(payload, pos);
-  pos += payload.length;
+  if (payload instanceof Pieces) {
+    for (const piece of payload.list) {
+      buf.set(piece, pos);
+      pos += piece.length;
+    }
+  } else {
+    buf.set(payload, pos);
+    pos += payload.length;
+  }
   buf[pos++] = CR;
   buf[pos++] = LF;
   return pos;
@@ -142,9 +150,12 @@ function prefixOk(buf: Uint8Array, pos: number, end: number): boolean {
   return true;
 }
 
-/** CRC-32 (zlib) of a payload, as an unsigned number. */
-export function payloadCrc(payload: Uint8Array): number {
-  return crcOfRange(payload, 0, payload.length);
+/** CRC-32 (zlib's) of a payload, as an unsigned number. */
+export function payloadCrc(payload: Uint8Array | Pieces): number {
+  if (!(payload instanceof Pieces)) return crcOfRange(payload, 0, payload.length);
+  let crc = 0;
+  for (const piece of payload.list) crc = crcOfRange(piece, 0, piece.length, crc);
+  return crc;
 }
 
 /** True when the payload of the frame parsed into `h` at `pos` matches its CRC. */

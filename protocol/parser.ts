@@ -4,7 +4,8 @@
 // socket delivers; any split of the stream gives the same sink calls in the same order.
 // - LINE: find the LF with indexOf. A line inside one chunk is parsed in place (a MSG payload is
 //   a zero-copy view of the chunk: Node gives every 'data' event a fresh Buffer, so views are
-//   safe to keep). A line that spans chunks is held as views and concatenated once at its LF.
+//   safe to keep). A line that spans chunks is held as views and concatenated once at its LF,
+//   except a long MSG, whose text becomes the views themselves (Pieces: no copy at all).
 // - Held line bytes are capped at --max-line (+1 for a CR): past it the line is refused with
 //   `toolong` and DISCARD drops everything through the next LF. A MSG whose header arrived within
 //   the first --max-line bytes may grow to header + --max-msg instead. The decision depends only on
@@ -19,6 +20,7 @@ import type { Command } from './commands.ts';
 import type { ErrorCode } from './errors.ts';
 import { LogdError } from './errors.ts';
 import { APPEND_LINE, OTHER_LINE, USAGE, classifyLongLine, parseCommand, verbAt } from './line.ts';
+import { Pieces, sliceViews } from './pieces.ts';
 import { CR, LF, SPACE, Tokens, decimalAt, nameAt, snippet } from './tokens.ts';
 
 export interface ParserLimits {
@@ -49,8 +51,16 @@ const TERMINATOR_LF = 4;
 const DEAD = 5;
 
 const NO_BYTES = Buffer.alloc(0);
-/** Bytes of a long held line that classifyHeld looks at first. */
+/** Bytes of a long held line that classifyHeld and splitMsg look at first. */
 const CLASSIFY_PREFIX = 512;
+/** A held MSG line this long keeps its text in the pieces it arrived in (splitMsg); shorter ones are copied. */
+const SPLIT_MSG_BYTES = 16 * 1024;
+
+/** The last byte of the held views (the last ones may be empty). */
+function lastHeldByte(held: readonly Buffer[]): number {
+  for (let i = held.length - 1; i >= 0; i--) if (held[i].length > 0) return held[i][held[i].length - 1];
+  return -1;
+}
 
 export class Parser {
   private state = LINE;
@@ -127,11 +137,37 @@ export class Parser {
       this.line(chunk, pos, lf);
     } else {
       this.held.push(chunk.subarray(pos, lf));
-      const line = Buffer.concat(this.held, this.heldLen + lf - pos);
-      this.dropHeld();
-      this.line(line, 0, line.length);
+      const length = this.heldLen + lf - pos;
+      if (length >= SPLIT_MSG_BYTES && this.splitMsg(length)) {
+        this.dropHeld();
+      } else {
+        const line = Buffer.concat(this.held, length);
+        this.dropHeld();
+        this.line(line, 0, line.length);
+      }
     }
     return lf + 1;
+  }
+
+  /**
+   * A long, valid MSG line held in pieces becomes a command whose text is those pieces (views of
+   * the socket reads, no copy). False for anything else (another verb, a bad name, over a limit,
+   * a header past the first bytes): line() then parses the copied line and answers as always.
+   */
+  private splitMsg(length: number): boolean {
+    const held = this.held;
+    const head = Buffer.concat(held, Math.min(length, CLASSIFY_PREFIX));
+    const textStart = classifyLongLine(head, 0, head.length);
+    if (textStart < 0) return false;
+    const end = lastHeldByte(held) === CR ? length - 1 : length;
+    if (end - textStart > this.limits.maxMsg) return false;
+    const logEnd = textStart - 1;
+    let logStart = logEnd;
+    while (logStart > 0 && head[logStart - 1] !== SPACE) logStart--;
+    const log = nameAt(head, logStart, logEnd);
+    if (log === null) return false;
+    this.sink.command({ verb: 'MSG', log, payload: new Pieces(sliceViews(held, textStart, end), end - textStart) });
+    return true;
   }
 
   /** Keeps part of an unfinished line, refusing it as soon as it is certainly over its limit. */

@@ -3,6 +3,7 @@
 // order after the turn's I/O (setImmediate), where they share one disk write and one fsync. A run of MSGs becomes one storage call whose
 // records stand alone (atomic = false); each APPEND stays one atomic call, all or none.
 // Hot path: no closure or promise per command; each caller is just its reply slot.
+import type { RecordPayload } from '../../protocol/pieces.ts';
 import { okId, okRange } from '../../protocol/replies.ts';
 import type { Log } from '../storage/log.ts';
 import type { ReplySlot } from './session.ts';
@@ -12,7 +13,7 @@ const EAGER_FLUSH_BYTES = 4 * 1024 * 1024;
 
 /** One storage call: MSGs gathered (not atomic), or one APPEND (atomic). */
 interface Segment {
-  payloads: Buffer[];
+  payloads: RecordPayload[];
   atomic: boolean;
   /** Per caller: its reply slot, and how many records it added (0: one record from MSG). */
   slots: ReplySlot[];
@@ -34,7 +35,7 @@ export class Appender {
   constructor(private readonly errorReply: (err: unknown) => string) {}
 
   /** MSG (one payload: replies `OK <id>`) or APPEND (an array: replies `OK <first> <last>`). */
-  add(log: Log, payloads: Buffer | Buffer[], slot: ReplySlot): void {
+  add(log: Log, payloads: RecordPayload | Buffer[], slot: ReplySlot): void {
     let pending = this.pending.get(log);
     if (!pending) this.pending.set(log, (pending = { segments: [], bytes: 0 }));
     const segments = pending.segments;

@@ -14,6 +14,7 @@
 import { LogdError } from '../../protocol/errors.ts';
 import { frameCrcMatches, frameLength, newFrameHeader, parseFrame } from '../../protocol/frame.ts';
 import { Chunk } from './chunk.ts';
+import type { RecordPayload } from '../../protocol/pieces.ts';
 import { COMMIT_BYTE, encodeRound, UNCOMMITTED_BYTE, type RoundBytes } from './round.ts';
 import { TailCache } from './tail-cache.ts';
 import { io, syncDir } from './io.ts';
@@ -47,7 +48,7 @@ interface WrittenGroup {
 /** One append call waiting for its round. */
 interface Batch {
   /** Payloads to frame (append), or null for stored frames (appendFrames). */
-  payloads: Buffer[] | null;
+  payloads: readonly RecordPayload[] | null;
   frames: Buffer | null;
   count: number;
   /** All or none after a crash (APPEND, replicated frames); false for a run of independent MSGs. */
@@ -122,7 +123,7 @@ export class Log {
    * there or none; false: each record stands alone (a run of MSGs gathered into one call), which
    * spares the commit byte and, with fsync=always, the second phase.
    */
-  append(payloads: Buffer[], atomic = true): Promise<{ first: number; last: number }> {
+  append(payloads: readonly RecordPayload[], atomic = true): Promise<{ first: number; last: number }> {
     for (const p of payloads) {
       if (p.length > this.opts.maxMsg) return Promise.reject(new LogdError('toolong', `payload of ${p.length} bytes is over the limit of ${this.opts.maxMsg}`));
     }
@@ -147,7 +148,7 @@ export class Log {
     return this.enqueue(null, frames, count, firstId, true);
   }
 
-  private enqueue(payloads: Buffer[] | null, frames: Buffer | null, count: number, firstId: number, atomic: boolean): Promise<{ first: number; last: number }> {
+  private enqueue(payloads: readonly RecordPayload[] | null, frames: Buffer | null, count: number, firstId: number, atomic: boolean): Promise<{ first: number; last: number }> {
     if (this.closing) return Promise.reject(new LogdError('internal', `log ${this.name} is closed`));
     if (count === 0) return Promise.resolve({ first: this.headId + 1, last: this.headId });
     return new Promise((resolve, reject) => {
@@ -557,7 +558,7 @@ function lastIdOf(group: Batch[]): number {
   return last.firstId + last.count - 1;
 }
 
-function payloadBytes(payloads: Buffer[], firstId: number, ts: number): number {
+function payloadBytes(payloads: readonly RecordPayload[], firstId: number, ts: number): number {
   let bytes = 0;
   for (let i = 0; i < payloads.length; i++) bytes += frameLength(firstId + i, ts, payloads[i].length);
   return bytes;

@@ -4,6 +4,7 @@
 // At 64 KiB a copy costs about as much as the record's CRC, and a round of large records would
 // otherwise need a fresh multi-megabyte buffer, page faults and all.
 import { newFrameHeader, parseFrame, payloadCrc, writeFrame, writeFrameHeader } from '../../protocol/frame.ts';
+import { Pieces, type RecordPayload } from '../../protocol/pieces.ts';
 import type { IndexBuffer } from './index-buffer.ts';
 
 /** Payloads at least this large are written in place instead of copied into the round's buffer. */
@@ -18,7 +19,7 @@ const header = newFrameHeader();
 
 /** What a round takes from each batch: payloads to frame, or frames stored as they are. */
 export interface RoundBatch {
-  payloads: Buffer[] | null;
+  payloads: readonly RecordPayload[] | null;
   frames: Buffer | null;
   firstId: number;
 }
@@ -57,7 +58,9 @@ export function encodeRound(group: readonly RoundBatch[], total: number, start: 
         continue;
       }
       pos = writeFrameHeader(buf, pos, id++, ts, payload.length, payloadCrc(payload));
-      pieces.push(buf.subarray(pieceStart, pos), payload);
+      pieces.push(buf.subarray(pieceStart, pos));
+      if (payload instanceof Pieces) pieces.push(...payload.list);
+      else pieces.push(payload);
       skipped += payload.length;
       pieceStart = pos;
       buf[pos++] = CR;

@@ -2,6 +2,7 @@
 import type { Command } from '../../protocol/commands.ts';
 import type { ErrorCode } from '../../protocol/errors.ts';
 import { DEFAULT_LIMITS, Parser, type ParserLimits, type ParserSink } from '../../protocol/parser.ts';
+import { Pieces } from '../../protocol/pieces.ts';
 
 export class Recorder implements ParserSink {
   readonly events: string[] = [];
@@ -9,7 +10,8 @@ export class Recorder implements ParserSink {
 
   command(cmd: Command): void {
     this.commands.push(cmd);
-    this.events.push('cmd ' + JSON.stringify(cmd));
+    // A MSG text kept in the pieces it arrived in reads as the bytes it stands for.
+    this.events.push('cmd ' + JSON.stringify(cmd, (_key, value: unknown) => (value instanceof Pieces ? Buffer.concat(value.list).toJSON() : value)));
   }
 
   error(code: ErrorCode, message: string): void {

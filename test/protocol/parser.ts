@@ -4,6 +4,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import type { Command } from '../../protocol/commands.ts';
 import { DEFAULT_LIMITS, Parser, type ParserLimits } from '../../protocol/parser.ts';
+import { Pieces } from '../../protocol/pieces.ts';
 import { Recorder, eventsSplit, feed } from './_events.ts';
 import { clientBytes, connections, loadTranscripts, type Transcript } from './_transcript.ts';
 
@@ -124,6 +125,29 @@ test('a long line is told apart (MSG, APPEND, other) the same way when its heade
   }
 });
 
+test('a long MSG that arrives in several reads keeps its text in those reads (no copy), however it is cut', (t) => {
+  const text = Buffer.alloc(70_000);
+  for (let i = 0; i < text.length; i++) text[i] = 97 + (i % 26);
+  for (const ending of ['\n', '\r\n']) {
+    const bytes = Buffer.concat([b('MSG big '), text, b(`${ending}PING\n`)]);
+    const whole = eventsSplit(bytes, []);
+    t.deepEqual(whole, [`cmd ${JSON.stringify({ verb: 'MSG', log: 'big', payload: text })}`, 'cmd {"verb":"PING"}']);
+    const lf = bytes.indexOf('\nPING');
+    for (const cuts of [[3], [8], [9], [65_536], [lf - 1], [lf], [lf + 1], [1000, 40_000, lf - 1], [7, 8, 9, 10]]) {
+      t.deepEqual(eventsSplit(bytes, cuts), whole, `cut at ${cuts.join(',')}`);
+    }
+    const chunks = [bytes.subarray(0, 30_000), bytes.subarray(30_000)].map((c) => Buffer.from(c));
+    const msg = feed(chunks).rec.commands[0] as Extract<Command, { verb: 'MSG' }>;
+    t.true(msg.payload instanceof Pieces);
+    const pieces = msg.payload as Pieces;
+    t.is(pieces.length, text.length);
+    t.deepEqual(pieces.list.map((p) => p.buffer), chunks.map((c) => c.buffer));
+  }
+  // Under 16 KiB, or refused: parsed from one copied line as before.
+  t.deepEqual(eventsSplit(Buffer.concat([b('MSG ../x '), text, b('\n')]), [30_000]), ['error syntax bad log name "../x"']);
+  t.deepEqual(eventsSplit(Buffer.concat([b('MSG big '), text.subarray(0, 10_000), b('\n')]), [5000]), [`cmd ${JSON.stringify({ verb: 'MSG', log: 'big', payload: text.subarray(0, 10_000) })}`]);
+});
+
 /** A buffer with its own memory, as a socket 'data' event delivers (b() may use the shared pool). */
 const own = (s: string): Buffer => {
   const buf = Buffer.alloc(s.length);
@@ -140,7 +164,7 @@ test('a MSG inside one chunk is a zero-copy view; a body spanning chunks is one 
   const more = [own('f'), own('ghi\n')];
   for (const c of more) p.push(c);
   const [msg, append] = rec.commands as [Extract<Command, { verb: 'MSG' }>, Extract<Command, { verb: 'APPEND' }>];
-  t.is(msg.payload.buffer, chunk.buffer);
+  t.is((msg.payload as Buffer).buffer, chunk.buffer);
   t.deepEqual(msg.payload, b('hello'));
   t.is(append.payloads[0].buffer, chunk.buffer);
   t.deepEqual(append.payloads.map(String), ['abc', 'defghi']);

@@ -35,3 +35,27 @@ test('replies keep command order when appends to different logs finish at differ
   );
   wire.close();
 });
+
+test('large MSGs written a few bytes at a time, pipelined with small ones, come back byte for byte', async (t) => {
+  // A MSG over 16 KiB that spans socket reads keeps its text in those reads down to the disk
+  // (protocol/pieces.ts, storage/round.ts): the stored record must not tell.
+  const server = await startServer();
+  t.teardown(() => server.stop());
+  const wire = await Wire.open(server.port);
+  const texts = [70_000, 10, 16_384, 200_000, 3, 65_536].map((size, i) => {
+    const text = Buffer.alloc(size);
+    for (let j = 0; j < size; j++) text[j] = 33 + ((i * 7 + j) % 90);
+    return text;
+  });
+  const bytes = Buffer.concat(texts.flatMap((text) => [Buffer.from('MSG test '), text, Buffer.from('\r\n')]));
+  for (let pos = 0; pos < bytes.length; pos += 9_973) {
+    wire.send(bytes.subarray(pos, pos + 9_973));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  for (let i = 1; i <= texts.length; i++) t.is(await wire.line(), `OK ${i}`);
+  wire.send(`READ test 1 ${texts.length}\n`);
+  const { records } = await wire.records();
+  t.deepEqual(records.map((r) => r.payload.length), texts.map((x) => x.length));
+  for (let i = 0; i < texts.length; i++) t.true(records[i].payload.equals(texts[i]), `record ${i + 1}`);
+  wire.close();
+});

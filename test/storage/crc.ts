@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { CRC_IMPLEMENTATION, crcOfRange } from '../../protocol/crc.ts';
 import { payloadCrc } from '../../protocol/frame.ts';
+import { Pieces } from '../../protocol/pieces.ts';
 
 test('crcOfRange and payloadCrc equal zlib.crc32 for every length around the cut-overs', (t) => {
   const buf = randomBytes(3000);
@@ -22,4 +23,13 @@ test('long ranges use the SIMD CRC on this platform (its binary installs with np
   t.is(CRC_IMPLEMENTATION, '@node-rs/crc32 (SIMD)');
   const big = randomBytes(1 << 20);
   for (const [from, to] of [[0, big.length], [3, 65_539], [1000, 1193]]) t.is(crcOfRange(big, from, to), crc32(big.subarray(from, to)) >>> 0);
+});
+
+test('a CRC continues across pieces (JS and SIMD paths alike), as payloadCrc of Pieces does', (t) => {
+  const buf = randomBytes(5000);
+  for (const cut of [0, 1, 7, 100, 191, 192, 193, 400, 2500, 4999, 5000]) {
+    t.is(crcOfRange(buf, cut, buf.length, crcOfRange(buf, 0, cut)), crc32(buf) >>> 0, `cut at ${cut}`);
+  }
+  const pieces = new Pieces([buf.subarray(0, 10), buf.subarray(10, 3000), buf.subarray(3000)], buf.length);
+  t.is(payloadCrc(pieces), crc32(buf) >>> 0);
 });

@@ -3,6 +3,7 @@
 // exactly what framing every record into one buffer gives, whatever the mix of sizes.
 import test from 'ava';
 import { frameLength, newFrameHeader, parseFrame, payloadCrc, writeFrame } from '../../protocol/frame.ts';
+import { Pieces } from '../../protocol/pieces.ts';
 import { IndexBuffer } from '../../src/storage/index-buffer.ts';
 import { encodeRound, GATHER_BYTES, type RoundBatch } from '../../src/storage/round.ts';
 import { idsOf, openStore, payloadsOf, tempDir } from './_store.ts';
@@ -39,20 +40,25 @@ test('a round with large payloads writes the same bytes as one framed buffer, wi
   const first = [sized(10, 1), sized(GATHER_BYTES, 2), sized(5, 3), sized(GATHER_BYTES - 1, 4)];
   const stored = framed([sized(70_000, 5), sized(0, 6)], 5); // a replica's frames, ids 5-6
   const last = [sized(100_000, 7), sized(GATHER_BYTES + 1, 8)];
+  // MSG texts kept in the socket reads they came in: a large one (written in place), a small one (copied).
+  const split = [sized(40_000, 9), sized(25_000, 10), sized(1, 11)];
+  const smallSplit = [sized(100, 12), sized(50, 13)];
+  const pieced = [new Pieces(split, 65_001), new Pieces(smallSplit, 150)];
   const group: RoundBatch[] = [
     { payloads: first, frames: null, firstId: 1 },
     { payloads: null, frames: stored, firstId: 5 },
     { payloads: last, frames: null, firstId: 7 },
+    { payloads: pieced, frames: null, firstId: 9 },
   ];
-  const expected = Buffer.concat([framed(first, 1), stored, framed(last, 7)]);
+  const expected = Buffer.concat([framed(first, 1), stored, framed(last, 7), framed([Buffer.concat(split), Buffer.concat(smallSplit)], 9)]);
   const index = new IndexBuffer();
   const start = 1000;
   const { pieces, whole } = encodeRound(group, expected.length, start, TS, index, false);
   t.is(whole, null);
   t.true(Buffer.concat(pieces).equals(expected));
   // The large payloads are the caller's buffers, not copies.
-  for (const p of [first[1], last[0], last[1]]) t.true(pieces.includes(p));
-  t.false(pieces.includes(first[3])); // one byte under the threshold: copied
+  for (const p of [first[1], last[0], last[1], ...split]) t.true(pieces.includes(p));
+  for (const p of [first[3], ...smallSplit]) t.false(pieces.includes(p)); // under the threshold: copied
   t.deepEqual(indexEntries(index), frameStarts(expected).map((p) => start + p));
 });
 

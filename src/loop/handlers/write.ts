@@ -1,9 +1,10 @@
 // MSG and APPEND: append to an owned log; the reply carries the ids once the records are durable.
+import type { RecordPayload } from '../../../protocol/pieces.ts';
 import type { LoopContext } from '../context.ts';
 import { errorReply } from '../failure.ts';
 import type { Session } from '../session.ts';
 
-export function handleWrite(ctx: LoopContext, session: Session, name: string, payloads: Buffer | Buffer[]): void {
+export function handleWrite(ctx: LoopContext, session: Session, name: string, payloads: RecordPayload | Buffer[]): void {
   const log = ctx.logs.forWrite(name);
   const slot = session.defer();
   if (log instanceof Promise) {
