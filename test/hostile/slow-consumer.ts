@@ -76,16 +76,24 @@ test('--write-deadline: a stalled READ is disconnected with a logged reason; a s
   const server = await startServer({ args: ['--fsync', 'none', '--write-deadline', '2000'] });
   t.teardown(() => server.stop());
   const writer = await Wire.open(server.port);
+  t.teardown(() => writer.close());
+  // More than the kernel buffers for a paused loopback reader (tcp_rmem may autotune to 32 MiB
+  // plus a 4 MiB send buffer): the stalled reader's output must back up into the server.
   const record = Buffer.alloc(64 * 1024, 'd');
-  writer.send(`APPEND test ${Array(64).fill(record.length).join(' ')}\n`);
-  for (let i = 0; i < 64; i++) writer.send(Buffer.concat([record, Buffer.from('\n')]));
-  t.is(await writer.line(), 'OK 1 64');
+  const body = Buffer.concat([record, Buffer.from('\n')]);
+  for (let batch = 0; batch < 4; batch++) {
+    writer.send(`APPEND test ${Array(256).fill(record.length).join(' ')}\n`);
+    for (let i = 0; i < 256; i++) writer.send(body);
+    t.is(await writer.line(), `OK ${batch * 256 + 1} ${batch * 256 + 256}`);
+  }
   const rss = watchRss(server.proc.pid!);
   const before = rss.peak();
   const stalled = await Wire.open(server.port);
+  t.teardown(() => stalled.close());
   stalled.socket.pause();
   stalled.send('READ test 1\n');
   const slow = await Wire.open(server.port);
+  t.teardown(() => slow.close());
   slow.send('READ test 1 64\n');
   // Takes a little every 200 ms: its output moves, so the deadline never fires.
   slow.socket.pause();

@@ -39,7 +39,7 @@ function notes(machine: Machine, sizes: Sizes, quick: boolean): string {
     `Mode: ${quick ? 'quick (small sizes, checks the harness, not the speed)' : 'full'}; ${sizes.rounds} round(s), median shown; `
       + `systems alternate within each round; every workload starts a fresh server in a temp directory on loopback.`,
     `Sizes: 100-byte payloads unless said; append ${sizes.append}, 16-conn ${sizes.append16}, batched ${sizes.batch}, `
-      + `read ${sizes.read}, follow ${sizes.followSeconds} s per rate, ${sizes.followers} followers x ${sizes.fanout} records, `
+      + `read ${sizes.read}, follow ${sizes.followSeconds} s per rate after ${sizes.followWarmupSeconds} s of warm-up, ${sizes.followers} followers x ${sizes.fanout} records, `
       + `1 KiB x ${sizes.kib}, 64 KiB x ${sizes.kib64}, restart of ${sizes.recovery} records, replication of ${sizes.replication}, `
       + `small and large log ${sizes.footprintSmall / 1e6} MB and ${sizes.footprintLarge / 1e6} MB (restart and log sizes: first round only).`,
     '',
