@@ -14,6 +14,11 @@ const ID_DIGITS = 20;
 export const CHUNK_SUFFIX = '.chunk';
 export const INDEX_SUFFIX = '.idx';
 const CHUNK_NAME = /^([0-9]{20})\.chunk$/;
+/**
+ * Under --fsync interval, at most this many of a log's newest sealed chunks wait for their seal
+ * (fdatasync) at any time (log.ts, roll); recovery treats a short one among them as a torn tail.
+ */
+export const UNSYNCED_SEALED_CHUNKS = 4;
 /** A blocking read this slow came from the disk, not the page cache (a 1 MiB memcpy takes ~0.2 ms). */
 const SLOW_READ_MS = 2;
 /** How long a chunk that was read from the disk is read through the thread pool. */

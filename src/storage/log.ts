@@ -13,7 +13,7 @@
 //   look past them. On a failed write or sync the file is cut back and nothing moves.
 import { LogdError } from '../../protocol/errors.ts';
 import { frameCrcMatches, frameLength, newFrameHeader, parseFrame } from '../../protocol/frame.ts';
-import { Chunk } from './chunk.ts';
+import { Chunk, UNSYNCED_SEALED_CHUNKS } from './chunk.ts';
 import type { RecordPayload } from '../../protocol/pieces.ts';
 import { COMMIT_BYTE, encodeRound, UNCOMMITTED_BYTE, type RoundBytes } from './round.ts';
 import { TailCache } from './tail-cache.ts';
@@ -84,8 +84,8 @@ export class Log {
   private syncDue = false;
   /** interval policy: the periodic fdatasync in flight. */
   private periodicSync: Promise<void> | null = null;
-  /** interval policy: the background seal of the newest sealed chunk (see roll). */
-  private sealing: Promise<void> = Promise.resolve();
+  /** interval policy: the pending background seals of the newest sealed chunks, oldest first (see roll). */
+  private readonly seals: Promise<void>[] = [];
   /** fsync=always: a group written and synced uncommitted, whose commit byte the next round writes. */
   private awaitingCommit: WrittenGroup | null = null;
   /** fsync=none: chunks sealed without a sync, synced at close. */
@@ -321,14 +321,14 @@ export class Log {
    * Seals the active chunk and starts a new one. Under `always` the old chunk, its index and the
    * new directory entry are synced before any write goes to the new chunk. Under `interval` that
    * seal runs in the background (syncing 64 MiB can take a tenth of a second, and the acks did not
-   * promise durability): writes go on in the new chunk meanwhile, the next roll and every periodic
-   * sync wait for it, so at most the newest sealed chunk is ever unsynced, and recovery checks it
-   * (a power loss before its seal finished cuts the log at its torn tail).
+   * promise durability): writes go on in the new chunk meanwhile. Seals run one after another;
+   * a roll waits while UNSYNCED_SEALED_CHUNKS are pending, and every periodic sync waits for all
+   * of them, so recovery knows which chunks may be torn (it cuts the log at the first such tail).
    */
   private async roll(): Promise<void> {
     const old = this.active;
     const mode = this.opts.fsync.mode;
-    await this.sealing;
+    while (this.seals.length >= UNSYNCED_SEALED_CHUNKS) await this.seals[0];
     if (mode === 'always') await this.sync(old);
     await old.completeIndex(mode === 'always');
     const fresh = Chunk.create(this.dir, this.headId + 1);
@@ -342,9 +342,22 @@ export class Log {
     old.index = null;
     this.tail.clear();
     if (mode === 'none') this.unsynced.add(old);
-    if (mode === 'interval') this.sealing = this.seal(old);
+    if (mode === 'interval') {
+      // One after another, so that they finish in order and the oldest is always seals[0].
+      const seal = this.sealed()
+        .then(() => this.seal(old))
+        .finally(() => {
+          this.seals.shift(); // (not returned: finally would wait for the promise it returns, this one)
+        });
+      this.seals.push(seal);
+    }
     this.chunks.push(fresh);
     this.keepOpen(old);
+  }
+
+  /** Resolves when every seal started so far is done. */
+  private sealed(): Promise<void> {
+    return this.seals[this.seals.length - 1] ?? Promise.resolve();
   }
 
   /** interval policy: makes a sealed chunk, its index and the new chunk's directory entry durable. */
@@ -399,7 +412,7 @@ export class Log {
     }
     chunk.acquire(() => this.gone()); // its files stay open until the sync is done
     // After the seal: a completed periodic sync covers every record acknowledged before it started.
-    this.periodicSync = this.sealing
+    this.periodicSync = this.sealed()
       .then(() => this.sync(chunk))
       .catch((err: Error) => this.opts.logger(`log ${this.name}: periodic fdatasync of ${chunk.chunkPath} failed: ${err.message}`))
       .finally(() => {
@@ -533,7 +546,7 @@ export class Log {
     this.syncTimer = null;
     await this.idle;
     await this.periodicSync;
-    await this.sealing;
+    await this.sealed();
     try {
       const active = this.active;
       await active.flushIndex();

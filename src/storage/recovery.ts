@@ -4,11 +4,11 @@
 // index is validated (monotonic, inside the file, last trusted entry points at the right record,
 // binary search back otherwise), then only the records past it are scanned; the first torn,
 // corrupt or uncommitted record ends the log and the file is truncated there. The newest sealed
-// chunk may be torn too (sealed in the background under --fsync interval): then the log ends there.
+// chunks may be torn too (sealed in the background under --fsync interval): the log ends there.
 // So opening costs time proportional to the unindexed tail, not to the log. See protocol/STORAGE.md.
 import fs from 'node:fs';
 import { LogdError } from '../../protocol/errors.ts';
-import { Chunk, chunkFirstId, chunkBaseName, CHUNK_SUFFIX } from './chunk.ts';
+import { Chunk, chunkFirstId, chunkBaseName, CHUNK_SUFFIX, UNSYNCED_SEALED_CHUNKS } from './chunk.ts';
 import { INDEX_ENTRY_BYTES, IndexBuffer, readEntry } from './index-buffer.ts';
 import { scanFrames } from './scan.ts';
 
@@ -39,12 +39,12 @@ export function recoverLog(dir: string, log: string): RecoveredLog {
       const last = c === ids.length - 1;
       const expected = last ? undefined : ids[c + 1] - ids[c];
       const chunk = recoverChunk(dir, ids[c], expected, result);
-      if (!last && chunk.count < expected! && c === ids.length - 2) {
-        // The newest sealed chunk is synced in the background under --fsync interval (log.ts,
-        // roll): a power loss before that finished leaves it with a torn tail. The log ends
-        // there, as it would have in the active chunk; the chunk after it goes.
+      if (!last && chunk.count < expected! && c >= ids.length - 1 - UNSYNCED_SEALED_CHUNKS) {
+        // The newest sealed chunks are synced in the background under --fsync interval (log.ts,
+        // roll): a power loss before that finished leaves one with a torn tail. The log ends
+        // there, as it would have in the active chunk; the chunks after it go.
         chunk.close();
-        dropChunk(dir, ids[c + 1], result);
+        for (const later of ids.slice(c + 1)) dropChunk(dir, later, result);
         result.chunks.push(recoverChunk(dir, ids[c], undefined, result));
         break;
       }

@@ -68,7 +68,7 @@ export class Store {
   private recover(name: string): { log: Log; droppedBytes: number } {
     const recovered = recoverLog(join(this.dir, name), name);
     if (recovered.droppedBytes > 0 || recovered.repairedIndexes > 0) {
-      const chunks = recovered.droppedChunks > 0 ? ` (and ${recovered.droppedChunks} chunk after a torn sealed chunk)` : '';
+      const chunks = recovered.droppedChunks > 0 ? ` (and ${recovered.droppedChunks} chunks after a torn sealed chunk)` : '';
       this.logOptions.logger(`storage: log ${name}: dropped ${recovered.droppedBytes} bytes of torn, corrupt or uncommitted tail${chunks}; repaired ${recovered.repairedIndexes} index files`);
     }
     const log = new Log(name, join(this.dir, name), recovered.chunks, this.logOptions);

@@ -3,10 +3,11 @@
 import test, { type ExecutionContext } from 'ava';
 import fs from 'node:fs';
 import { join } from 'node:path';
+import { UNSYNCED_SEALED_CHUNKS } from '../../src/storage/chunk.ts';
 import { idsOf, openStore, payloads, payloadsOf, tempDir } from './_store.ts';
 
 const CHUNK_BYTES = 1000;
-const RECORDS = 40;
+const RECORDS = 120; // in 8 chunks: more than UNSYNCED_SEALED_CHUNKS + 1
 
 /** A closed store with RECORDS records of 30 bytes in several chunks; returns the log directory and its chunk files. */
 async function fixture(t: ExecutionContext): Promise<{ dir: string; logDir: string; chunks: string[] }> {
@@ -40,7 +41,7 @@ test('garbage appended to the active chunk is cut off and reported', async (t) =
   t.is(log.head(), RECORDS);
   t.deepEqual(lines.filter((l) => l.includes('log alice')), ['storage: log alice: dropped 29 bytes of torn, corrupt or uncommitted tail; repaired 0 index files']);
   t.deepEqual(await log.append(payloads(RECORDS + 1, 1)), { first: RECORDS + 1, last: RECORDS + 1 });
-  t.deepEqual(idsOf((await log.read(1, 100, 1 << 20)).data), range(1, RECORDS + 1));
+  t.deepEqual(idsOf((await log.read(1, 1000, 1 << 20)).data), range(1, RECORDS + 1));
 });
 
 test('a chunk cut in the middle of a record loses only that record', async (t) => {
@@ -51,7 +52,7 @@ test('a chunk cut in the middle of a record loses only that record', async (t) =
   t.is(log.head(), RECORDS - 1);
   t.is(lines.filter((l) => l.includes('dropped')).length, 2); // the log's line and the summary
   t.deepEqual(await log.append([Buffer.from('after')]), { first: RECORDS, last: RECORDS });
-  const all = await log.read(1, 100, 1 << 20);
+  const all = await log.read(1, 1000, 1 << 20);
   t.deepEqual(idsOf(all.data), range(1, RECORDS));
   t.is(payloadsOf(all.data)[RECORDS - 1], 'after');
 });
@@ -116,7 +117,7 @@ test('short, ragged and too-long index files are repaired', async (t) => {
   const { log, lines } = await reopen(t, dir);
   t.true(lines.some((l) => l.includes('repaired 4 index files')));
   t.deepEqual(chunks.map((c) => fs.statSync(join(logDir, idxOf(c))).size), sizes);
-  t.deepEqual(idsOf((await log.read(1, 100, 1 << 20)).data), range(1, RECORDS));
+  t.deepEqual(idsOf((await log.read(1, 1000, 1 << 20)).data), range(1, RECORDS));
 });
 
 test('index entries that point at the wrong records are found by binary search and rebuilt', async (t) => {
@@ -130,7 +131,7 @@ test('index entries that point at the wrong records are found by binary search a
   const { log, lines } = await reopen(t, dir);
   t.true(lines.some((l) => l.includes('repaired 1 index files')));
   t.deepEqual(fs.readFileSync(idx).subarray(16, 24).readUInt32LE(0), entries.readUInt32LE(16) - 1);
-  t.deepEqual(idsOf((await log.read(1, 100, 1 << 20)).data), range(1, RECORDS));
+  t.deepEqual(idsOf((await log.read(1, 1000, 1 << 20)).data), range(1, RECORDS));
 });
 
 test('garbage after the last record of a sealed chunk is cut off', async (t) => {
@@ -138,7 +139,7 @@ test('garbage after the last record of a sealed chunk is cut off', async (t) => 
   fs.appendFileSync(join(logDir, chunks[0]), 'REC 99 0 1 00000000\r\n');
   const { log, lines } = await reopen(t, dir);
   t.true(lines.some((l) => l.includes('dropped 21 bytes')));
-  t.deepEqual(idsOf((await log.read(1, 100, 1 << 20)).data), range(1, RECORDS));
+  t.deepEqual(idsOf((await log.read(1, 1000, 1 << 20)).data), range(1, RECORDS));
 });
 
 test('a sealed chunk that lost records refuses to open, naming the chunk', async (t) => {
@@ -154,20 +155,22 @@ test('a sealed chunk that lost records refuses to open, naming the chunk', async
   t.is(log.head(), RECORDS);
 });
 
-test('a torn newest sealed chunk (power loss during its background seal) ends the log there; the chunk after it goes', async (t) => {
+test('a torn chunk among the newest sealed ones (power loss during their background seal) ends the log there; later chunks go', async (t) => {
   const { dir, logDir, chunks } = await fixture(t);
-  t.true(chunks.length >= 3);
-  const torn = join(logDir, chunks[chunks.length - 2]);
+  t.true(chunks.length > UNSYNCED_SEALED_CHUNKS + 1);
+  const tornAt = chunks.length - 1 - UNSYNCED_SEALED_CHUNKS; // the oldest that may be unsynced
+  const torn = join(logDir, chunks[tornAt]);
   fs.truncateSync(torn, fs.statSync(torn).size - 5); // its last record is cut
-  const lastFirstId = Number(chunks[chunks.length - 1].slice(0, 20));
+  const head = Number(chunks[tornAt + 1].slice(0, 20)) - 2;
   const { log, lines } = await reopen(t, dir);
-  const head = lastFirstId - 2;
   t.is(log.head(), head);
-  t.true(lines.some((l) => l.includes('log alice: dropped') && l.includes('(and 1 chunk after a torn sealed chunk)')), lines.join('\n'));
-  t.false(fs.existsSync(join(logDir, chunks[chunks.length - 1])));
-  t.false(fs.existsSync(join(logDir, idxOf(chunks[chunks.length - 1]))));
+  t.true(lines.some((l) => l.includes('log alice: dropped') && l.includes(`(and ${UNSYNCED_SEALED_CHUNKS} chunks after a torn sealed chunk)`)), lines.join('\n'));
+  for (const later of chunks.slice(tornAt + 1)) {
+    t.false(fs.existsSync(join(logDir, later)));
+    t.false(fs.existsSync(join(logDir, idxOf(later))));
+  }
   t.deepEqual(await log.append(payloads(head + 1, 2, 30)), { first: head + 1, last: head + 2 });
-  t.deepEqual(idsOf((await log.read(1, 100, 1 << 20)).data), range(1, head + 2));
+  t.deepEqual(idsOf((await log.read(1, 1000, 1 << 20)).data), range(1, head + 2));
 });
 
 test('an empty active chunk (crash right after a roll) and a log directory without chunks open', async (t) => {
