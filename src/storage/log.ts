@@ -441,8 +441,6 @@ export class Log {
 
   async read(start: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {
     if (start < this.first()) throw this.gone();
-    const cached = this.readCached(start, maxRecords, maxBytes);
-    if (cached) return cached;
     const head = this.headId;
     const parts: Buffer[] = [];
     let count = 0;
