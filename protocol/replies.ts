@@ -33,6 +33,11 @@ export function logLine(name: string, role: string, first: number, head: number,
   return line + CRLF;
 }
 
+/** `CONSUMER <name> <log> <checkpoint> <lag>` */
+export function consumerLine(name: string, log: string, checkpoint: number, lag: number): string {
+  return 'CONSUMER ' + name + ' ' + log + ' ' + checkpoint + ' ' + lag + CRLF;
+}
+
 /** `ERR <code> <text>`: the text is made one printable line, at most 200 characters. */
 export function errLine(code: ErrorCode, text: string): string {
   return 'ERR ' + code + ' ' + printable(text, 200) + CRLF;

@@ -32,6 +32,8 @@ export interface ServerOptions {
   retainBytes: number;
   retainAgeMs: number;
   retainUntilReplicated: boolean;
+  /** Retention keeps every chunk a consumer with a checkpoint on the log has not passed. */
+  retainUntilConsumed: boolean;
 }
 
 export const HELP = `Usage: logd [options]
@@ -63,6 +65,8 @@ Options:
   --retain-age DURATION  delete whole chunks whose newest record is older, e.g. 90s, 30m, 12h, 7d (default: none)
   --retain-until-replicated
                          on logs this node writes, delete only chunks every participant has acknowledged
+  --retain-until-consumed
+                         delete only chunks every consumer with a checkpoint on the log has passed
   --help                 show this text
 
 Sizes accept K, M, G suffixes (powers of 1024), e.g. 64M or 64MiB.
@@ -135,6 +139,7 @@ export function parseOptions(argv: string[]): ServerOptions | null {
       'retain-bytes': { type: 'string' },
       'retain-age': { type: 'string' },
       'retain-until-replicated': { type: 'boolean', default: false },
+      'retain-until-consumed': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -166,6 +171,7 @@ export function parseOptions(argv: string[]): ServerOptions | null {
     retainBytes: values['retain-bytes'] === undefined ? 0 : parseSize(values['retain-bytes'], '--retain-bytes'),
     retainAgeMs: values['retain-age'] === undefined ? 0 : parseDuration(values['retain-age'], '--retain-age'),
     retainUntilReplicated: values['retain-until-replicated']!,
+    retainUntilConsumed: values['retain-until-consumed']!,
   };
   if (options.maxMsg > options.maxBatch) options.maxBatch = options.maxMsg;
   if (!options.tlsCert !== !options.tlsKey) throw new Error('--tls-cert and --tls-key go together');

@@ -29,6 +29,8 @@ const ACCESS: Readonly<Record<Verb, 'open' | 'read' | 'auth'>> = {
   UNSUBSCRIBE: 'read',
   LOGS: 'read',
   STATS: 'read',
+  CONSUMERS: 'read',
+  SEEK: 'read',
   MSG: 'auth',
   APPEND: 'auth',
   CHECKPOINT: 'auth',

@@ -46,6 +46,15 @@ export class Checkpoints {
     return this.positions.get(consumer)?.get(log) ?? 0;
   }
 
+  /** Every stored position (of one log, when named), sorted by consumer then log. */
+  list(log?: string): { consumer: string; log: string; id: number }[] {
+    const out: { consumer: string; log: string; id: number }[] = [];
+    for (const [consumer, logs] of this.positions) {
+      for (const [name, id] of logs) if (log === undefined || name === log) out.push({ consumer, log: name, id });
+    }
+    return out.sort((a, b) => (a.consumer === b.consumer ? compare(a.log, b.log) : compare(a.consumer, b.consumer)));
+  }
+
   set(consumer: string, log: string, id: number): Promise<void> {
     if (!isValidName(consumer)) return Promise.reject(new LogdError('syntax', `invalid consumer name "${consumer}"`));
     if (!isValidName(log)) return Promise.reject(new LogdError('syntax', `invalid log name "${log}"`));
@@ -100,4 +109,8 @@ export class Checkpoints {
     await fs.promises.rename(tmp, join(this.dir, consumer));
     await syncDir(this.dir);
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
