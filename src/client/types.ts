@@ -31,3 +31,18 @@ export interface ReadOptions {
    */
   wait?: boolean;
 }
+
+export interface AppendOptions {
+  /** Store only if the log's next id is this (a conditional append); else a ConflictError. */
+  expect?: number;
+}
+
+/** One line of CONSUMERS. */
+export interface ConsumerInfo {
+  name: string;
+  log: string;
+  /** The last id the consumer has processed. */
+  checkpoint: number;
+  /** head - checkpoint: the records it has not processed yet. */
+  lag: number;
+}
