@@ -140,9 +140,10 @@ export class Client {
    */
   read(log: string, start: number | '$', opts: ReadOptions = {}): ReadStream {
     const limit = opts.limit ?? 0;
-    const wait = opts.wait ?? false;
+    const wait = opts.waitMs !== undefined || (opts.wait ?? false);
+    const until = opts.waitMs !== undefined ? ` WAIT ${opts.waitMs}` : wait ? '' : ' NOWAIT';
     const stream = new ReadStream(this.conn, log, wait);
-    this.conn.send(`READ ${log} ${start} ${limit}${wait ? '' : ' NOWAIT'}\n`, stream);
+    this.conn.send(`READ ${log} ${start} ${limit}${until}\n`, stream);
     return stream;
   }
 

@@ -30,6 +30,8 @@ export interface ReadOptions {
    * waiting means following the log forever.
    */
   wait?: boolean;
+  /** Wait for records, but end after at most this many ms (READ ... WAIT <ms>); implies wait. */
+  waitMs?: number;
 }
 
 export interface AppendOptions {

@@ -86,6 +86,9 @@ test('consumers: one line per consumer and log with its checkpoint and lag', asy
   t.is(one.stdout, 'indexer tool.cons 1 2\nmailer tool.cons 3 0\n');
   t.regex((await logtool(['consumers', ...net])).stdout, /^indexer tool.cons 1 2$/m);
   t.is((await logtool(['consumers', 'nosuch', ...net])).code, 1);
+  t.is((await logtool(['checkpoint', 'mailer', 'tool.cons', '2', ...net])).code, 2, 'backwards without --reset');
+  t.is((await logtool(['checkpoint', 'mailer', 'tool.cons', '2', '--reset', ...net])).stdout, '2\n');
+  t.is((await logtool(['checkpoint', 'mailer', 'tool.cons', '4', ...net])).code, 2, 'past the head');
 });
 
 test('read --follow gets later records; --from $ only new ones', async (t) => {
