@@ -1,6 +1,6 @@
 // One client connection: socket bytes -> parser -> loop, and replies back in command order.
 //
-// Every command takes a place in one reply queue (reply.ts) when it arrives, and leaves it when
+// Every command takes a place in one reply queue (reply-queue.ts) when it arrives, and leaves it when
 // its reply has been written, so command order is the queue's order by construction. A command
 // runs once it can see the effects of every earlier one: at once, unless a stream (READ,
 // REPLICATE) is ahead of it, or a non-write command finds an earlier write still waiting for its
@@ -12,7 +12,7 @@
 //              drains, then the socket ends;
 //   closed     the socket is gone; nothing more runs or is written.
 // STOP and CLOSE act when they arrive: every READ and REPLICATE queued before them, running or
-// not yet run, ends with `END <next-id>` in command order (reply.ts STOP). The client's EOF makes
+// not yet run, ends with `END <next-id>` in command order (reply-queue.ts STOP). The client's EOF makes
 // them end at the head instead of waiting for new records (AT_HEAD). Output goes through one
 // Output (output.ts); reading pauses while the client is behind or too much waits.
 import type { Socket } from 'node:net';
@@ -22,15 +22,13 @@ import { Parser, type ParserLimits } from '../../protocol/parser.ts';
 import { errLine } from '../../protocol/replies.ts';
 import type { ReplySlot, Session, Stream, StreamSink } from '../loop/session.ts';
 import { Output } from './output.ts';
-import { AT_HEAD, DEFERRED, DONE, Reply, STOP, STREAM, WAITING, applyEnding, type Ending } from './reply.ts';
+import { AT_HEAD, DEFERRED, DONE, Reply, ReplyQueue, STOP, STREAM, applyEnding, type Ending } from './reply-queue.ts';
 import type { SlowConsumerLimits } from './slow-consumer.ts';
 
 /** Replies awaiting their fsync above which reading pauses. */
 const MAX_DEFERRED = 100_000;
 /** Commands waiting for their turn above which reading pauses (a STOP sent below it still arrives). */
 const MAX_WAITING = 10_000;
-/** Written replies kept at the front of the queue before it is compacted. */
-const COMPACT_AT = 1024;
 
 /** What a connection needs from the server around it. */
 export interface ConnectionHost {
@@ -55,10 +53,7 @@ export class Connection implements Session, StreamSink {
   private state: State = 'reading';
   private readonly parser: Parser;
   private readonly output: Output;
-  /** [0, sent) written; [sent, toRun) ran; [toRun, end) wait to run (or are parser errors in line). */
-  private readonly queue: Reply[] = [];
-  private sent = 0;
-  private toRun = 0;
+  private readonly queue = new ReplyQueue(this);
   private deferred = 0;
   private streams = 0;
   /** The started stream: it owns the output until its end(). */
@@ -66,7 +61,6 @@ export class Connection implements Session, StreamSink {
   /** The queued command being run: its handler's answer goes into its place. */
   private running: Reply | null = null;
   private settling = false;
-  private paused = false;
 
   constructor(
     private readonly socket: Socket,
@@ -76,38 +70,36 @@ export class Connection implements Session, StreamSink {
     private readonly onClosed: (conn: Connection) => void,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.output = new Output(socket, slowConsumer, (reason) => this.dropSlowConsumer(reason), () => this.updateFlow());
+    this.output = new Output(socket, slowConsumer, (reason) => {
+      if (socket.destroyed) return;
+      host.slowConsumer(this.remote, reason);
+      socket.destroy();
+    }, () => this.updateFlow());
     this.parser = new Parser(limits, {
       command: (cmd) => this.onCommand(cmd),
       error: (code, message) => this.onError(code, message),
       fatal: (code, message) => {
-        this.endStreams(STOP);
         this.onError(code, message);
-        this.endInput();
+        this.finish(STOP);
       },
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.parser.push(chunk));
-    socket.on('end', () => {
-      // The client sends nothing more: answer what it sent, without waiting for new records.
-      this.endStreams(AT_HEAD);
-      this.endInput();
-    });
+    socket.on('end', () => this.finish(AT_HEAD)); // the client's EOF: answer what it sent, streams end at the head
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.teardown());
   }
 
   /** Closes the connection if it is idle (no stream, no subscription, nothing pending). */
   closeIfIdle(): boolean {
-    if (this.streams > 0 || this.subscriptions.size > 0 || this.sent < this.queue.length) return false;
+    if (this.streams > 0 || this.subscriptions.size > 0 || this.queue.pending) return false;
     this.socket.destroy();
     return true;
   }
 
   /** Graceful shutdown: end streams, send what is pending, close. */
   shutdown(): void {
-    this.endStreams(STOP);
-    this.endInput();
+    this.finish(STOP);
   }
 
   /** Drops the connection at once (a client that does not read during shutdown). */
@@ -123,18 +115,18 @@ export class Connection implements Session, StreamSink {
     const stream = this.active?.stream;
     if (verb === 'ACK' && stream?.input) return stream.input(cmd); // a follower's ACK goes to its REPLICATE stream
     if (verb === 'STOP' || verb === 'CLOSE') this.endStreams(STOP);
-    if (this.toRun === this.queue.length && this.canRun(cmd)) this.host.dispatch(this, cmd);
-    else this.queue.push(new Reply(this, WAITING, cmd, null));
+    if (this.queue.noneWaiting && this.canRun(cmd)) this.host.dispatch(this, cmd);
+    else this.queue.wait(cmd, null);
     if (verb === 'CLOSE') this.endInput();
-    else if (this.queue.length - this.toRun >= MAX_WAITING) this.updateFlow();
+    else if (this.queue.waiting >= MAX_WAITING) this.updateFlow();
   }
 
   private onError(code: ErrorCode, message: string): void {
     this.host.countError(code);
     const line = errLine(code, message);
-    if (this.sent === this.queue.length) this.output.write(line);
-    else if (this.toRun === this.queue.length) this.ran(new Reply(this, DONE, null, line));
-    else this.queue.push(new Reply(this, DONE, null, line)); // behind waiting commands, in line
+    if (!this.queue.pending) this.output.write(line);
+    else if (this.queue.noneWaiting) this.queue.ran(DONE, line);
+    else this.queue.wait(null, line);
   }
 
   private canRun(cmd: Command): boolean {
@@ -145,9 +137,14 @@ export class Connection implements Session, StreamSink {
   private endStreams(how: Ending): void {
     const wasSettling = this.settling;
     this.settling = true; // streams that end now are written after the loop, in order
-    for (let i = this.sent; i < this.queue.length; i++) if (this.queue[i].streams) this.queue[i].end(how);
+    this.queue.endStreams(how);
     this.settling = wasSettling;
     this.settle();
+  }
+
+  private finish(streams: Ending): void {
+    this.endStreams(streams);
+    this.endInput();
   }
 
   /** Nothing arriving from now on runs; the connection ends once the queue is empty. */
@@ -164,10 +161,10 @@ export class Connection implements Session, StreamSink {
     if (r) {
       r.state = DONE;
       r.text = text;
-    } else if (this.sent === this.queue.length) {
+    } else if (!this.queue.pending) {
       this.output.write(text);
     } else {
-      this.ran(new Reply(this, DONE, null, text));
+      this.queue.ran(DONE, text);
     }
   }
 
@@ -178,11 +175,11 @@ export class Connection implements Session, StreamSink {
       r.state = DEFERRED;
       return r;
     }
-    return this.ran(new Reply(this, DEFERRED, null, null));
+    return this.queue.ran(DEFERRED, null);
   }
 
   stream(stream: Stream): void {
-    const r = this.running ?? this.ran(new Reply(this, STREAM, null, null));
+    const r = this.running ?? this.queue.ran(STREAM, null);
     r.state = STREAM;
     r.stream = stream;
     if (this.streams++ === 0 && this.state === 'reading') this.state = 'streaming';
@@ -196,7 +193,7 @@ export class Connection implements Session, StreamSink {
   /** Ends the connection after the command being run: later commands are dropped, never run. */
   close(): void {
     const r = this.running;
-    if (r) this.queue.length = this.toRun = this.queue.indexOf(r, this.sent) + 1;
+    if (r) this.queue.dropAfter(r);
     this.endInput();
   }
 
@@ -206,16 +203,9 @@ export class Connection implements Session, StreamSink {
     this.settle();
   }
 
-  /** A reply of a command that ran as it arrived (nothing waits before it). */
-  private ran(r: Reply): Reply {
-    this.queue.push(r);
-    this.toRun = this.queue.length;
-    return r;
-  }
-
   // ---- StreamSink: the started stream writes through the connection ----
 
-  write(data: Buffer): void {
+  write(data: Buffer | string): void {
     this.output.write(data);
   }
 
@@ -250,25 +240,18 @@ export class Connection implements Session, StreamSink {
     const q = this.queue;
     for (let progress = true; progress; ) {
       progress = false;
-      while (this.sent < q.length) {
-        const r = q[this.sent];
+      for (let r = q.first(); r; r = q.first()) {
         if (r.state === DONE) {
           this.output.write(r.text!);
-          this.sent++;
+          q.written();
         } else if (r.state === STREAM && !r.started) {
           this.start(r);
         } else {
           break;
         }
       }
-      while (this.toRun < q.length) {
-        const r = q[this.toRun];
-        if (r.state !== WAITING) {
-          this.toRun++; // a parser error in line
-          continue;
-        }
-        if (!this.canRun(r.cmd!)) break;
-        this.toRun++;
+      for (let r = q.nextToRun(); r && this.canRun(r.cmd!); r = q.nextToRun()) {
+        q.take();
         this.running = r;
         this.host.dispatch(this, r.cmd!);
         this.running = null;
@@ -276,15 +259,9 @@ export class Connection implements Session, StreamSink {
         progress = true;
       }
     }
-    if (this.sent === q.length) {
-      q.length = this.sent = this.toRun = 0;
-    } else if (this.sent >= COMPACT_AT && this.sent * 2 > q.length) {
-      q.splice(0, this.sent);
-      this.toRun -= this.sent;
-      this.sent = 0;
-    }
+    const empty = q.compact();
     this.settling = false;
-    if (this.state === 'closing' && q.length === 0) this.output.end();
+    if (this.state === 'closing' && empty) this.output.end();
     else this.updateFlow();
   }
 
@@ -298,22 +275,8 @@ export class Connection implements Session, StreamSink {
 
   // ---- flow control and the end ----
 
-  /** Pauses reading while the client does not keep up with its replies; resumes when it does. */
   private updateFlow(): void {
-    const behind = this.output.behind || this.deferred >= MAX_DEFERRED || this.queue.length - this.toRun >= MAX_WAITING;
-    if (behind && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    } else if (!behind && this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
-  }
-
-  private dropSlowConsumer(reason: string): void {
-    if (this.socket.destroyed) return;
-    this.host.slowConsumer(this.remote, reason);
-    this.socket.destroy();
+    this.output.pauseReadingIf(this.deferred >= MAX_DEFERRED || this.queue.waiting >= MAX_WAITING);
   }
 
   private teardown(): void {

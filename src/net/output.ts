@@ -20,6 +20,7 @@ export class Output {
   private readonly pushes = new Map<string, string>();
   private readyWaiters: (() => void)[] = [];
   private flushScheduled = false;
+  private readingPaused = false;
   private ending = false;
   private stopped = false;
   private readonly watch: OutputWatch;
@@ -58,9 +59,16 @@ export class Output {
     this.schedule();
   }
 
-  /** The client is far enough behind that the connection should stop reading its commands. */
-  get behind(): boolean {
-    return this.socket.writableLength >= OUTPUT_HIGH_WATER;
+  /**
+   * Pauses reading the client's commands while it does not take its replies (or `tooMuchQueued`:
+   * the connection holds too many of its commands), and resumes when it does.
+   */
+  pauseReadingIf(tooMuchQueued: boolean): void {
+    const pause = tooMuchQueued || this.socket.writableLength >= OUTPUT_HIGH_WATER;
+    if (pause === this.readingPaused) return;
+    this.readingPaused = pause;
+    if (pause) this.socket.pause();
+    else this.socket.resume();
   }
 
   /** False while the client is behind: streams wait (onReady) instead of reading more. */
