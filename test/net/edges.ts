@@ -4,26 +4,13 @@
 import test from 'ava';
 import { startServer } from '../_server.ts';
 import { Wire } from '../_wire.ts';
+import { stats, waitFor } from '../replication/_cluster.ts';
 
-async function stats(wire: Wire): Promise<Map<string, number>> {
-  wire.send('STATS\n');
-  const out = new Map<string, number>();
-  for (let line = await wire.line(); line !== 'END'; line = await wire.line()) {
-    const [, name, value] = line.split(' ');
-    out.set(name, Number(value));
-  }
-  return out;
-}
-
-/** Polls STATS until `name` is `value`; fails after `ms`. */
-async function statBecomes(wire: Wire, name: string, value: number, ms: number): Promise<number> {
+/** Waits until STATS `name` is `value` (polling); returns how long it took. */
+async function statBecomes(port: number, name: string, value: number, timeoutMs: number): Promise<number> {
   const start = Date.now();
-  for (;;) {
-    const got = (await stats(wire)).get(name);
-    if (got === value) return Date.now() - start;
-    if (Date.now() - start > ms) throw new Error(`STATS ${name} is ${got} after ${ms} ms, expected ${value}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(`STATS ${name} ${value}`, async () => (await stats(port)).get(name) === value, timeoutMs);
+  return Date.now() - start;
 }
 
 test('nothing sent after CLOSE or SHUTDOWN runs, even behind a write awaiting its fsync', async (t) => {
@@ -76,7 +63,7 @@ test('a following READ ends at its client\'s EOF (END at the head) and at its re
   // EOF: what is stored is sent (up to the limit), then END, then the server closes.
   const halfClosed = await Wire.open(server.port);
   halfClosed.send('READ test 1\nREAD test 2 5\nREAD test 9\n');
-  await statBecomes(observer, 'streams', 1, 5000);
+  await statBecomes(server.port, 'streams', 1, 5000);
   halfClosed.socket.end();
   const first = await halfClosed.records();
   t.deepEqual([first.records.map((r) => r.id), first.end], [[1, 2], 'END 3']);
@@ -84,15 +71,15 @@ test('a following READ ends at its client\'s EOF (END at the head) and at its re
   t.deepEqual([second.records.map((r) => r.id), second.end], [[2], 'END 3']);
   t.is(await halfClosed.line(), 'END 9');
   await halfClosed.waitClosed();
-  t.log(`streams back to 0 ${await statBecomes(observer, 'streams', 0, 2000)} ms after the EOF was answered`);
+  t.log(`streams back to 0 ${await statBecomes(server.port, 'streams', 0, 2000)} ms after the EOF was answered`);
 
   // Reset: the stream is gone within a second or two, although nothing is written to the log.
   for (const how of ['destroy', 'resetAndDestroy'] as const) {
     const gone = await Wire.open(server.port);
     gone.send('READ test $\n');
-    await statBecomes(observer, 'streams', 1, 5000);
+    await statBecomes(server.port, 'streams', 1, 5000);
     gone.socket[how]();
-    t.log(`${how}: streams back to 0 after ${await statBecomes(observer, 'streams', 0, 2000)} ms`);
+    t.log(`${how}: streams back to 0 after ${await statBecomes(server.port, 'streams', 0, 2000)} ms`);
   }
   t.is(await observer.command('HEAD test'), 'OK 2', 'nothing was written meanwhile');
 });
@@ -110,27 +97,27 @@ test('STATS records_in/bytes_in count what was stored; records_out/bytes_out the
   t.regex(await w.line(), /^ERR readonly /);
   t.regex(await w.command('MSG ../x y'), /^ERR syntax /);
   t.is(await w.command('ACCEPT test'), 'OK');
-  let s = await stats(w);
+  let s = await stats(server.port);
   t.deepEqual([s.get('records_in'), s.get('bytes_in')], [0, 0]);
 
   t.is(await w.command('MSG test hello'), 'OK 1');
   w.send('APPEND test 3 0\nabc\n\n');
   t.is(await w.line(), 'OK 2 3');
-  s = await stats(w);
+  s = await stats(server.port);
   t.deepEqual([s.get('records_in'), s.get('bytes_in')], [3, 8]);
 
   w.send('READ test 1 NOWAIT\n');
   const { records, end } = await w.records();
   t.is(end, 'END 4');
   const frameBytes = records.reduce((n, r) => n + `REC ${r.id} ${r.ts} ${r.payload.length} ${r.crc.toString(16).padStart(8, '0')}\r\n`.length + r.payload.length + 2, 0);
-  s = await stats(w);
+  s = await stats(server.port);
   t.deepEqual([s.get('records_out'), s.get('bytes_out')], [3, frameBytes]);
 
   const follower = await Wire.open(server.port);
   t.teardown(() => follower.close());
   follower.send('REPLICATE test 1\n');
   t.is(await follower.line(), 'HB 3');
-  await statBecomes(w, 'repl_bytes_out', frameBytes, 5000);
+  await statBecomes(server.port, 'repl_bytes_out', frameBytes, 5000);
   follower.send('STOP\n');
   let replicated = 0;
   for (;;) {
@@ -142,6 +129,6 @@ test('STATS records_in/bytes_in count what was stored; records_out/bytes_out the
   }
   t.is(await follower.line(), 'OK');
   t.is(replicated, 3);
-  s = await stats(w);
+  s = await stats(server.port);
   t.deepEqual([s.get('records_out'), s.get('bytes_out'), s.get('repl_bytes_out')], [3, frameBytes, frameBytes]);
 });
