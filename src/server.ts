@@ -63,7 +63,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       logs,
       replication,
       stats,
-      appender: new Appender((err) => errorReply(ctx, err)),
+      appender: new Appender((err) => errorReply(ctx, err), stats),
       logger,
       tokenDigest,
       authThrottle: new AuthThrottle(),
