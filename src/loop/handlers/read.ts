@@ -10,7 +10,12 @@ type Read = Extract<Command, { verb: 'READ' }>;
 
 export function handleRead(ctx: LoopContext, session: Session, cmd: Read): void {
   ctx.logs.forRead(cmd.log);
-  session.stream(new ReadStream(ctx, cmd.log, cmd.start, cmd.limit, cmd.nowait, cmd.waitMs ?? -1));
+  const stats = ctx.stats;
+  const sent = (records: number, bytes: number): void => {
+    stats.recordsOut += records;
+    stats.bytesOut += bytes;
+  };
+  session.stream(new ReadStream(ctx, cmd.log, cmd.start, cmd.limit, cmd.nowait, sent, cmd.waitMs ?? -1));
 }
 
 export function handleHead(ctx: LoopContext, session: Session, log: string): void {
