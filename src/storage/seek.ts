@@ -9,7 +9,8 @@ import type { Chunk } from './chunk.ts';
 /** The timestamp of record firstId+i of a chunk whose files are open. */
 export async function timestampAt(chunk: Chunk, i: number): Promise<number> {
   const from = await chunk.position(i);
-  const to = Math.min(from + MAX_FRAME_HEADER, await chunk.position(i + 1));
+  // The header is all that is parsed: bytes of the next record after it are harmless.
+  const to = Math.min(from + MAX_FRAME_HEADER, chunk.size);
   const ts = frameHeaderTimestamp(await chunk.bytes(from, to));
   if (ts < 0) throw new LogdError('internal', `corrupt record ${chunk.firstId + i} in ${chunk.chunkPath}`);
   return ts;
