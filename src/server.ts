@@ -16,6 +16,7 @@ import type { ServerOptions } from './options.ts';
 import { Replicator } from './replication/replicator.ts';
 import { startRetention } from './replication/retention.ts';
 import { ReplicationState } from './replication/state.ts';
+import { ACK_DIR, Checkpoints } from './storage/checkpoints.ts';
 import { Store, parseFsyncPolicy } from './storage/store.ts';
 
 export interface Logd {
@@ -53,7 +54,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));
     const logs = new LogDirectory(store, options.id);
-    const replication = new ReplicationState();
+    const replication = new ReplicationState(Checkpoints.load(options.data, ACK_DIR), logger);
     let replicator: Replicator | null = null;
     let stopRetention: (() => Promise<void>) | null = null;
     const ctx: LoopContext = {
@@ -62,7 +63,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       logs,
       replication,
       stats,
-      appender: new Appender((err) => errorReply(ctx, err)),
+      appender: new Appender((err) => errorReply(ctx, err), stats),
       logger,
       tokenDigest,
       authThrottle: new AuthThrottle(),
@@ -91,6 +92,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
         await replicator?.stop();
         await listener!.close();
         await ctx.appender.idle();
+        await replication.close();
         await store.close();
         logger('stopped');
         markStopped();

@@ -37,6 +37,7 @@ const ACCESS: Readonly<Record<Verb, 'open' | 'read' | 'auth'>> = {
   TRIM: 'auth',
   REPLICATE: 'auth',
   ACK: 'auth',
+  WAIT: 'auth',
   REFUSE: 'auth',
   ACCEPT: 'auth',
   SHUTDOWN: 'auth',

@@ -92,6 +92,12 @@ export class Replicator {
 
   private onLinkUpdate(link: PeerLink): void {
     if (this.stopped) return;
+    // A head the source's LOGS told: lag is known before the first heartbeat of a session.
+    for (const replica of this.replicas.values()) {
+      const head = link.heads.get(replica.log.name);
+      const status = replica.status;
+      if (link.up && status.source === link.participant.name && head !== undefined && head > (status.sourceHead ?? -1)) status.sourceHead = head;
+    }
     if (link.up) {
       // The owner is back: replicas copying from a relay return to it.
       for (const replica of this.replicas.values()) {

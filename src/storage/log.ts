@@ -565,6 +565,35 @@ export class Log {
     return this.first();
   }
 
+  /**
+   * Drops every record and continues, empty, at `first` (> head + 1): a replica whose source
+   * trimmed past its head, so that it never holds a gap. Old chunks go oldest first, then the new
+   * one is created: a crash in between leaves a shorter log or an empty one, never a hole.
+   * Returns the number of records dropped. Only for a log nobody appends to meanwhile.
+   */
+  async restartAt(first: number): Promise<number> {
+    await this.idle;
+    await this.periodicSync;
+    await this.sealed();
+    if (this.closing) throw new LogdError('internal', `log ${this.name} is closed`);
+    if (this.writing || this.queue.length > 0) throw new LogdError('internal', `log ${this.name} is being written`);
+    if (first <= this.headId + 1) throw new LogdError('internal', `log ${this.name} cannot restart at ${first}: its head is ${this.headId}`);
+    const dropped = this.headId - this.first() + 1;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    this.tail.clear();
+    this.unsynced.clear();
+    this.openSealed.length = 0;
+    // The removed chunks stay listed until the new one exists (readers get `gone` from them).
+    for (const chunk of this.chunks) chunk.remove();
+    if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
+    this.chunks.splice(0, this.chunks.length, Chunk.create(this.dir, first));
+    this.headId = first - 1;
+    if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
+    this.notify();
+    return dropped;
+  }
+
   private chunkOf(id: number): Chunk {
     let lo = 0;
     let hi = this.chunks.length - 1;
