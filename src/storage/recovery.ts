@@ -60,8 +60,11 @@ class DamageFound extends Error {
   }
 }
 
-/** Checks and repairs every chunk of the log in `dir`; the last one is left open for writing. */
-export function recoverLog(dir: string, log: string): RecoveredLog {
+/**
+ * Checks and repairs every chunk of the log in `dir`; the last one is left open for writing.
+ * `scanAll` (logtool repair): every chunk is scanned whole, so damage anywhere is found.
+ */
+export function recoverLog(dir: string, log: string, scanAll = false): RecoveredLog {
   const ids = fs
     .readdirSync(dir)
     .map(chunkFirstId)
@@ -78,6 +81,7 @@ export function recoverLog(dir: string, log: string): RecoveredLog {
     return result;
   }
   const rules = rulesOf(dir, log, durable);
+  if (scanAll) rules.verifyFrom = 0;
   // Nothing is changed until every chunk has been checked: a damaged log is left exactly as found.
   const plans: ChunkPlan[] = [];
   try {
@@ -117,14 +121,16 @@ export function recoverLog(dir: string, log: string): RecoveredLog {
 
 /**
  * A chunk that ends short of, or runs past, the next chunk's first id because that next file is
- * an empty stray: the stray is the damage (moving it aside repairs the log without cutting).
+ * a stray (empty, or a directory): the stray is the damage (moving it aside repairs the log without cutting).
  */
 function strayAfter(rules: Rules, ids: number[], damage: Damage): Damage | null {
   const c = ids.findIndex((id) => relative(rules, id) === damage.file);
   if (c < 0 || c + 1 >= ids.length || damage.stray) return null;
   const next = join(rules.dir, chunkBaseName(ids[c + 1]) + CHUNK_SUFFIX);
-  if (fs.statSync(next, { throwIfNoEntry: false })?.size !== 0) return null;
-  return { file: relative(rules, ids[c + 1]), offset: 0, reason: `empty chunk file inside the log (${damage.reason})`, stray: true };
+  const stat = fs.statSync(next, { throwIfNoEntry: false });
+  if (!stat || (stat.isFile() && stat.size > 0)) return null;
+  const what = stat.isFile() ? 'an empty chunk file' : 'not a file';
+  return { file: relative(rules, ids[c + 1]), offset: 0, reason: `${what}, named like a chunk of the log (${damage.reason})`, stray: true };
 }
 
 function rulesOf(dir: string, log: string, durable: DurablePoint | null): Rules {
