@@ -1,5 +1,6 @@
 // The commands a client can send, as the parser hands them to the server loop.
 // Ids are plain numbers (safe integers); `start: '$'` in READ means "after the current head".
+import type { RecordStamp } from './frame.ts';
 import type { RecordPayload } from './pieces.ts';
 
 export type Command =
@@ -11,7 +12,8 @@ export type Command =
   | { verb: 'STOP' }
   | { verb: 'SUBSCRIBE'; logs: string[] }
   | { verb: 'UNSUBSCRIBE'; logs: string[] }
-  | { verb: 'REPLICATE'; log: string; start: number; crc: number | null }
+  /** `resume`: the follower's record start-1 as it holds it (absent when it holds nothing). */
+  | { verb: 'REPLICATE'; log: string; start: number; resume: RecordStamp | null }
   /** Follower -> source on a REPLICATE connection: `node` has stored the log up to `id`. */
   | { verb: 'ACK'; node: string; id: number }
   | { verb: 'LOGS' }

@@ -15,7 +15,7 @@ export const USAGE: Record<Verb, string> = {
   STOP: 'STOP',
   SUBSCRIBE: 'SUBSCRIBE <log> [<log> ...]',
   UNSUBSCRIBE: 'UNSUBSCRIBE [<log> ...]',
-  REPLICATE: 'REPLICATE <log> <start> [<crc>]',
+  REPLICATE: 'REPLICATE <log> <start> [<ts> <len> <crc>]',
   ACK: 'ACK <node> <id>',
   LOGS: 'LOGS',
   STATS: 'STATS',
@@ -171,8 +171,8 @@ export function parseCommand(verb: Exclude<Verb, 'APPEND'>, buf: Buffer, argStar
     case 'UNSUBSCRIBE':
       return { verb, logs: a.names(0) };
     case 'REPLICATE':
-      a.count(2, 3);
-      return { verb, log: a.name(0), start: a.number(1, 'start', 1), crc: tokens.count === 3 ? a.crc(2) : null };
+      if (tokens.count !== 2 && tokens.count !== 5) throw usage(verb);
+      return { verb, log: a.name(0), start: a.number(1, 'start', 1), resume: tokens.count === 5 ? { ts: a.number(2, 'timestamp', 0), len: a.number(3, 'length', 0), crc: a.crc(4) } : null };
     case 'ACK':
       a.count(2, 2);
       return { verb, node: a.name(0, 'node'), id: a.number(1, 'id', 0) };

@@ -1,7 +1,8 @@
 // One REPLICATE session against one source, for one replica log.
 //
-// It asks for the records after its own head, sending the CRC of that head record so the
-// source can tell whether both hold the same history (`ERR diverged` if not). Received bytes are
+// It asks for the records after its own head, sending that head record's stored header
+// (timestamp, length, CRC) so the source can tell whether both hold the same history
+// (`ERR diverged` if not). Received bytes are
 // cut into runs of whole REC frames (FrameCutter, no copy) and each run goes to storage as it is
 // (appendFrames verifies parse, CRC and id continuity, and keeps the owner's ids, timestamps and
 // CRCs). After each run is durable the follower acknowledges it on the same connection
@@ -11,7 +12,7 @@
 // starts from the true head. With a token the session starts with AUTH (its `OK` is skipped);
 // with TLS it connects with TLS.
 import type { Socket } from 'node:net';
-import { crcHex } from '../../protocol/frame.ts';
+import { stampText } from '../../protocol/frame.ts';
 import { authLine, dial, type DialOptions } from '../client/dial.ts';
 import type { Log } from '../storage/log.ts';
 import { FrameCutter } from './frame-cutter.ts';
@@ -83,7 +84,7 @@ class FollowSession {
     const { log, source, signal } = this.o;
     const head = log.head();
     // The head record can only be missing when retention deleted it with an emptied chunk after it.
-    const crc = head > 0 && head >= log.first() ? await log.crcOf(head) : null;
+    const stamp = head > 0 && head >= log.first() ? await log.stampOf(head) : null;
     this.expected = head + 1;
     this.durable = head;
     const done = new Promise<FollowResult>((resolve) => (this.settle = resolve));
@@ -91,7 +92,7 @@ class FollowSession {
     const onAbort = () => this.end('progressed', 'stopped');
     signal.addEventListener('abort', onAbort);
     const socket = (this.socket = dial(source.host, source.port, this.o.dial.tls, () => {
-      socket.write(`${authLine(this.o.dial.token)}REPLICATE ${log.name} ${head + 1}${crc === null ? '' : ' ' + crcHex(crc)}\n`);
+      socket.write(`${authLine(this.o.dial.token)}REPLICATE ${log.name} ${head + 1}${stamp === null ? '' : ' ' + stampText(stamp)}\n`);
     }));
     socket.setNoDelay(true);
     this.watchSilence();

@@ -15,8 +15,8 @@ const POLL_MS = 1000;
 export class PeerLink {
   /** Reachable (its last LOGS answered in time); null until the first attempt has ended. */
   up: boolean | null = null;
-  /** The logs it holds, with their heads, as of its last LOGS. */
-  heads: ReadonlyMap<string, number> = new Map();
+  /** The logs it holds, with their heads, as of its last LOGS; null: a copy that is no source (diverged). */
+  heads: ReadonlyMap<string, number | null> = new Map();
   private readonly controller = new AbortController();
   private running: Promise<void> = Promise.resolve();
 
@@ -74,12 +74,12 @@ export class PeerLink {
   }
 }
 
-/** `LOG <name> <role> <first-id> <head> ...` lines -> name -> head. */
-function parseLogs(lines: string[]): Map<string, number> {
-  const heads = new Map<string, number>();
+/** `LOG <name> <role> <first-id> <head> ...` lines -> name -> head (null for a diverged copy). */
+function parseLogs(lines: string[]): Map<string, number | null> {
+  const heads = new Map<string, number | null>();
   for (const line of lines) {
     const words = line.split(' ');
-    if (words[0] === 'LOG' && words.length >= 5) heads.set(words[1], Number(words[4]));
+    if (words[0] === 'LOG' && words.length >= 5) heads.set(words[1], words.includes('state=diverged') ? null : Number(words[4]));
   }
   return heads;
 }

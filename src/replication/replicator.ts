@@ -7,7 +7,8 @@
 // logs are picked up at the next poll (1 s); a participant removed from the file has its replicas
 // stopped (their data stays); a changed address restarts its link and its replicas' sessions.
 // Where from: the owner while its link is up; otherwise the reachable participant holding the
-// longest prefix, when longer than ours (relay); sessions move back to the owner when it returns.
+// longest prefix, when longer than ours (relay), never one whose copy diverged from its own
+// source (its LOGS says state=diverged); sessions move back to the owner when it returns.
 import { ownerOf } from '../../protocol/names.ts';
 import type { DialOptions } from '../client/dial.ts';
 import type { Logger } from '../logger.ts';

@@ -12,7 +12,7 @@
 // - `chunk.count/size` and `head` move only once a group is durable per policy; readers never
 //   look past them. On a failed write or sync the file is cut back and nothing moves.
 import { LogdError } from '../../protocol/errors.ts';
-import { frameCrcMatches, frameLength, newFrameHeader, parseFrame } from '../../protocol/frame.ts';
+import { frameCrcMatches, frameLength, newFrameHeader, parseFrame, type RecordStamp } from '../../protocol/frame.ts';
 import { Chunk, UNSYNCED_SEALED_CHUNKS } from './chunk.ts';
 import type { RecordPayload } from '../../protocol/pieces.ts';
 import { COMMIT_BYTE, encodeRound, UNCOMMITTED_BYTE, type RoundBytes } from './round.ts';
@@ -495,12 +495,13 @@ export class Log {
     return { data: pos === data.length ? data : data.subarray(0, pos), count };
   }
 
-  async crcOf(id: number): Promise<number> {
+  /** The stored header of record `id` (what a follower's resume check compares). */
+  async stampOf(id: number): Promise<RecordStamp> {
     if (id < this.first()) throw this.gone();
     if (id > this.headId) throw new LogdError('internal', `record ${id} of ${this.name} does not exist (head ${this.headId})`);
     const { data } = await this.read(id, 1, 1);
     parseFrame(data, 0, data.length, header);
-    return header.crc;
+    return { ts: header.ts, len: header.len, crc: header.crc };
   }
 
   /** Deletes the whole chunks entirely below `before` (never the active one); returns the new first(). */

@@ -14,18 +14,24 @@ test('REPLICATE refuses what does not continue this copy, streams, and records A
   const alice = cluster.port('alice');
   for (let k = 0; k < 5; k++) await write(alice, 'alice', 20, `r${k}-`); // separate writes, so chunks roll
   await waitFor('bob at 100', async () => (await logs(cluster.port('bob'))).get('alice')?.head === 100);
-  const crc1 = crcHex(payloadCrc(Buffer.from('r0-0')));
 
   t.is(await text(alice, 'REPLICATE nosuch 1\n'), 'ERR nolog nosuch\r\nOK\r\n');
   t.regex(await text(alice, 'REPLICATE alice 102\n'), /^ERR diverged alice: the follower holds records up to 101, this node, its writer, only up to 100\r\n/);
   t.regex(await text(cluster.port('bob'), 'REPLICATE alice 102\n'), /^ERR syntax start 102 is past the head 100 of alice here\r\n/);
-  t.regex(await text(alice, 'REPLICATE alice 2 zz\n'), /^ERR syntax bad crc "zz"\r\n/);
-  t.regex(await text(alice, 'REPLICATE alice 2 00000000\n'), /^ERR diverged record 1 of alice has crc [0-9a-f]{8} here and 00000000 on the follower\r\n/);
+  t.regex(await text(alice, 'REPLICATE alice 2 1 4 zz\n'), /^ERR syntax bad crc "zz"\r\n/);
+  const rec1 = (await text(alice, 'READ alice 1 1\n')).split('\r\n')[0].split(' '); // REC 1 <ts> <len> <crc>
+  const stamp1 = rec1.slice(2).join(' ');
+  t.is(rec1[4], crcHex(payloadCrc(Buffer.from('r0-0'))));
+  // Any field of the resume stamp that differs is a divergence, the timestamp as much as the CRC.
+  const [ts1, len1, crc1] = rec1.slice(2);
+  for (const wrong of [`${ts1} ${len1} 00000000`, `${Number(ts1) + 1} ${len1} ${crc1}`, `${ts1} ${Number(len1) + 1} ${crc1}`]) {
+    t.is(await text(alice, `REPLICATE alice 2 ${wrong}\n`), `ERR diverged record 1 of alice is ${stamp1} here and ${wrong} on the follower\r\nOK\r\n`);
+  }
   t.regex(await text(alice, 'ACK bob 3\n'), /^ERR syntax ACK is only accepted during REPLICATE\r\n/);
 
   // A follower's session: heartbeat with the head at once, frames from start, ACKs recorded, STOP ends it.
   const wire = await Wire.open(alice);
-  wire.send(`REPLICATE alice 2 ${crc1}\n`);
+  wire.send(`REPLICATE alice 2 ${stamp1}\n`);
   t.is(await wire.line(), 'HB 100');
   wire.send('ACK tester 1\n');
   const first = await wire.records();
@@ -124,9 +130,9 @@ test('a source sending a corrupt record or ids that do not continue: clear error
   t.like(await malloryOnBob(), { head: 2 });
   mode = 'good';
   await waitFor('the good record', async () => (await malloryOnBob())?.head === 3);
-  const crc2 = crcHex(payloadCrc(Buffer.from('two')));
+  const stamp2 = `1700000000002 3 ${crcHex(payloadCrc(Buffer.from('two')))}`;
   t.is(fake.requests[0], 'REPLICATE mallory 1');
   t.true(fake.requests.length >= 3);
-  for (const r of fake.requests.slice(1)) t.is(r, `REPLICATE mallory 3 ${crc2}`, 'resumes after its own head, never from the start');
+  for (const r of fake.requests.slice(1)) t.is(r, `REPLICATE mallory 3 ${stamp2}`, 'resumes after its own head, never from the start');
   t.regex((await talk(cluster.port('bob'), 'READ mallory 1 3\n')).toString(), /^REC 1 1700000000001 3 [0-9a-f]{8}\r\none\r\nREC 2 .*\r\ntwo\r\nREC 3 1700000000003 5 [0-9a-f]{8}\r\nthree\r\nEND 4\r\n/);
 });
