@@ -16,6 +16,8 @@ export type Command =
   | { verb: 'REPLICATE'; log: string; start: number; resume: RecordStamp | null }
   /** Follower -> source on a REPLICATE connection: `node` has stored the log up to `id`. */
   | { verb: 'ACK'; node: string; id: number }
+  /** A peer says which node it is; the reply says which node this is (self-follow detection). */
+  | { verb: 'HELLO'; node: string }
   | { verb: 'LOGS' }
   | { verb: 'STATS' }
   | { verb: 'CHECKPOINT'; consumer: string; log: string; id: number | null }
@@ -30,5 +32,5 @@ export type Verb = Command['verb'];
 
 export const VERBS: readonly Verb[] = [
   'PING', 'MSG', 'APPEND', 'HEAD', 'READ', 'STOP', 'SUBSCRIBE', 'UNSUBSCRIBE', 'REPLICATE',
-  'ACK', 'LOGS', 'STATS', 'CHECKPOINT', 'TRIM', 'REFUSE', 'ACCEPT', 'AUTH', 'CLOSE', 'SHUTDOWN',
+  'ACK', 'HELLO', 'LOGS', 'STATS', 'CHECKPOINT', 'TRIM', 'REFUSE', 'ACCEPT', 'AUTH', 'CLOSE', 'SHUTDOWN',
 ];

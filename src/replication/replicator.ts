@@ -28,6 +28,8 @@ export interface ReplicatorOptions {
   self: { host: string; port: number };
   /** The token (--token-file) and TLS settings this node's connections to its peers use. */
   dial: DialOptions;
+  /** What is taken from a peer: lines up to --max-line, records up to --max-msg. */
+  limits: { maxLine: number; maxMsg: number };
 }
 
 export class Replicator {
@@ -74,7 +76,7 @@ export class Replicator {
     }
     for (const p of others) {
       if (this.links.has(p.name)) continue;
-      const link = new PeerLink(p, this.o.dial, (l) => this.onLinkUpdate(l), this.o.logger);
+      const link = new PeerLink(p, { nodeId: this.o.nodeId, dial: this.o.dial, maxLine: this.o.limits.maxLine }, (l) => this.onLinkUpdate(l), this.o.logger);
       this.links.set(p.name, link);
       link.start();
     }
@@ -131,6 +133,7 @@ export class Replicator {
         state: this.o.state,
         logger: this.o.logger,
         dial: this.o.dial,
+        maxMsg: this.o.limits.maxMsg,
         pickSource: (l, head) => this.pickSource(l, head),
       });
       this.replicas.set(name, replica);

@@ -1,8 +1,8 @@
 import test from 'ava';
-import { createServer, type Socket } from 'node:net';
-import { crcHex, frameLength, payloadCrc, writeFrame } from '../../protocol/frame.ts';
+import { crcHex, payloadCrc } from '../../protocol/frame.ts';
 import { Wire } from '../_wire.ts';
-import { Cluster, freePort, logs, stats, talk, waitFor, write } from './_cluster.ts';
+import { Cluster, logs, stats, talk, waitFor, write } from './_cluster.ts';
+import { fakeSource, frame } from './_fake-source.ts';
 
 const text = async (port: number, commands: string) => (await talk(port, commands)).toString('latin1');
 
@@ -63,56 +63,20 @@ test('REPLICATE refuses what does not continue this copy, streams, and records A
   t.is(carol.stderr().match(/replica alice: alice refused: ERR gone \d+/g)?.length, 1);
 });
 
-/** A scripted source for the log `mallory`: answers LOGS, and REPLICATE with what `serve` says. */
-async function fakeSource(serve: (start: number, socket: Socket) => void) {
-  const port = await freePort();
-  const requests: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    let buf = '';
-    socket.on('data', (d: Buffer) => {
-      buf += d.toString('latin1');
-      let lf: number;
-      while ((lf = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, lf);
-        buf = buf.slice(lf + 1);
-        if (line === 'LOGS') socket.write('LOG mallory owner 1 3\r\nEND\r\n');
-        if (line.startsWith('REPLICATE ')) {
-          requests.push(line);
-          serve(Number(line.split(' ')[2]), socket);
-        }
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
-  const close = () => {
-    for (const s of sockets) s.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  return { port, requests, close };
-}
-
-function frame(id: number, text: string, crc = payloadCrc(Buffer.from(text))): Buffer {
-  const payload = Buffer.from(text);
-  const buf = Buffer.alloc(frameLength(id, 1700000000000 + id, payload.length));
-  writeFrame(buf, 0, id, 1700000000000 + id, payload, crc);
-  return buf;
-}
-
 test('a source sending a corrupt record or ids that do not continue: clear errors, only verified records kept', async (t) => {
   let mode: 'corrupt' | 'skip' | 'good' = 'corrupt';
-  const fake = await fakeSource((start, socket) => {
-    socket.write('HB 3\r\n');
-    if (start === 1) socket.write(Buffer.concat([frame(1, 'one'), frame(2, 'two')]));
-    // Later frames in a later packet, so the good ones are stored first.
-    setTimeout(() => {
-      if (mode === 'corrupt') socket.write(frame(3, 'three', 12345));
-      if (mode === 'skip') socket.write(frame(5, 'five'));
-      if (mode === 'good') socket.write(frame(3, 'three'));
-    }, 100);
+  const fake = await fakeSource({
+    name: 'mallory',
+    replicate(start, socket) {
+      socket.write('HB 3\r\n');
+      if (start === 1) socket.write(Buffer.concat([frame(1, 'one'), frame(2, 'two')]));
+      // Later frames in a later packet, so the good ones are stored first.
+      setTimeout(() => {
+        if (mode === 'corrupt') socket.write(frame(3, 'three', 12345));
+        if (mode === 'skip') socket.write(frame(5, 'five'));
+        if (mode === 'good') socket.write(frame(3, 'three'));
+      }, 100);
+    },
   });
   const cluster = await Cluster.create(['bob']);
   t.teardown(async () => {
@@ -131,8 +95,8 @@ test('a source sending a corrupt record or ids that do not continue: clear error
   mode = 'good';
   await waitFor('the good record', async () => (await malloryOnBob())?.head === 3);
   const stamp2 = `1700000000002 3 ${crcHex(payloadCrc(Buffer.from('two')))}`;
-  t.is(fake.requests[0], 'REPLICATE mallory 1');
+  t.is(fake.requests[0].line, 'REPLICATE mallory 1');
   t.true(fake.requests.length >= 3);
-  for (const r of fake.requests.slice(1)) t.is(r, `REPLICATE mallory 3 ${stamp2}`, 'resumes after its own head, never from the start');
+  for (const r of fake.requests.slice(1)) t.is(r.line, `REPLICATE mallory 3 ${stamp2}`, 'resumes after its own head, never from the start');
   t.regex((await talk(cluster.port('bob'), 'READ mallory 1 3\n')).toString(), /^REC 1 1700000000001 3 [0-9a-f]{8}\r\none\r\nREC 2 .*\r\ntwo\r\nREC 3 1700000000003 5 [0-9a-f]{8}\r\nthree\r\nEND 4\r\n/);
 });
