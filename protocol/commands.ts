@@ -12,8 +12,11 @@ export type Command =
   | { verb: 'STOP' }
   | { verb: 'SUBSCRIBE'; logs: string[] }
   | { verb: 'UNSUBSCRIBE'; logs: string[] }
-  /** `resume`: the follower's record start-1 as it holds it (absent when it holds nothing). */
-  | { verb: 'REPLICATE'; log: string; start: number; resume: RecordStamp | null }
+  /**
+   * `resume`: the follower's record start-1 as it holds it (absent when it holds nothing);
+   * `digest`: its prefix digest up to start-1 (absent when unknown).
+   */
+  | { verb: 'REPLICATE'; log: string; start: number; resume: RecordStamp | null; digest: number | null }
   /** Follower -> source on a REPLICATE connection: `node` has stored the log up to `id`. */
   | { verb: 'ACK'; node: string; id: number }
   /** A peer says which node it is; the reply says which node this is (self-follow detection). */

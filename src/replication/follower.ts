@@ -1,8 +1,8 @@
 // One REPLICATE session against one source, for one replica log.
 //
 // It asks for the records after its own head, sending that head record's stored header
-// (timestamp, length, CRC) so the source can tell whether both hold the same history
-// (`ERR diverged` if not). Received bytes are
+// (timestamp, length, CRC) and the digest of its whole prefix (prefix-digest.ts), so the source
+// can tell whether both hold the same history (`ERR diverged` if not). Received bytes are
 // cut into runs of whole REC frames (FrameCutter, no copy) and each run goes to storage as it is
 // (appendFrames verifies parse, CRC and id continuity, and keeps the owner's ids, timestamps and
 // CRCs). After each run is durable the follower acknowledges it on the same connection
@@ -19,7 +19,7 @@
 // in a row with a head past the last id received and no frame between them) is cut off, its
 // claim dropped (PROTOCOL.md, REPLICATE).
 import type { Socket } from 'node:net';
-import { stampText } from '../../protocol/frame.ts';
+import { crcHex, stampText } from '../../protocol/frame.ts';
 import { authLine, dial, type DialOptions } from '../client/dial.ts';
 import { helloCommand, helloId, selfReason } from './hello.ts';
 import type { Log } from '../storage/log.ts';
@@ -110,6 +110,7 @@ class FollowSession {
     const head = log.head();
     // The head record can only be missing when retention deleted it with an emptied chunk after it.
     const stamp = head > 0 && head >= log.first() ? await log.stampOf(head) : null;
+    const digest = stamp ? await log.digests.digestOf(head) : null;
     this.expected = head + 1;
     this.durable = head;
     const done = new Promise<FollowResult>((resolve) => (this.settle = resolve));
@@ -117,7 +118,7 @@ class FollowSession {
     const onAbort = () => this.end('progressed', 'stopped');
     signal.addEventListener('abort', onAbort);
     const socket = (this.socket = dial(source.host, source.port, this.o.dial.tls, () => {
-      socket.write(`${authLine(this.o.dial.token)}${helloCommand(this.o.nodeId)}REPLICATE ${log.name} ${head + 1}${stamp === null ? '' : ' ' + stampText(stamp)}\n`);
+      socket.write(`${authLine(this.o.dial.token)}${helloCommand(this.o.nodeId)}REPLICATE ${log.name} ${head + 1}${stamp === null ? '' : ' ' + stampText(stamp)}${digest === null ? '' : ' ' + crcHex(digest)}\n`);
     }));
     socket.setNoDelay(true);
     this.watchSilence();

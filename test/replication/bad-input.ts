@@ -1,4 +1,5 @@
 import test from 'ava';
+import { crc32 } from 'node:zlib';
 import { crcHex, payloadCrc } from '../../protocol/frame.ts';
 import { Wire } from '../_wire.ts';
 import { Cluster, logs, stats, talk, waitFor, write } from './_cluster.ts';
@@ -29,9 +30,14 @@ test('REPLICATE refuses what does not continue this copy, streams, and records A
   }
   t.regex(await text(alice, 'ACK bob 3\n'), /^ERR syntax ACK is only accepted during REPLICATE\r\n/);
 
+  // The prefix digest up to start-1 (the CRC-32 of the header lines of records 1..start-1) must match too.
+  const digest1 = crcHex(crc32(Buffer.from(`REC 1 ${stamp1}\r\n`)));
+  const wrongDigest = crcHex(crc32(Buffer.from(`REC 1 ${stamp1}\r\n`)) ^ 1);
+  t.is(await text(alice, `REPLICATE alice 2 ${stamp1} ${wrongDigest}\n`), `ERR diverged records 1..1 of alice differ: prefix digest ${digest1} here and ${wrongDigest} on the follower\r\nOK\r\n`);
+
   // A follower's session: heartbeat with the head at once, frames from start, ACKs recorded, STOP ends it.
   const wire = await Wire.open(alice);
-  wire.send(`REPLICATE alice 2 ${stamp1}\n`);
+  wire.send(`REPLICATE alice 2 ${stamp1} ${digest1}\n`);
   t.is(await wire.line(), 'HB 100');
   wire.send('ACK tester 1\n');
   const first = await wire.records();
@@ -95,8 +101,10 @@ test('a source sending a corrupt record or ids that do not continue: clear error
   mode = 'good';
   await waitFor('the good record', async () => (await malloryOnBob())?.head === 3);
   const stamp2 = `1700000000002 3 ${crcHex(payloadCrc(Buffer.from('two')))}`;
+  const headers = Buffer.concat([frame(1, 'one'), frame(2, 'two')].map((f) => f.subarray(0, f.indexOf('\r\n') + 2)));
+  const digest2 = crcHex(crc32(headers));
   t.is(fake.requests[0].line, 'REPLICATE mallory 1');
   t.true(fake.requests.length >= 3);
-  for (const r of fake.requests.slice(1)) t.is(r.line, `REPLICATE mallory 3 ${stamp2}`, 'resumes after its own head, never from the start');
+  for (const r of fake.requests.slice(1)) t.is(r.line, `REPLICATE mallory 3 ${stamp2} ${digest2}`, 'resumes after its own head, never from the start');
   t.regex((await talk(cluster.port('bob'), 'READ mallory 1 3\n')).toString(), /^REC 1 1700000000001 3 [0-9a-f]{8}\r\none\r\nREC 2 .*\r\ntwo\r\nREC 3 1700000000003 5 [0-9a-f]{8}\r\nthree\r\nEND 4\r\n/);
 });

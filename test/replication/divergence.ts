@@ -1,5 +1,7 @@
 import test from 'ava';
-import { cpSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crcHex, payloadCrc } from '../../protocol/frame.ts';
 import { Cluster, logs, readAll, talk, waitFor, write } from './_cluster.ts';
 
 test('an owner restarted from an older copy that takes new writes: followers report diverged and keep their history', async (t) => {
@@ -93,4 +95,30 @@ test('an owner restored from an older copy rewrites a record with the same paylo
   await waitFor('carol at 15 from alice', async () => (await aliceOn('carol'))?.head === 15);
   t.deepEqual(await readAll(cluster.port('carol'), 'alice'), aliceHistory);
   t.notRegex(carol.stderr(), /diverged/);
+});
+
+test('copies that differ inside the prefix, not at the resume record: the prefix digest tells', async (t) => {
+  const cluster = await Cluster.create(['alice', 'bob']);
+  t.teardown(() => cluster.stopAll());
+  await cluster.start('alice');
+  await cluster.start('bob');
+  const aliceOn = async (n: string) => (await logs(cluster.port(n))).get('alice');
+  await write(cluster.port('alice'), 'alice', 10, 'p');
+  await waitFor('bob at 10', async () => (await aliceOn('bob'))?.head === 10);
+  await cluster.nodes.get('bob')!.stop();
+
+  // bob's record 5 becomes another valid record (payload and CRC), record 10 stays as it was.
+  const dir = join(cluster.dataDir('bob'), 'alice');
+  const chunk = join(dir, readdirSync(dir).find((f) => f.endsWith('.chunk'))!);
+  const bytes = readFileSync(chunk, 'latin1');
+  const old = /REC 5 (\d+) 2 ([0-9a-f]{8})\r\np4\r\n/.exec(bytes)!;
+  writeFileSync(chunk, bytes.replace(old[0], `REC 5 ${old[1]} 2 ${crcHex(payloadCrc(Buffer.from('q4')))}\r\nq4\r\n`), 'latin1');
+  const bobHistory = readFileSync(chunk);
+
+  await write(cluster.port('alice'), 'alice', 5, 'more');
+  const bob = await cluster.start('bob');
+  await waitFor('bob to report diverged', async () => (await aliceOn('bob'))?.state === 'diverged');
+  t.like(await aliceOn('bob'), { head: 10 });
+  t.regex(bob.stderr(), /ERR diverged records 1\.\.10 of alice differ: prefix digest [0-9a-f]{8} here and [0-9a-f]{8} on the follower/);
+  t.deepEqual(readFileSync(chunk), bobHistory, 'nothing appended');
 });

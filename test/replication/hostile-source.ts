@@ -128,7 +128,7 @@ test('a source whose heartbeats claim an absurd head: lag counts only what the s
   });
   t.is(worst, 0);
   t.like(await liar(), { head: 3, lag: 0 });
-  for (const r of fake.requests.slice(1)) t.regex(r.line, /^REPLICATE liar 4 1700000000003 5 [0-9a-f]{8}$/);
+  for (const r of fake.requests.slice(1)) t.regex(r.line, /^REPLICATE liar 4 1700000000003 5 [0-9a-f]{8} [0-9a-f]{8}$/);
 });
 
 test('a participants line for another name at this node\'s own address: the node refuses to follow itself', async (t) => {
