@@ -21,6 +21,8 @@ export type Command =
   | { verb: 'ACK'; node: string; id: number }
   /** A peer says which node it is; the reply says which node this is (self-follow detection). */
   | { verb: 'HELLO'; node: string }
+  /** Until `replicas` other participants acknowledged `id` of the log (or timeoutMs passed; 0: none). */
+  | { verb: 'WAIT'; log: string; id: number; replicas: number; timeoutMs: number }
   | { verb: 'LOGS' }
   | { verb: 'STATS' }
   | { verb: 'CHECKPOINT'; consumer: string; log: string; id: number | null }
@@ -35,5 +37,5 @@ export type Verb = Command['verb'];
 
 export const VERBS: readonly Verb[] = [
   'PING', 'MSG', 'APPEND', 'HEAD', 'READ', 'STOP', 'SUBSCRIBE', 'UNSUBSCRIBE', 'REPLICATE',
-  'ACK', 'HELLO', 'LOGS', 'STATS', 'CHECKPOINT', 'TRIM', 'REFUSE', 'ACCEPT', 'AUTH', 'CLOSE', 'SHUTDOWN',
+  'ACK', 'HELLO', 'WAIT', 'LOGS', 'STATS', 'CHECKPOINT', 'TRIM', 'REFUSE', 'ACCEPT', 'AUTH', 'CLOSE', 'SHUTDOWN',
 ];

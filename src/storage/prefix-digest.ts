@@ -12,6 +12,7 @@
 // <id> still has the stamp it was computed over (records past a crash's cut are written again
 // with new timestamps); points below the first retained id cannot change any more. A log trimmed
 // before it had a point there (or by an older logd) has no digest: lookups answer null.
+import { rmSync } from 'node:fs';
 import { appendFile, open, readFile } from 'node:fs/promises';
 import { newFrameHeader, parseFrame, type RecordStamp } from '../../protocol/frame.ts';
 import { crcOfRange } from '../../protocol/crc.ts';
@@ -77,6 +78,16 @@ export class PrefixDigests {
       }
       return this.scan(k, point ? point.digest : 0, id);
     }
+  }
+
+  /** The log drops every record (a replica restarting past a trimmed source): nothing known holds any more. */
+  reset(): void {
+    this.points.clear();
+    this.ids = [];
+    this.latest = 0;
+    this.unknowable = false;
+    this.loaded = Promise.resolve();
+    rmSync(this.path, { force: true });
   }
 
   /** True when a trim to `first` needs no prepareTrim: the point is in memory, or there is no digest to keep. */

@@ -80,7 +80,8 @@ test('an owner restored from an older copy rewrites a record with the same paylo
     t.like(await aliceOn('bob'), { head: 10, state: 'diverged' });
     t.deepEqual(await readAll(cluster.port('bob'), 'alice'), bobHistory, 'nothing of the new history is appended');
     t.regex(bob.stderr(), /ERR diverged record 10 of alice is \d+ 3 [0-9a-f]{8} here and \d+ 3 [0-9a-f]{8} on the follower/);
-    t.falsy((await logs(cluster.port('alice'))).get('alice')!['ack.bob'], 'the owner records no ACK from a diverged replica');
+    // (acks are durable: alice's restored copy remembers bob's 9, the prefix both share)
+    t.true(Number((await logs(cluster.port('alice'))).get('alice')!['ack.bob'] ?? 0) <= 9, 'the owner records no ACK of the new history from a diverged replica');
     if (run === 1) await bob.stop();
   }
 
