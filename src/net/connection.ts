@@ -27,8 +27,12 @@ import type { SlowConsumerLimits } from './slow-consumer.ts';
 
 /** Replies awaiting their fsync above which reading pauses. */
 const MAX_DEFERRED = 100_000;
-/** Commands waiting for their turn above which reading pauses (a STOP sent below it still arrives). */
+/**
+ * Commands waiting for their turn (behind a stream, or behind a write awaiting its fsync) above
+ * which reading pauses, by number and by the memory they hold: a STOP sent below it still arrives.
+ */
 const MAX_WAITING = 10_000;
+const MAX_WAITING_BYTES = 8 * 1024 * 1024;
 
 /** What a connection needs from the server around it. */
 export interface ConnectionHost {
@@ -118,7 +122,7 @@ export class Connection implements Session, StreamSink {
     if (this.queue.noneWaiting && this.canRun(cmd)) this.host.dispatch(this, cmd);
     else this.queue.wait(cmd, null);
     if (verb === 'CLOSE') this.endInput();
-    else if (this.queue.waiting >= MAX_WAITING) this.updateFlow();
+    else if (this.queue.waiting >= MAX_WAITING || this.queue.waitingBytes >= MAX_WAITING_BYTES) this.updateFlow();
   }
 
   private onError(code: ErrorCode, message: string): void {
@@ -276,7 +280,8 @@ export class Connection implements Session, StreamSink {
   // ---- flow control and the end ----
 
   private updateFlow(): void {
-    this.output.pauseReadingIf(this.deferred >= MAX_DEFERRED || this.queue.waiting >= MAX_WAITING);
+    const q = this.queue;
+    this.output.pauseReadingIf(this.deferred >= MAX_DEFERRED || q.waiting >= MAX_WAITING || q.waitingBytes >= MAX_WAITING_BYTES);
   }
 
   private teardown(): void {
