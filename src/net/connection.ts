@@ -137,7 +137,7 @@ export class Connection implements Session, StreamSink {
     return this.streams === 0 && (this.deferred === 0 || cmd.verb === 'MSG' || cmd.verb === 'APPEND');
   }
 
-  /** Asks every READ and REPLICATE sent so far, running or not run yet, to end (see reply.ts). */
+  /** Asks every READ and REPLICATE sent so far, running or not run yet, to end (see reply-queue.ts). */
   private endStreams(how: Ending): void {
     const wasSettling = this.settling;
     this.settling = true; // streams that end now are written after the loop, in order
