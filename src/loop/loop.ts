@@ -14,6 +14,7 @@ import { handleReplicate } from './handlers/replicate.ts';
 import { handleAuth, handleClose, handleShutdown } from './handlers/session.ts';
 import { handleSubscribe, handleUnsubscribe } from './handlers/subscribe.ts';
 import { handleTrim } from './handlers/trim.ts';
+import { handleWait } from './handlers/wait.ts';
 import { handleWrite } from './handlers/write.ts';
 import type { Session } from './session.ts';
 
@@ -79,6 +80,8 @@ export class Loop {
           return session.reply(OK); // the connection ended the streams sent before it when it arrived
         case 'REPLICATE':
           return handleReplicate(ctx, session, cmd);
+        case 'WAIT':
+          return handleWait(ctx, session, cmd);
         case 'ACK':
           throw new LogdError('syntax', 'ACK is only accepted during REPLICATE'); // the connection routes it to the stream
         case 'REFUSE':

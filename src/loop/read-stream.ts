@@ -57,6 +57,11 @@ export class ReadStream implements Stream {
     void this.pump();
   }
 
+  /** The last id sent so far (start - 1 before the first record). */
+  get sentUpTo(): number {
+    return this.next - 1;
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.sink && !this.busy) this.finish(endAt(this.next));
