@@ -52,7 +52,7 @@ export class Reply implements ReplySlot {
   }
 
   /** A READ or REPLICATE, running or still to run. */
-  get streams(): boolean {
+  get isStream(): boolean {
     return this.state === STREAM || (this.state === WAITING && (this.cmd?.verb === 'READ' || this.cmd?.verb === 'REPLICATE'));
   }
 
@@ -143,7 +143,7 @@ export class ReplyQueue {
 
   /** Asks every READ and REPLICATE not answered yet, running or still to run, to end. */
   endStreams(how: Ending): void {
-    for (let i = this.sent; i < this.items.length; i++) if (this.items[i].streams) this.items[i].end(how);
+    for (let i = this.sent; i < this.items.length; i++) if (this.items[i].isStream) this.items[i].end(how);
   }
 
   /** Forgets written replies (all of them once none is pending); true when the queue is empty. */
