@@ -1,8 +1,8 @@
 // One client connection: socket bytes -> parser -> loop, and replies back in command order.
 //
-// Every command takes a place in one reply queue (reply-queue.ts) when it arrives, and leaves it when
-// its reply has been written, so command order is the queue's order by construction. A command
-// runs once it can see the effects of every earlier one: at once, unless a stream (READ,
+// Every command takes a place in one reply queue (reply-queue.ts) when it arrives and leaves it
+// when its reply has been written, so command order is the queue's order by construction. A
+// command runs once it can see the effects of every earlier one: at once, unless a stream (READ,
 // REPLICATE) is ahead of it, or a non-write command finds an earlier write still waiting for its
 // fsync (writes need not wait: the appender keeps them in order). The connection is in one of:
 //   reading    commands run as they arrive (replies may still wait for their fsync);
@@ -12,9 +12,9 @@
 //              drains, then the socket ends;
 //   closed     the socket is gone; nothing more runs or is written.
 // STOP and CLOSE act when they arrive: every READ and REPLICATE queued before them, running or
-// not yet run, ends with `END <next-id>` in command order (reply-queue.ts STOP). The client's EOF makes
-// them end at the head instead of waiting for new records (AT_HEAD). Output goes through one
-// Output (output.ts); reading pauses while the client is behind or too much waits.
+// not yet run, ends with `END <next-id>` in command order (reply-queue.ts STOP). The client's EOF
+// makes them end at the head instead of waiting for new records (AT_HEAD). Output goes through
+// one Output (output.ts); reading pauses while the client is behind or too much waits.
 import type { Socket } from 'node:net';
 import type { Command } from '../../protocol/commands.ts';
 import type { ErrorCode } from '../../protocol/errors.ts';
