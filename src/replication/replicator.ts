@@ -68,6 +68,7 @@ export class Replicator {
       const now = others.find((p) => p.name === name);
       if (now && sameParticipant(now, link.participant)) continue;
       this.links.delete(name);
+      this.o.state.peers.delete(name);
       gone.add(name);
       stopping.push(link.stop());
     }
@@ -75,6 +76,7 @@ export class Replicator {
       if (this.links.has(p.name)) continue;
       const link = new PeerLink(p, this.o.dial, (l) => this.onLinkUpdate(l), this.o.logger);
       this.links.set(p.name, link);
+      this.o.state.peers.set(p.name, { host: p.host, port: p.port, up: null });
       link.start();
     }
     // Sessions connected to a changed or removed address: end them, the next picks again.
@@ -92,6 +94,8 @@ export class Replicator {
 
   private onLinkUpdate(link: PeerLink): void {
     if (this.stopped) return;
+    const peer = this.o.state.peers.get(link.participant.name);
+    if (peer && this.links.get(link.participant.name) === link) peer.up = link.up;
     if (link.up) {
       // The owner is back: replicas copying from a relay return to it.
       for (const replica of this.replicas.values()) {

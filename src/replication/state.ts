@@ -14,9 +14,19 @@ export interface ReplicaStatus {
   sourceHead: number;
 }
 
+/** A participant of the peers file, as this node's link to it sees it. */
+export interface PeerStatus {
+  host: string;
+  port: number;
+  /** Its last LOGS answered in time; null until the first attempt has ended. */
+  up: boolean | null;
+}
+
 export class ReplicationState {
   /** Replica logs being followed. */
   readonly replicas = new Map<string, ReplicaStatus>();
+  /** The other participants of the peers file, by name. */
+  readonly peers = new Map<string, PeerStatus>();
   /** Per log, per follower node: the id it reported durable. */
   private readonly acked = new Map<string, Map<string, number>>();
   /** Records and bytes stored from REPLICATE streams. */
