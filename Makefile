@@ -1,6 +1,7 @@
 # logd: `make run` starts a node on 127.0.0.1:1774 with data in ./data; `make test` checks everything.
 NODE_TS := node --import tsx
-.PHONY: install run test typecheck cover bench bench-quick bench-storage bench-server bench-replication soak clean
+# `make cluster`: three nodes (alice, bob, carol) replicating each other, status pages on 8774-8776, data in ./cluster.
+.PHONY: install run cluster test typecheck cover bench bench-quick bench-storage bench-server bench-replication soak clean
 
 install: node_modules/.install-stamp
 
@@ -10,6 +11,9 @@ node_modules/.install-stamp: package.json package-lock.json
 
 run: install
 	node bin/logd.js --data ./data --listen 127.0.0.1:1774
+
+cluster: install
+	$(NODE_TS) tools/cluster.ts $(ARGS)
 
 typecheck: install
 	npx tsc --noEmit
@@ -41,4 +45,4 @@ soak: install
 	LOGD_SOAK=1 npx ava --concurrency 1 --timeout 60m test/hostile
 
 clean:
-	rm -rf data coverage
+	rm -rf data cluster coverage
