@@ -1,7 +1,6 @@
 # logd: `make run` starts a node on 127.0.0.1:1774 with data in ./data; `make test` checks everything.
 NODE_TS := node --import tsx
-# `make cluster`: three nodes (alice, bob, carol) replicating each other, status pages on 8774-8776, data in ./cluster.
-.PHONY: install run cluster test typecheck cover bench bench-quick bench-storage bench-server bench-replication soak clean
+.PHONY: install run test typecheck cover bench bench-quick bench-storage bench-server bench-replication soak clean
 
 install: node_modules/.install-stamp
 
@@ -12,6 +11,9 @@ node_modules/.install-stamp: package.json package-lock.json
 run: install
 	node bin/logd.js --data ./data --listen 127.0.0.1:1774
 
+# Three nodes (alice, bob, carol) replicating each other on 1774-1776, status pages on 8774-8776,
+# data in ./cluster; Ctrl-C stops them. `make cluster ARGS=--help` for the options.
+.PHONY: cluster
 cluster: install
 	$(NODE_TS) tools/cluster.ts $(ARGS)
 

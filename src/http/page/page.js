@@ -46,6 +46,16 @@ function rates(samples, index) {
   return out;
 }
 
+/** Records counted over the samples (the area under a rate line); a counter going back adds nothing. */
+function counted(samples, index) {
+  let sum = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const a = samples[i - 1][index], b = samples[i][index];
+    if (a !== null && b !== null && b > a) sum += b - a;
+  }
+  return sum;
+}
+
 /** A round upper bound for the y axis: 1, 2 or 5 times a power of ten. */
 function niceMax(v) {
   if (!(v > 0)) return 1;
@@ -124,6 +134,7 @@ function render(status) {
   const now = samples.length ? samples.at(-1)[0] : Date.now();
   const written = rates(samples, 1), replicated = rates(samples, 2);
   drawChart(document.getElementById('chart-rate'), [{ kind: 'written', points: written }, { kind: 'replicated', points: replicated }], windowMs, now);
+  document.getElementById('chart-rate').dataset.records = String(counted(samples, 1) + counted(samples, 2));
   const lag = samples.map((s) => [s[0], s[3]]);
   drawChart(document.getElementById('chart-lag'), [{ kind: 'lag', points: lag }], windowMs, now);
   const lastRate = (pts) => (pts.length && pts.at(-1)[1] !== null ? Math.round(pts.at(-1)[1]) : 0);
