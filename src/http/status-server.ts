@@ -60,9 +60,9 @@ export async function startStatusServer(where: { host: string; port: number }, v
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(new Error(`--http ${where.host}:${where.port}: ${err.message}`)));
     server.listen(where.port, where.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });

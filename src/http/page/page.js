@@ -3,7 +3,7 @@
 'use strict';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const W = 600, H = 140, PAD_TOP = 8, PAD_BOTTOM = 4;
+const W = 600, H = 140, PAD_TOP = 8, PAD_BOTTOM = 16;
 
 function el(tag, attrs = {}, text) {
   const node = document.createElement(tag);
@@ -80,6 +80,14 @@ function drawChart(svg, series, windowMs, now) {
     label.textContent = Number.isInteger(v) ? String(v) : v.toFixed(1);
     svg.append(label);
   }
+  for (const [text, x0, anchor] of [[`${Math.round(windowMs / 60_000)} min ago`, 4, 'start'], ['now', W - 4, 'end']]) {
+    const label = document.createElementNS(SVG, 'text');
+    label.setAttribute('x', x0);
+    label.setAttribute('y', H - 3);
+    label.setAttribute('text-anchor', anchor);
+    label.textContent = text;
+    svg.append(label);
+  }
   for (const s of series) {
     let d = '', pen = false;
     for (const [t, v] of s.points) {
@@ -130,7 +138,8 @@ function render(status) {
   if (logs.length === 0) lBody.append(row([{ text: 'no logs yet' }]));
 
   const windowMs = Math.max(60_000, samples.length * sampleMs);
-  document.getElementById('window').textContent = String(Math.round(windowMs / 60_000));
+  const minutes = Math.round(windowMs / 60_000);
+  document.getElementById('window').textContent = `${minutes} minute${minutes === 1 ? '' : 's'}`;
   const now = samples.length ? samples.at(-1)[0] : Date.now();
   const written = rates(samples, 1), replicated = rates(samples, 2);
   drawChart(document.getElementById('chart-rate'), [{ kind: 'written', points: written }, { kind: 'replicated', points: replicated }], windowMs, now);
