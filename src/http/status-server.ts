@@ -32,6 +32,10 @@ export async function startStatusServer(where: { host: string; port: number }, v
   const page = new Map<string, [Buffer, string]>();
   for (const [path, [file, type]] of Object.entries(PAGE_FILES)) page.set(path, [readFileSync(new URL(`./page/${file}`, import.meta.url)), type]);
   const sampler = new Sampler(view);
+  // Requests answered in the same turn of the event loop (pipelined, or many clients at once)
+  // share one rendering: a flood of scrapes costs the node's loop little more than one.
+  const metrics = oncePerTurn(() => renderMetrics(view.id, snapshot(view)));
+  const status = oncePerTurn(() => statusJson(view, snapshot(view), sampler.samples()));
 
   const server = createServer(LIMITS, (req, res) => {
     try {
@@ -52,8 +56,8 @@ export async function startStatusServer(where: { host: string; port: number }, v
       return send(res, 405, 'text/plain', 'only GET and HEAD\n');
     }
     const path = (req.url ?? '/').replace(/\?.*$/, '');
-    if (path === '/metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', renderMetrics(view.id, snapshot(view)));
-    if (path === '/status.json') return send(res, 200, 'application/json', statusJson(view, snapshot(view), sampler.samples()));
+    if (path === '/metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics());
+    if (path === '/status.json') return send(res, 200, 'application/json', status());
     const file = page.get(path);
     if (file) return send(res, 200, file[1], file[0]);
     send(res, 404, 'text/plain', 'not found\n');
@@ -77,6 +81,17 @@ export async function startStatusServer(where: { host: string; port: number }, v
       server.closeAllConnections();
       return closed;
     },
+  };
+}
+
+function oncePerTurn(render: () => string): () => string {
+  let body: string | null = null;
+  return () => {
+    if (body === null) {
+      body = render();
+      setImmediate(() => (body = null));
+    }
+    return body;
   };
 }
 
