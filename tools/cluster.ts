@@ -21,7 +21,7 @@ Options:
   --help           show this text
 `;
 
-interface Node {
+interface ClusterNode {
   name: string;
   proc: ChildProcess;
   /** Where it listens and its status page, once it has said so. */
@@ -50,14 +50,14 @@ function parse(): { dir: string; port: number; httpPort: number } | null {
 }
 
 /** Starts one node; its stderr goes to ours, each line prefixed with its name. */
-function startNode(name: string, dir: string, peers: string, port: number, httpPort: number): Node {
+function startNode(name: string, dir: string, peers: string, port: number, httpPort: number): ClusterNode {
   const proc = spawn(
     process.execPath,
     [LOGD, '--id', name, '--data', join(dir, name), '--listen', `127.0.0.1:${port}`, '--peers', peers, '--http', `127.0.0.1:${httpPort}`],
     { stdio: ['ignore', 'inherit', 'pipe'] },
   );
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const node: Node = { name, proc, listen: '', status: '', exited, ready: Promise.resolve() };
+  const node: ClusterNode = { name, proc, listen: '', status: '', exited, ready: Promise.resolve() };
   node.ready = new Promise((resolve, reject) => {
     let partial = '';
     proc.stderr!.setEncoding('utf8');
@@ -88,7 +88,7 @@ async function main(): Promise<number> {
   // Written for real once every node listens (ports may be picked by the system); until then
   // no stale address from an earlier run is followed.
   writeFileSync(peers, '# written by tools/cluster.ts once the nodes listen\n');
-  const nodes: Node[] = [];
+  const nodes: ClusterNode[] = [];
   let signals = 0;
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {
