@@ -59,10 +59,14 @@ export class Browser {
     return new Page(this, sessionId);
   }
 
+  /** Closes the browser (Browser.close, SIGKILL if that fails) and removes its profile. */
   async close(): Promise<void> {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+    if (this.proc.exitCode === null && this.proc.signalCode === null) {
+      await this.send('Browser.close').catch(() => this.proc.kill('SIGKILL'));
+    }
     await this.exited;
-    rmSync(this.profile, { recursive: true, force: true });
+    // Its helper processes may still be leaving files behind for a moment.
+    rmSync(this.profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 });
   }
 
   private onData(text: string): void {

@@ -2,7 +2,7 @@
 // heads, and its append-rate chart moves after writes.
 import test from 'ava';
 import { startServer } from '../_server.ts';
-import { talk, waitFor } from '../replication/_cluster.ts';
+import { Cluster, talk, waitFor, write } from '../replication/_cluster.ts';
 import { Browser } from './_chromium.ts';
 import { statusUrl } from './_status.ts';
 
@@ -37,4 +37,25 @@ test('the status page shows the logs and its append-rate chart follows writes', 
   t.true(after.points > before.points);
   t.not(after.d, before.d);
   await waitFor('the table to show the new head', async () => (await table())[0][3] === '200');
+});
+
+test("a replica's page shows its participants' state and the replica's source, state and lag", async (t) => {
+  const cluster = await Cluster.create(['alice', 'bob']);
+  t.teardown(() => cluster.stopAll());
+  await cluster.start('alice');
+  const bob = await cluster.start('bob', { args: ['--http', '127.0.0.1:0'] });
+  await write(cluster.port('alice'), 'alice', 5, 'r');
+  const browser = new Browser();
+  t.teardown(() => browser.close());
+  const page = await browser.open(statusUrl(bob) + '/');
+  const rows = (table: string) => page.evaluate<string[][]>(`[...document.querySelectorAll('#${table} tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent))`);
+  await waitFor('bob to show alice up and its copy live', async () => {
+    const logs = await rows('logs');
+    return JSON.stringify(await rows('participants')).includes('["alice","127.0.0.1:' + cluster.port('alice') + '","up"]') && logs.some((r) => r[0] === 'alice' && r[3] === '5' && r[4] === 'live from alice' && r[5] === '0');
+  });
+  t.deepEqual((await rows('participants'))[0].slice(2), ['this node']);
+  await cluster.nodes.get('alice')!.kill();
+  const aliceDown = async () => (await rows('participants')).some((r) => r[0] === 'alice' && r[2] === 'down');
+  await waitFor('bob to show alice down', aliceDown);
+  t.true(await aliceDown());
 });
