@@ -12,13 +12,13 @@ interface FamilySpec {
   help: string;
   /** The label that carries the part after the dot, for `prefix.<x>` STATS names. */
   label?: string;
-  /** Multiplies the value (ms -> s). */
-  scale?: number;
+  /** Divides the value (ms -> s: 1000). */
+  divisor?: number;
 }
 
 /** STATS names; `prefix.` entries stand for `prefix.<x>`. */
 const STATS_FAMILIES: Record<string, FamilySpec> = {
-  uptime_ms: { name: 'logd_uptime_seconds', type: 'gauge', help: 'Time since the node started.', scale: 1 / 1000 },
+  uptime_ms: { name: 'logd_uptime_seconds', type: 'gauge', help: 'Time since the node started.', divisor: 1000 },
   connections: { name: 'logd_connections', type: 'gauge', help: 'Client connections open now.' },
   streams: { name: 'logd_streams', type: 'gauge', help: 'READ and REPLICATE streams running now.' },
   connections_total: { name: 'logd_connections_total', type: 'counter', help: 'Connections accepted.' },
@@ -86,7 +86,7 @@ export function renderMetrics(nodeId: string, snap: Snapshot): string {
       const name = 'logd_' + metricName(dot < 0 ? stat : stat.slice(0, dot));
       out.add({ name, type: 'untyped', help: `STATS ${dot < 0 ? stat : stat.slice(0, dot + 1) + '<key>'}.` }, dot < 0 ? {} : { key: stat.slice(dot + 1) }, n);
     } else {
-      out.add(spec, spec.label ? { [spec.label]: stat.slice(dot + 1) } : {}, n === null ? null : n * (spec.scale ?? 1));
+      out.add(spec, spec.label ? { [spec.label]: stat.slice(dot + 1) } : {}, n === null ? null : n / (spec.divisor ?? 1));
     }
   }
   for (const log of snap.logs) {
