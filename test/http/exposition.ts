@@ -16,9 +16,9 @@ test('an unknown lag (`?`) is an absent sample, not 0', (t) => {
 });
 
 test('a STATS figure the table does not know is still exported, untyped', (t) => {
-  const { samples, types } = render({ bad_acks: '3', 'widgets.blue-ish': '4' }, [{ name: 'bob', extras: { ack_delay: '9' } }]);
-  t.is(valueOf(samples, 'logd_bad_acks'), 3);
-  t.is(types.get('logd_bad_acks'), 'untyped');
+  const { samples, types } = render({ widgets_made: '3', 'widgets.blue-ish': '4' }, [{ name: 'bob', extras: { ack_delay: '9' } }]);
+  t.is(valueOf(samples, 'logd_widgets_made'), 3);
+  t.is(types.get('logd_widgets_made'), 'untyped');
   t.is(valueOf(samples, 'logd_widgets', { key: 'blue-ish' }), 4);
   t.is(valueOf(samples, 'logd_log_ack_delay', { log: 'bob' }), 9);
 });

@@ -22,6 +22,8 @@ const NAMES: Record<string, [string, string?]> = {
   repl_bytes_out: ['logd_repl_bytes_out_total'],
   repl_reconnects: ['logd_repl_reconnects_total'],
   repl_lag: ['logd_repl_lag'],
+  repl_lag_unknown: ['logd_repl_lag_unknown'],
+  bad_acks: ['logd_bad_acks_total'],
   'cmd.': ['logd_commands_total', 'verb'],
   'err.': ['logd_errors_total', 'code'],
   'head.': ['logd_log_head', 'log'],
