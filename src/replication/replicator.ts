@@ -76,7 +76,7 @@ export class Replicator {
       if (this.links.has(p.name)) continue;
       const link = new PeerLink(p, this.o.dial, (l) => this.onLinkUpdate(l), this.o.logger);
       this.links.set(p.name, link);
-      this.o.state.peers.set(p.name, { host: p.host, port: p.port, up: null });
+      if (p.name !== this.o.nodeId) this.o.state.peers.set(p.name, { host: p.host, port: p.port, up: null });
       link.start();
     }
     // Sessions connected to a changed or removed address: end them, the next picks again.
