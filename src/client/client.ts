@@ -162,7 +162,7 @@ export class Client {
   }
 
   /** Every record from `start` on, live, surviving disconnects: see follow.ts. Own connection. */
-  follow(log: string, start: number | '$', opts: FollowOptions = {}): AsyncGenerator<LogRecord, void, undefined> {
+  follow(log: string, start: number | '$' | { consumer: string }, opts: FollowOptions = {}): AsyncGenerator<LogRecord, void, undefined> {
     return follow(this.options, log, start, opts);
   }
 

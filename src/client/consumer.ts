@@ -3,8 +3,9 @@
 //
 // Delivery guarantee (at least once, in order, no gaps):
 // - On start the consumer reads with `READ <log> @<name>`: the server starts after the stored
-//   position P (the last committed id, 0 if none), and the consumer delivers P+1, P+2, ... in id order with no gap and no repeat within one run, live, across
-//   disconnects and server restarts (see follow.ts).
+//   position P (the last committed id, 0 if none), and the consumer delivers P+1, P+2, ... in
+//   id order with no gap and no repeat within one run, live, across disconnects and server
+//   restarts (see follow.ts).
 // - A record counts as processed once the loop asks for the next record, i.e. the body of
 //   `for await` for it has finished without break or throw; or when commit(id) names it.
 //   The record in hand when the loop is left by break/throw is NOT processed.
