@@ -14,6 +14,11 @@ export function okRange(first: number, last: number): string {
   return 'OK ' + first + ' ' + last + CRLF;
 }
 
+/** HELLO's reply: this node's id. */
+export function helloLine(node: string): string {
+  return 'HELLO ' + node + CRLF;
+}
+
 export function endAt(next: number): string {
   return 'END ' + next + CRLF;
 }

@@ -122,6 +122,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
         logger,
         self: { host: address.address, port: address.port },
         dial: { token, tls: tls?.client ?? null },
+        limits: { maxLine: options.maxLine, maxMsg: options.maxMsg },
       });
       await replicator.start(options.peers);
     }

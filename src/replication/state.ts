@@ -10,8 +10,11 @@
 import type { Logger } from '../logger.ts';
 import type { Checkpoints } from '../storage/checkpoints.ts';
 
-/** connecting: link opening; catching-up / live: streaming behind / at the source's head. */
-export type ReplicaState = 'connecting' | 'catching-up' | 'live' | 'down' | 'diverged';
+/**
+ * connecting: link opening; catching-up / live: streaming behind / at the source's head;
+ * self: the source's address answers as this node itself (hello.ts), so it is not followed.
+ */
+export type ReplicaState = 'connecting' | 'catching-up' | 'live' | 'down' | 'diverged' | 'self';
 
 export interface ReplicaStatus {
   /** The participant this replica is being copied from (its owner, or a relay). */
