@@ -179,13 +179,13 @@ function checkChunk(rules: Rules, firstId: number, expected: number | undefined)
   const chunk = new Chunk(rules.dir, firstId, 0, 0, null);
   try {
     chunk.fd = fs.openSync(chunk.chunkPath, 'r+');
-    chunk.indexFd = fs.openSync(chunk.indexPath, fs.constants.O_RDWR | fs.constants.O_CREAT);
+    chunk.indexFd = openIndex(chunk.indexPath, false);
   } catch (err) {
     chunk.close();
     throw new DamageFound({ file: relative(rules, firstId), offset: 0, reason: `cannot open: ${(err as Error).message}`, stray: true });
   }
   const fileSize = fs.fstatSync(chunk.fd).size;
-  const indexSize = fs.fstatSync(chunk.indexFd).size;
+  const indexSize = chunk.indexFd < 0 ? 0 : fs.fstatSync(chunk.indexFd).size;
   const plan: ChunkPlan = { chunk, fileSize, indexSize, index: null, kept: 0, repaired: false, drop: [] };
   const verify = firstId >= rules.verifyFrom;
   if (!verify && expected !== undefined && expected > 0 && indexSize === expected * INDEX_ENTRY_BYTES && sealedChunkOk(chunk, fileSize, expected)) {
@@ -231,8 +231,9 @@ function apply(plan: ChunkPlan, active: boolean, result: RecoveredLog): void {
     return;
   }
   if (plan.repaired) result.repairedIndexes++;
-  if (plan.kept < index.length || index.length * INDEX_ENTRY_BYTES !== indexSize) {
+  if (plan.kept < index.length || index.length * INDEX_ENTRY_BYTES !== indexSize || (active && chunk.indexFd < 0)) {
     try {
+      if (chunk.indexFd < 0) chunk.indexFd = openIndex(chunk.indexPath, true);
       fs.writeSync(chunk.indexFd, index.bytes(plan.kept, index.length), 0, (index.length - plan.kept) * INDEX_ENTRY_BYTES, plan.kept * INDEX_ENTRY_BYTES);
       fs.ftruncateSync(chunk.indexFd, index.length * INDEX_ENTRY_BYTES);
     } catch (err) {
@@ -245,6 +246,16 @@ function apply(plan: ChunkPlan, active: boolean, result: RecoveredLog): void {
   }
   chunk.index = active ? index : null;
   chunk.indexWritten = index.length;
+}
+
+/** The index file opened for reading and writing; -1 if it is missing and not `create`. */
+function openIndex(path: string, create: boolean): number {
+  try {
+    return fs.openSync(path, fs.constants.O_RDWR | (create ? fs.constants.O_CREAT : 0));
+  } catch (err) {
+    if (!create && (err as NodeJS.ErrnoException).code === 'ENOENT') return -1; // rebuilt, created only when written
+    throw err;
+  }
 }
 
 /** O(1) check of a sealed chunk: its last index entry points at its last record. Sets count and size. */
