@@ -21,7 +21,7 @@ import { TailCache } from './tail-cache.ts';
 import { DIGEST_FILE, PrefixDigests } from './prefix-digest.ts';
 import { io, syncDir } from './io.ts';
 import { atOrAfter, currentBoot, writeDurable } from './durable.ts';
-import { reindexSealed } from './recovery.ts';
+import { reindexSealed } from './index-check.ts';
 import type { FsyncPolicy } from './policy.ts';
 
 export interface ReadResult {
