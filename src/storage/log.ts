@@ -610,6 +610,9 @@ export class Log {
     this.unsynced.clear();
     this.openSealed.length = 0;
     this.digests.reset(); // the records they were computed from go
+    // The durable point moves past the chunks that go, so that a crash before the new chunk exists
+    // leaves an empty log, not one whose synced chunks are missing (damage, see recovery.ts).
+    await this.advanceDurable(first, 0);
     // The removed chunks stay listed until the new one exists (readers get `gone` from them).
     for (const chunk of this.chunks) chunk.remove();
     if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);

@@ -74,7 +74,7 @@ export function recoverLog(dir: string, log: string, scanAll = false): Recovered
   const durable = readDurable(dir);
   const result: RecoveredLog = { chunks: [], droppedBytes: 0, repairedIndexes: 0, droppedChunks: 0, durable, damage: null };
   if (ids.length === 0) {
-    if (durable && (durable.chunk > 1 || durable.bytes > 0)) {
+    if (durable && durable.bytes > 0) {
       result.damage = { file: `${log}/${chunkBaseName(durable.chunk)}${CHUNK_SUFFIX}`, offset: 0, reason: `no chunk files, but ${durable.bytes} bytes of chunk ${durable.chunk} were synced` };
       return result;
     }
