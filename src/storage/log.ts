@@ -398,8 +398,8 @@ export class Log {
 
   /**
    * Moves the DURABLE marker to (chunk, bytes), synced, once everything before it is: at periodic
-   * syncs, seals, rolls and close, never per round. Failures are logged (the older marker only
-   * makes recovery stricter).
+   * syncs, seals, rolls and close, never per round. Failures are logged (the older marker names
+   * an earlier point, which never claims more than was synced).
    */
   private advanceDurable(chunk: number, bytes: number): Promise<void> {
     this.marking = this.marking.then(async () => {
