@@ -334,7 +334,8 @@ export class Log {
    * seal runs in the background (syncing 64 MiB can take a tenth of a second, and the acks did not
    * promise durability): writes go on in the new chunk meanwhile. Seals run one after another;
    * a roll waits while UNSYNCED_SEALED_CHUNKS are pending, and every periodic sync waits for all
-   * of them, so recovery knows which chunks may be torn (it cuts the log at the first such tail).
+   * of them; each finished seal moves the durable point (durable.ts), past which alone recovery
+   * may cut a torn tail after a power loss.
    */
   private async roll(): Promise<void> {
     const old = this.active;
