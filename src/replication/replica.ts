@@ -1,12 +1,14 @@
 // Keeps one replica log following: picks a source for each session (the owner when it is
 // reachable, else a relay holding a longer prefix), runs it, and restarts it with backoff when it
 // ends (supervisor.ts). A divergence stops the replica for good: its history is kept, never mixed
-// with the source's. A source that trimmed past this replica's head (or a new replica of a
+// with the source's, and the mark survives a restart (diverged-marks.ts). A source that trimmed past this replica's head (or a new replica of a
 // trimmed log) makes it drop what it holds, which the owner dropped too, and continue from the
 // source's first id: a copy never holds a gap.
 import type { DialOptions } from '../client/dial.ts';
 import type { Logger } from '../logger.ts';
+import { stampText } from '../../protocol/frame.ts';
 import type { Log } from '../storage/log.ts';
+import type { DivergedMarks } from './diverged-marks.ts';
 import { follow, type Source } from './follower.ts';
 import type { ReplicaStatus, ReplicationState } from './state.ts';
 import { RECONNECT, supervise } from './supervisor.ts';
@@ -19,6 +21,8 @@ export interface ReplicaDeps {
   dial: DialOptions;
   /** The largest record taken from a source (--max-msg). */
   maxMsg: number;
+  /** Divergences recorded before this start. */
+  marks: DivergedMarks;
   /** The source for the next session, given this replica's head; null when none is known. */
   pickSource(log: string, head: number): Source | null;
 }
@@ -40,6 +44,8 @@ export class Replica {
   ) {}
 
   start(): void {
+    // Shown diverged from the first moment if it was (runSession checks the mark still fits).
+    if (this.deps.marks.get(this.log.name)) this.status.state = 'diverged';
     this.deps.state.replicas.set(this.log.name, this.status);
     const signal = this.controller.signal;
     this.running = supervise(() => this.runSession(), {
@@ -76,8 +82,25 @@ export class Replica {
     return 'progressed';
   }
 
+  /** True when this copy is still the one that diverged before the restart. */
+  private async stillDiverged(): Promise<boolean> {
+    const { log, deps } = this;
+    const mark = deps.marks.get(log.name);
+    if (!mark) return false;
+    const head = log.head();
+    if (mark.head === head && head >= log.first() && head > 0 && stampText(await log.stampOf(head)) === mark.stamp) {
+      deps.logger(`replica ${log.name} diverged from ${mark.reason} (recorded before this start in .diverged); replication of ${log.name} stays stopped, its ${head} records are kept`);
+      return true;
+    }
+    deps.logger(`replica ${log.name}: this copy is no longer the one that diverged (moved away or copied anew): following again`);
+    this.status.state = 'connecting';
+    await deps.marks.drop(log.name);
+    return false;
+  }
+
   private async runSession(): Promise<'progressed' | 'failed' | 'done'> {
     const { log, status, deps } = this;
+    if (this.sessions === 0 && (await this.stillDiverged())) return 'done';
     const source = deps.pickSource(log.name, log.head());
     if (!source) {
       status.state = 'down';
@@ -98,7 +121,13 @@ export class Replica {
       const result = await follow({ log, source, nodeId: deps.nodeId, dial: deps.dial, maxMsg: deps.maxMsg, trustHeartbeats: !this.distrusted, status, counters: deps.state, signal: session.signal });
       if (result.outcome === 'diverged') {
         status.state = 'diverged';
-        deps.logger(`replica ${log.name} diverged from ${result.reason}; replication of ${log.name} stopped, its ${log.head()} records are kept`);
+        const head = log.head();
+        deps.logger(`replica ${log.name} diverged from ${result.reason}; replication of ${log.name} stopped, its ${head} records are kept`);
+        try {
+          if (head > 0 && head >= log.first()) await deps.marks.set(log.name, { head, stamp: stampText(await log.stampOf(head)), reason: result.reason });
+        } catch (err) {
+          deps.logger(`replica ${log.name}: cannot record the divergence in .diverged (a restart finds it again at its first session): ${(err as Error).message}`);
+        }
         return 'done';
       }
       if (result.overclaimed) this.distrusted = true;

@@ -16,6 +16,7 @@ import type { LogDirectory } from '../loop/logs.ts';
 import type { Source } from './follower.ts';
 import { ParticipantsWatcher, sameParticipant, type Participant } from './participants.ts';
 import { PeerLink } from './peer-link.ts';
+import { DivergedMarks } from './diverged-marks.ts';
 import { Replica } from './replica.ts';
 import type { ReplicationState } from './state.ts';
 
@@ -39,8 +40,10 @@ export class Replicator {
   /** Replicas being created (their local log first); a name in here is not started twice. */
   private readonly creating = new Set<string>();
   private stopped = false;
+  private readonly marks: DivergedMarks;
 
   constructor(private readonly o: ReplicatorOptions) {
+    this.marks = new DivergedMarks(o.logs.store.dir);
     o.logs.onRolesChanged(() => this.reconcile());
   }
 
@@ -142,6 +145,7 @@ export class Replicator {
         logger: this.o.logger,
         dial: this.o.dial,
         maxMsg: this.o.limits.maxMsg,
+        marks: this.marks,
         pickSource: (l, head) => this.pickSource(l, head),
       });
       this.replicas.set(name, replica);

@@ -81,6 +81,8 @@ test('an owner restored from an older copy rewrites a record with the same paylo
     t.like(await aliceOn('bob'), { head: 10, state: 'diverged' });
     t.deepEqual(await readAll(cluster.port('bob'), 'alice'), bobHistory, 'nothing of the new history is appended');
     t.regex(bob.stderr(), /ERR diverged record 10 of alice is \d+ 3 [0-9a-f]{8} here and \d+ 3 [0-9a-f]{8} on the follower/);
+    // After the restart it knows at once, from its mark, before any source is asked.
+    if (run === 2) t.regex(bob.stderr(), /replica alice diverged from alice: ERR diverged .* \(recorded before this start in \.diverged\)/);
     // (acks are durable: alice's restored copy remembers bob's 9, the prefix both share)
     t.true(Number((await logs(cluster.port('alice'))).get('alice')!['ack.bob'] ?? 0) <= 9, 'the owner records no ACK of the new history from a diverged replica');
     if (run === 1) await bob.stop();
@@ -97,6 +99,15 @@ test('an owner restored from an older copy rewrites a record with the same paylo
   await waitFor('carol at 15 from alice', async () => (await aliceOn('carol'))?.head === 15);
   t.deepEqual(await readAll(cluster.port('carol'), 'alice'), aliceHistory);
   t.notRegex(carol.stderr(), /diverged/);
+
+  // The operator moves bob's copy away: the mark goes with it, bob copies alice's history.
+  await cluster.nodes.get('bob')!.stop();
+  rmSync(join(cluster.dataDir('bob'), 'alice'), { recursive: true });
+  const bob = await cluster.start('bob');
+  await waitFor('bob at 15', async () => (await aliceOn('bob'))?.head === 15);
+  t.deepEqual(await readAll(cluster.port('bob'), 'alice'), aliceHistory);
+  t.like(await aliceOn('bob'), { state: 'live' });
+  t.regex(bob.stderr(), /replica alice: this copy is no longer the one that diverged/);
 });
 
 test('copies that differ inside the prefix, not at the resume record: the prefix digest tells', async (t) => {
