@@ -38,6 +38,17 @@ export function logLine(name: string, role: string, first: number, head: number,
   return line + CRLF;
 }
 
+/** The fields of a `LOG` line as sent (first and head unparsed), its extras as key -> value. */
+export function parseLogLine(line: string): { name: string; role: string; first: string; head: string; extras: Record<string, string> } {
+  const [, name, role, first, head, ...rest] = line.split(' ');
+  const extras: Record<string, string> = {};
+  for (const kv of rest) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) extras[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return { name, role, first, head, extras };
+}
+
 /** `ERR <code> <text>`: the text is made one printable line, at most 200 characters. */
 export function errLine(code: ErrorCode, text: string): string {
   return 'ERR ' + code + ' ' + printable(text, 200) + CRLF;

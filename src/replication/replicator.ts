@@ -74,6 +74,7 @@ export class Replicator {
       const now = others.find((p) => p.name === name);
       if (now && sameParticipant(now, link.participant)) continue;
       this.links.delete(name);
+      this.o.state.peers.delete(name);
       gone.add(name);
       stopping.push(link.stop());
     }
@@ -81,6 +82,7 @@ export class Replicator {
       if (this.links.has(p.name)) continue;
       const link = new PeerLink(p, { nodeId: this.o.nodeId, dial: this.o.dial, maxLine: this.o.limits.maxLine }, (l) => this.onLinkUpdate(l), this.o.logger);
       this.links.set(p.name, link);
+      if (p.name !== this.o.nodeId) this.o.state.peers.set(p.name, { host: p.host, port: p.port, up: null });
       link.start();
     }
     // Sessions connected to a changed or removed address: end them, the next picks again.
@@ -98,6 +100,8 @@ export class Replicator {
 
   private onLinkUpdate(link: PeerLink): void {
     if (this.stopped) return;
+    const peer = this.o.state.peers.get(link.participant.name);
+    if (peer && this.links.get(link.participant.name) === link) peer.up = link.up;
     // A head the source's LOGS told: lag is known before the first heartbeat of a session.
     for (const replica of this.replicas.values()) {
       const head = link.heads.get(replica.log.name);

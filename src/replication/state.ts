@@ -24,6 +24,14 @@ export interface ReplicaStatus {
   sourceHead: number | null;
 }
 
+/** A participant of the peers file, as this node's link to it sees it. */
+export interface PeerStatus {
+  host: string;
+  port: number;
+  /** Its last LOGS answered in time; null until the first attempt has ended. */
+  up: boolean | null;
+}
+
 /** The durable side of the acknowledged ids: per follower node, per log. */
 export type AckStore = Pick<Checkpoints, 'entries' | 'setMany' | 'close'>;
 
@@ -32,6 +40,8 @@ const ACK_FLUSH_MS = 200;
 export class ReplicationState {
   /** Replica logs being followed. */
   readonly replicas = new Map<string, ReplicaStatus>();
+  /** The other participants of the peers file, by name. */
+  readonly peers = new Map<string, PeerStatus>();
   /** Per log, per follower node: the id it reported durable. */
   private readonly acked = new Map<string, Map<string, number>>();
   /** Per follower node, per log: acknowledged ids not written to the ack store yet. */
