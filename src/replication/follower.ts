@@ -19,7 +19,8 @@
 // (FrameCutter), with a reason for stderr. A heartbeat's head is a claim: it counts for the lag
 // once frames back it, and a source that keeps claiming records it does not send (two heartbeats
 // in a row with a head past the last id received and no frame between them) is cut off, its
-// claim dropped (PROTOCOL.md, REPLICATE).
+// claim dropped (PROTOCOL.md, REPLICATE). A copy that holds nothing and starts past id 1 keeps
+// the prefix digest its source tells it (`DIGEST`).
 import type { Socket } from 'node:net';
 import { crcHex, stampText } from '../../protocol/frame.ts';
 import { authLine, dial, type DialOptions } from '../client/dial.ts';
