@@ -24,7 +24,8 @@ export interface ReplicaDeps {
   /** Divergences recorded before this start. */
   marks: DivergedMarks;
   /** The source for the next session, given this replica's head; null when none is known. */
-  pickSource(log: string, head: number): Source | null;
+  /** `avoid`: participants never to use as a relay for this replica (caught claiming records they did not send). */
+  pickSource(log: string, head: number, avoid: ReadonlySet<string>): Source | null;
 }
 
 export class Replica {
@@ -32,8 +33,8 @@ export class Replica {
   private readonly controller = new AbortController();
   private session: AbortController | null = null;
   private sessions = 0;
-  /** The current source claimed records it did not send: its heartbeats do not count (follower.ts). */
-  private distrusted = false;
+  /** Sources caught claiming records they did not send: their claimed heads do not count, and they are no relay (follower.ts). */
+  private readonly distrusted = new Set<string>();
   /** The last problem logged, so that a retry failing the same way is not logged again. */
   private logged = '';
   private running: Promise<void> = Promise.resolve();
@@ -57,7 +58,7 @@ export class Replica {
 
   /** False once the current source claimed records it did not send: its claimed heads do not count. */
   get trustsClaims(): boolean {
-    return !this.distrusted;
+    return !this.distrusted.has(this.status.source);
   }
 
   /** Stops following; resolves once every record already received is stored. */
@@ -101,7 +102,7 @@ export class Replica {
   private async runSession(): Promise<'progressed' | 'failed' | 'done'> {
     const { log, status, deps } = this;
     if (this.sessions === 0 && (await this.stillDiverged())) return 'done';
-    const source = deps.pickSource(log.name, log.head());
+    const source = deps.pickSource(log.name, log.head(), this.distrusted);
     if (!source) {
       status.state = 'down';
       return 'failed';
@@ -109,7 +110,6 @@ export class Replica {
     if (source.name !== status.source) {
       status.source = source.name;
       status.sourceHead = null; // until this source tells (HB) or its LOGS does
-      this.distrusted = false;
     }
     if (this.sessions++ > 0) deps.state.reconnects++;
     // Shown `down` (or `self`) from a failure until the new session hears from its source.
@@ -118,7 +118,7 @@ export class Replica {
     const stop = () => session.abort();
     this.controller.signal.addEventListener('abort', stop);
     try {
-      const result = await follow({ log, source, nodeId: deps.nodeId, dial: deps.dial, maxMsg: deps.maxMsg, trustHeartbeats: !this.distrusted, status, counters: deps.state, signal: session.signal });
+      const result = await follow({ log, source, nodeId: deps.nodeId, dial: deps.dial, maxMsg: deps.maxMsg, trustHeartbeats: !this.distrusted.has(source.name), status, counters: deps.state, signal: session.signal });
       if (result.outcome === 'diverged') {
         status.state = 'diverged';
         const head = log.head();
@@ -130,7 +130,7 @@ export class Replica {
         }
         return 'done';
       }
-      if (result.overclaimed) this.distrusted = true;
+      if (result.overclaimed) this.distrusted.add(source.name);
       if (result.outcome === 'trimmed') return await this.restartAt(result.first!, result.reason);
       if (result.rejected && result.reason !== this.logged) deps.logger(`replica ${log.name}: ${result.reason}`);
       this.logged = result.rejected ? result.reason : '';

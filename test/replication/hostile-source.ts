@@ -155,3 +155,39 @@ test('a participants line for another name at this node\'s own address: the node
   await waitFor('bob at 10 and live', async () => (await aliceOnBob())?.head === 10 && (await aliceOnBob())?.state === 'live');
   t.is(bob.stderr().split('\n').filter((l) => l.includes('is this node itself')).length, 2, 'one line for the link, one for the replica');
 });
+
+test('a relay whose heads are lies is dropped for an honest one while the owner is down', async (t) => {
+  const fake = await fakeSource({
+    name: 'liar',
+    logs: (s) => s.write('LOG alice replica 1 99999 state=live\r\nEND\r\n'),
+    replicate(_start, socket) {
+      socket.write('HB 99999\r\n');
+      const timer = setInterval(() => socket.write('HB 99999\r\n'), 300);
+      socket.on('close', () => clearInterval(timer));
+    },
+  });
+  const cluster = await Cluster.create(['alice', 'bob', 'carol']);
+  t.teardown(async () => {
+    await fake.close();
+    await cluster.stopAll();
+  });
+  await cluster.start('alice');
+  await cluster.start('carol');
+  await write(cluster.port('alice'), 'alice', 20, 'r');
+  await waitFor('carol at 20', async () => (await logs(cluster.port('carol'))).get('alice')?.head === 20);
+  await cluster.nodes.get('alice')!.stop();
+
+  // bob first knows only the liar, which claims the longest prefix: tried, caught, avoided.
+  cluster.writePeers('bob', [['alice', cluster.port('alice')], ['bob', cluster.port('bob')], ['liar', fake.port]]);
+  const bob = await cluster.start('bob');
+  await waitFor('the liar to be caught', () => /replica alice: liar claims head 99999 but sent nothing past 0/.test(bob.stderr()));
+  const asked = fake.requests.length;
+  // An honest relay appears: bob copies from it, and never asks the liar again.
+  cluster.writePeers('bob', [['alice', cluster.port('alice')], ['bob', cluster.port('bob')], ['carol', cluster.port('carol')], ['liar', fake.port]]);
+  await waitFor('bob at 20 from carol', async () => {
+    const info = (await logs(cluster.port('bob'))).get('alice');
+    return info?.head === 20 && info.source === 'carol';
+  });
+  t.is(fake.requests.length, asked, 'the liar is not asked again');
+  t.like((await logs(cluster.port('bob'))).get('alice'), { lag: 0, state: 'live' });
+});
