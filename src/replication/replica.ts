@@ -7,6 +7,7 @@
 import type { DialOptions } from '../client/dial.ts';
 import type { Logger } from '../logger.ts';
 import { stampText } from '../../protocol/frame.ts';
+import { ownerOf } from '../../protocol/names.ts';
 import type { Log } from '../storage/log.ts';
 import type { DivergedMarks } from './diverged-marks.ts';
 import { follow, type Source } from './follower.ts';
@@ -73,10 +74,21 @@ export class Replica {
     this.session?.abort();
   }
 
-  /** The source starts the log at `first`, past this copy's head + 1: continue from there. */
-  private async restartAt(first: number, reason: string): Promise<'progressed'> {
+  /**
+   * The source starts the log at `first`, past this copy's head + 1: continue from there. Records
+   * this copy holds are dropped only on the owner's word: a relay may have trimmed more than the
+   * owner did (or lie), and its `ERR gone` only ends the session.
+   */
+  private async restartAt(first: number, reason: string, source: string): Promise<'progressed' | 'failed'> {
     const { log, deps } = this;
     if (first <= log.head() + 1) return 'progressed';
+    if (source !== ownerOf(log.name) && log.head() >= log.first()) {
+      const why = `${reason}, but ${source} is a relay: this copy keeps its records up to ${log.head()} until the owner says so`;
+      if (why !== this.logged) deps.logger(`replica ${log.name}: ${why}`);
+      this.logged = why;
+      this.status.state = 'down';
+      return 'failed';
+    }
     const dropped = await log.restartAt(first);
     const what = dropped > 0 ? `dropped its ${dropped} records up to ${first - 1} (trimmed there too)` : 'held nothing';
     deps.logger(`replica ${log.name}: ${reason}; this copy ${what} and continues from id ${first}`);
@@ -131,7 +143,7 @@ export class Replica {
         return 'done';
       }
       if (result.overclaimed) this.distrusted.add(source.name);
-      if (result.outcome === 'trimmed') return await this.restartAt(result.first!, result.reason);
+      if (result.outcome === 'trimmed') return await this.restartAt(result.first!, result.reason, source.name);
       if (result.rejected && result.reason !== this.logged) deps.logger(`replica ${log.name}: ${result.reason}`);
       this.logged = result.rejected ? result.reason : '';
       if (!session.signal.aborted) status.state = result.outcome === 'self' ? 'self' : 'down';

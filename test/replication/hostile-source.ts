@@ -6,7 +6,7 @@ import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { MiB, mib, watchRss } from '../hostile/_memory.ts';
-import { Cluster, logs, waitFor, write } from './_cluster.ts';
+import { Cluster, logs, readAll, waitFor, write } from './_cluster.ts';
 import { fakeSource, flood, frame, type FakeScript, type FakeSource } from './_fake-source.ts';
 
 interface Case {
@@ -190,4 +190,28 @@ test('a relay whose heads are lies is dropped for an honest one while the owner 
   });
   t.is(fake.requests.length, asked, 'the liar is not asked again');
   t.like((await logs(cluster.port('bob'))).get('alice'), { lag: 0, state: 'live' });
+});
+
+test("a relay answering `ERR gone` past a copy's head does not make it drop its records; only the owner's word does", async (t) => {
+  const fake = await fakeSource({
+    name: 'liar',
+    logs: (s) => s.write('LOG alice replica 99999 100000 state=live\r\nEND\r\n'),
+    replicate: (_start, socket) => socket.write('ERR gone 99999\r\n'),
+  });
+  const cluster = await Cluster.create(['alice', 'bob']);
+  t.teardown(async () => {
+    await fake.close();
+    await cluster.stopAll();
+  });
+  await cluster.start('alice');
+  await cluster.start('bob');
+  await write(cluster.port('alice'), 'alice', 20, 'r');
+  await waitFor('bob at 20', async () => (await logs(cluster.port('bob'))).get('alice')?.head === 20);
+  const kept = await readAll(cluster.port('bob'), 'alice');
+  await cluster.nodes.get('alice')!.stop();
+  cluster.writePeers('bob', [['alice', cluster.port('alice')], ['bob', cluster.port('bob')], ['liar', fake.port]]);
+  await waitFor('the relay to be asked', () => fake.requests.length >= 2);
+  await waitFor('the refusal to be logged', () => /replica alice: liar starts alice at id 99999, but liar is a relay: this copy keeps its records up to 20 until the owner says so/.test(cluster.nodes.get('bob')!.stderr()));
+  t.like((await logs(cluster.port('bob'))).get('alice'), { first: 1, head: 20 });
+  t.deepEqual(await readAll(cluster.port('bob'), 'alice'), kept);
 });
