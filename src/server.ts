@@ -43,7 +43,12 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
   });
   let listener: Listener | null = null;
   try {
-    await store.create(options.id);
+    // A damaged own log stays closed (store.damage answers for it) and a full disk cannot create
+    // it yet (its first write will): the node starts anyway, to serve what it can.
+    await store.create(options.id).catch((err: NodeJS.ErrnoException) => {
+      if (!store.damage(options.id) && err.code !== 'ENOSPC') throw err;
+      if (!store.damage(options.id)) logger(`cannot create log ${options.id} yet: ${err.message}`);
+    });
     const stats = new Stats();
     let closing: Promise<void> | null = null;
     let markStopped!: () => void;
@@ -58,7 +63,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       logs,
       replication,
       stats,
-      appender: new Appender((err) => errorReply(ctx, err)),
+      appender: new Appender((err) => errorReply(ctx, err), stats),
       logger,
       tokenDigest,
       authThrottle: new AuthThrottle(),

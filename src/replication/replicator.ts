@@ -112,7 +112,8 @@ export class Replicator {
     if (this.stopped) return;
     const wanted = new Set<string>();
     const consider = (name: string) => {
-      if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name)) wanted.add(name);
+      // A damaged copy stays as found until `logtool repair` (its start logged the damage once).
+      if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name) && !this.o.logs.store.damage(name)) wanted.add(name);
     };
     for (const link of this.links.values()) for (const name of link.heads.keys()) consider(name);
     for (const name of this.o.logs.store.names()) consider(name);

@@ -32,6 +32,7 @@ class ReplicateStream implements Stream {
   private sink: StreamSink | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private stopped = false;
+  private atHead = false;
   private ended = false;
   /** The follower node this stream serves, from its first accepted ACK. */
   private follower: string | null = null;
@@ -52,6 +53,11 @@ class ReplicateStream implements Stream {
   stop(): void {
     this.stopped = true;
     this.reader?.stop();
+  }
+
+  endAtHead(): void {
+    this.atHead = true;
+    this.reader?.endAtHead();
   }
 
   input(cmd: Command): void {
@@ -92,12 +98,9 @@ class ReplicateStream implements Stream {
     const beat = () => sink.writeLine('HB ' + ctx.logs.head(cmd.log) + CRLF);
     beat();
     this.heartbeat = setInterval(() => sink.ready && beat(), HEARTBEAT_MS);
-    this.reader = new ReadStream(ctx, cmd.log, cmd.start, 0, false);
+    this.reader = new ReadStream(ctx, cmd.log, cmd.start, 0, this.atHead, (_records, bytes) => (ctx.replication.bytesOut += bytes));
     this.reader.start({
-      write: (data) => {
-        ctx.replication.bytesOut += data.length;
-        sink.write(data);
-      },
+      write: (data) => sink.write(data),
       writeLine: (text) => sink.writeLine(text),
       get ready() {
         return sink.ready;

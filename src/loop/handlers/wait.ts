@@ -35,6 +35,8 @@ class WaitStream implements Stream {
   private timer: NodeJS.Timeout | null = null;
   private unwatch: (() => void) | null = null;
   private ended = false;
+  /** STOP, CLOSE or the client's EOF came before start(): answer at once with what is known. */
+  private endAsked = false;
 
   constructor(
     private readonly ctx: LoopContext,
@@ -43,6 +45,7 @@ class WaitStream implements Stream {
 
   start(sink: StreamSink): void {
     this.sink = sink;
+    if (this.endAsked) return this.end();
     if (this.check()) return;
     this.unwatch = this.ctx.replication.onAck(this.cmd.log, () => this.check());
     if (this.cmd.timeoutMs > 0) this.timer = setTimeout(() => this.end(), Math.min(this.cmd.timeoutMs, MAX_TIMER_MS));
@@ -50,6 +53,12 @@ class WaitStream implements Stream {
 
   stop(): void {
     if (this.sink) this.end();
+    else this.endAsked = true;
+  }
+
+  /** The client's EOF: it waits for no more acknowledgements, so the count known now is the answer. */
+  endAtHead(): void {
+    this.stop();
   }
 
   /** Ends the wait when enough participants have acknowledged; true if it did. */
