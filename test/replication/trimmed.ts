@@ -101,6 +101,7 @@ async function scriptedHolder(t: ExecutionContext, role: string): Promise<{ port
       while ((lf = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, lf).trim();
         buf = buf.slice(lf + 1);
+        if (line.startsWith('HELLO ')) socket.write(`HELLO ${role === 'owner' ? 'alice' : 'carol'}\r\n`);
         if (line === 'LOGS') socket.write(`LOG alice ${role} 1000 1002\r\nEND\r\n`);
         const m = /^REPLICATE alice (\d+)/.exec(line);
         if (!m) continue;
