@@ -102,7 +102,8 @@ export class Cases {
       case 17:
         return Buffer.from(`${verb('REPLICATE')} ${this.log()} ${this.id()}${this.rand() < 0.5 ? ` ${this.id()} ${this.id()} ${this.bytes(4).toString('hex')}` : ''}${eol}STOP\n`);
       case 18:
-        return Buffer.from(`ACK ${this.pick(['bob', 'x'])} ${this.id()}${eol}`);
+        if (this.rand() < 0.5) return Buffer.from(`ACK ${this.pick(['bob', 'x'])} ${this.id()}${eol}`);
+        return Buffer.from(`${verb('WAIT')} ${this.log()} ${this.id()} ${this.int(3)}${this.rand() < 0.5 ? ' ' + this.int(50) : ''}${eol}${this.rand() < 0.5 ? 'STOP\n' : ''}`);
       case 19:
         return Buffer.from(`${this.pick(['SHUTDOWN', 'CLOSE', 'PING'])}${eol}`);
       case 20:
