@@ -18,7 +18,9 @@ import type { ServerOptions } from './options.ts';
 import { Replicator } from './replication/replicator.ts';
 import { startRetention } from './replication/retention.ts';
 import { ReplicationState } from './replication/state.ts';
+import { DIVERGED_FILE } from './replication/diverged-marks.ts';
 import { ACK_DIR, Checkpoints } from './storage/checkpoints.ts';
+import { StateFile } from './storage/state-file.ts';
 import { Store, parseFsyncPolicy } from './storage/store.ts';
 
 export interface Logd {
@@ -117,6 +119,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     if (options.peers) {
       replicator = new Replicator({
         logs,
+        divergedFile: new StateFile(options.data, DIVERGED_FILE),
         state: replication,
         nodeId: options.id,
         logger,

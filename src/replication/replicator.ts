@@ -12,8 +12,8 @@
 // sessions move back to the owner when it returns.
 import { ownerOf } from '../../protocol/names.ts';
 import type { DialOptions } from '../client/dial.ts';
+import type { LogAccess, StateFile } from '../log-access.ts';
 import type { Logger } from '../logger.ts';
-import type { LogDirectory } from '../loop/logs.ts';
 import type { Source } from './follower.ts';
 import { ParticipantsWatcher, sameParticipant, type Participant } from './participants.ts';
 import { PeerLink } from './peer-link.ts';
@@ -22,7 +22,10 @@ import { Replica } from './replica.ts';
 import type { ReplicationState } from './state.ts';
 
 export interface ReplicatorOptions {
-  logs: LogDirectory;
+  /** Every log this node holds, through the loop (log-access.ts). */
+  logs: LogAccess;
+  /** Where divergences are recorded (diverged-marks.ts). */
+  divergedFile: StateFile;
   state: ReplicationState;
   nodeId: string;
   logger: Logger;
@@ -44,7 +47,7 @@ export class Replicator {
   private readonly marks: DivergedMarks;
 
   constructor(private readonly o: ReplicatorOptions) {
-    this.marks = new DivergedMarks(o.logs.store.dir);
+    this.marks = new DivergedMarks(o.divergedFile);
     o.logs.onRolesChanged(() => this.reconcile());
   }
 
@@ -125,10 +128,10 @@ export class Replicator {
     const wanted = new Set<string>();
     const consider = (name: string) => {
       // A damaged copy stays as found until `logtool repair` (its start logged the damage once).
-      if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name) && !this.o.logs.store.damage(name)) wanted.add(name);
+      if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name) && !this.o.logs.damaged(name)) wanted.add(name);
     };
     for (const link of this.links.values()) for (const name of link.heads.keys()) consider(name);
-    for (const name of this.o.logs.store.names()) consider(name);
+    for (const name of this.o.logs.names()) consider(name);
     const stopping: Promise<void>[] = [];
     for (const [name, replica] of this.replicas) {
       if (wanted.has(name)) continue;
@@ -142,7 +145,7 @@ export class Replicator {
   private async startReplica(name: string): Promise<void> {
     this.creating.add(name);
     try {
-      const log = await this.o.logs.create(name);
+      const log = await this.o.logs.openReplica(name);
       if (this.stopped || this.o.logs.writable(name) || !this.links.has(ownerOf(name))) return;
       const replica = new Replica(log, {
         nodeId: this.o.nodeId,

@@ -14,6 +14,7 @@
 //   (see writeGroup). See protocol/STORAGE.md for what is atomic when.
 // - `chunk.count/size` and `head` move only once a group is durable per policy; readers never
 //   look past them. On a failed write or sync the file is cut back and nothing moves.
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
 import { seekTime, timestampAt } from './seek.ts';
@@ -636,6 +637,20 @@ export class Log {
       if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
     }
     return this.first();
+  }
+
+  /** The chunk files, oldest first, with their size and last write (retention weighs them). */
+  async chunkFiles(): Promise<{ first: number; bytes: number; mtimeMs: number }[]> {
+    const out: { first: number; bytes: number; mtimeMs: number }[] = [];
+    for (const chunk of [...this.chunks]) {
+      try {
+        const s = await stat(chunk.chunkPath);
+        out.push({ first: chunk.firstId, bytes: s.size, mtimeMs: s.mtimeMs });
+      } catch {
+        // Trimmed meanwhile.
+      }
+    }
+    return out;
   }
 
   /** A trim's digest work: a failure costs the digest (resume checks fall back to the stamp), never the trim. */
