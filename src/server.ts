@@ -48,9 +48,11 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
   let listener: Listener | null = null;
   let status: StatusServer | null = null;
   try {
+    // Every change to a log goes through this one object (loop/logs.ts).
+    const logs = new LogDirectory(store, options.id);
     // A damaged own log stays closed (store.damage answers for it) and a full disk cannot create
     // it yet (its first write will): the node starts anyway, to serve what it can.
-    await store.create(options.id).catch((err: NodeJS.ErrnoException) => {
+    await logs.create(options.id).catch((err: NodeJS.ErrnoException) => {
       if (!store.damage(options.id) && err.code !== 'ENOSPC') throw err;
       if (!store.damage(options.id)) logger(`cannot create log ${options.id} yet: ${err.message}`);
     });
@@ -58,7 +60,6 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     let closing: Promise<void> | null = null;
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));
-    const logs = new LogDirectory(store, options.id);
     const replication = new ReplicationState(Checkpoints.load(options.data, ACK_DIR), logger);
     let replicator: Replicator | null = null;
     let stopRetention: (() => Promise<void>) | null = null;
