@@ -32,6 +32,10 @@ export interface ServerOptions {
   retainBytes: number;
   retainAgeMs: number;
   retainUntilReplicated: boolean;
+  /** Most logs per namespace (this node's own, and each participant's replicated here). */
+  maxLogs: number;
+  /** Descriptors storage keeps open, all logs together; null: a quarter of the fd limit. */
+  maxOpenFiles: number | null;
 }
 
 export const HELP = `Usage: logd [options]
@@ -63,6 +67,13 @@ Options:
   --retain-age DURATION  delete whole chunks whose newest record is older, e.g. 90s, 30m, 12h, 7d (default: none)
   --retain-until-replicated
                          on logs this node writes, delete only chunks every participant has acknowledged
+  --max-logs N           most logs per namespace: this node's own, and each participant's replicated
+                         here (default: 10000); a write that would create one more answers ERR full,
+                         and a replica past it is not created (one stderr line)
+  --max-open-files N     chunk and index files kept open, all logs together; idle ones are closed
+                         and reopened on demand (default: a quarter of the process's file descriptor
+                         limit, ulimit -n). Replication follows at most a quarter of that limit of
+                         replica logs at once (each holds a connection); the rest is for connections
   --help                 show this text
 
 Sizes accept K, M, G suffixes (powers of 1024), e.g. 64M or 64MiB.
@@ -135,6 +146,8 @@ export function parseOptions(argv: string[]): ServerOptions | null {
       'retain-bytes': { type: 'string' },
       'retain-age': { type: 'string' },
       'retain-until-replicated': { type: 'boolean', default: false },
+      'max-logs': { type: 'string', default: '10000' },
+      'max-open-files': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -166,6 +179,8 @@ export function parseOptions(argv: string[]): ServerOptions | null {
     retainBytes: values['retain-bytes'] === undefined ? 0 : parseSize(values['retain-bytes'], '--retain-bytes'),
     retainAgeMs: values['retain-age'] === undefined ? 0 : parseDuration(values['retain-age'], '--retain-age'),
     retainUntilReplicated: values['retain-until-replicated']!,
+    maxLogs: parseCount(values['max-logs']!, '--max-logs', 1),
+    maxOpenFiles: values['max-open-files'] === undefined ? null : parseCount(values['max-open-files'], '--max-open-files', 4),
   };
   if (options.maxMsg > options.maxBatch) options.maxBatch = options.maxMsg;
   if (!options.tlsCert !== !options.tlsKey) throw new Error('--tls-cert and --tls-key go together');

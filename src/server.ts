@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CRC_IMPLEMENTATION } from '../protocol/crc.ts';
+import { fdLimit, planFds } from './fd-limit.ts';
 import { Appender } from './loop/appender.ts';
 import { AuthThrottle } from './loop/auth-throttle.ts';
 import { errorReply } from './loop/failure.ts';
@@ -33,12 +34,16 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
   const tokenDigest = token === null ? null : createHash('sha256').update(token).digest();
   const tls = loadTls(options);
   const started = Date.now();
+  const fds = planFds(fdLimit(), options.maxOpenFiles ?? undefined);
+  logger(`files: descriptor limit ${fds.limit}: storage keeps at most ${fds.storageFiles} open, at most ${fds.replicas} replica logs are followed at once, at most ${options.maxLogs} logs per namespace`);
   const store = await Store.open({
     dir: options.data,
     fsync: parseFsyncPolicy(options.fsync),
     chunkBytes: options.chunkBytes,
     maxMsg: options.maxMsg,
     logger,
+    openFiles: fds.storageFiles,
+    maxLogs: options.maxLogs,
   });
   let listener: Listener | null = null;
   try {
@@ -99,6 +104,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
         nodeId: options.id,
         logger,
         self: { host: address.address, port: address.port },
+        maxReplicas: fds.replicas,
         dial: { token, tls: tls?.client ?? null },
       });
       await replicator.start(options.peers);

@@ -1,14 +1,19 @@
 // The store: a data directory holding one directory per log, the LOCK and the consumer
-// checkpoints. Opening it recovers every log (see recovery.ts) and logs one summary line.
+// checkpoints. Opening it only lists the log directories: each log is recovered (recovery.ts) on
+// its first use, and all of them by a background pass that yields to the event loop, so a node
+// with ten thousand logs serves within a fraction of a second. One summary line at open, one when
+// the pass is done. Logs share one budget of open files (open-files.ts), a namespace holds at
+// most maxLogs logs, and a timer notices a data directory or log files removed under the node.
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LogdError } from '../../protocol/errors.ts';
-import { isValidName } from '../../protocol/names.ts';
+import { isValidName, ownerOf } from '../../protocol/names.ts';
 import { Checkpoints } from './checkpoints.ts';
 import { syncDir } from './io.ts';
 import { lockDataDir, unlockDataDir } from './lock.ts';
 import { Log, type LogOptions } from './log.ts';
+import { OpenFiles } from './open-files.ts';
 import type { FsyncPolicy } from './policy.ts';
 import { recoverLog } from './recovery.ts';
 
@@ -23,11 +28,39 @@ export interface StoreOptions {
   maxMsg: number;
   /** One line per notable event (recovery summary, repairs); default: stderr. */
   logger?: (line: string) => void;
+  /** Descriptors all logs' chunk files may keep open together (default 256). */
+  openFiles?: number;
+  /** Most logs per namespace (`<owner>` and `<owner>.*`); creating one more fails with `full` (default: no limit). */
+  maxLogs?: number;
+}
+
+/** The background recovery pass works this long, then lets the event loop run. */
+const RECOVERY_SLICE_MS = 10;
+/** How often the timer checks that the data directory and the logs' files are still there. */
+const WATCH_MS = 1000;
+
+/** Totals of the logs recovered since open, for the summary lines. */
+interface RecoveryTotals {
+  logs: number;
+  records: number;
+  droppedBytes: number;
+  failed: number;
 }
 
 export class Store {
   private readonly logs = new Map<string, Log>();
+  /** Log directories found at open and not recovered yet (first use or the background pass will). */
+  private readonly unopened = new Set<string>();
+  /** Logs whose recovery failed: every use answers this error. */
+  private readonly failed = new Map<string, LogdError>();
+  /** Logs per namespace (recovered, unopened, failed and being created), for maxLogs. */
+  private readonly perNamespace = new Map<string, number>();
   private readonly creating = new Map<string, Promise<Log>>();
+  private readonly totals: RecoveryTotals = { logs: 0, records: 0, droppedBytes: 0, failed: 0 };
+  private readonly recovered: Promise<void>;
+  private readonly watch: NodeJS.Timeout;
+  /** Set when the data directory itself was removed or replaced under the node. */
+  private lost: LogdError | null = null;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -35,37 +68,45 @@ export class Store {
     private readonly lockFd: number,
     private readonly checkpoints: Checkpoints,
     private readonly logOptions: LogOptions,
-  ) {}
+    /** Most logs per namespace. */
+    readonly maxLogs: number,
+    names: string[],
+    private readonly opened: number,
+  ) {
+    for (const name of names) {
+      this.unopened.add(name);
+      this.count(name, 1);
+    }
+    this.recovered = this.recoverInBackground();
+    this.watch = setInterval(() => this.checkFiles(), WATCH_MS);
+    this.watch.unref();
+  }
 
-  /** Creates the directory if needed, takes the LOCK and recovers every log in it. */
+  /** Creates the directory if needed, takes the LOCK and lists the logs (recovered later: see above). */
   static async open(opts: StoreOptions): Promise<Store> {
     const started = performance.now();
     const logger = opts.logger ?? ((line: string) => process.stderr.write(`${line}\n`));
     fs.mkdirSync(opts.dir, { recursive: true });
     const lockFd = lockDataDir(opts.dir);
-    let store: Store | undefined;
     try {
-      store = new Store(opts.dir, lockFd, Checkpoints.load(opts.dir), { fsync: opts.fsync, chunkBytes: opts.chunkBytes, maxMsg: opts.maxMsg, logger });
-      let records = 0;
-      let dropped = 0;
-      for (const entry of fs.readdirSync(opts.dir, { withFileTypes: true })) {
-        if (!entry.isDirectory() || !isValidName(entry.name)) continue;
-        const { log, droppedBytes } = store.recover(entry.name);
-        records += log.head() - log.first() + 1;
-        dropped += droppedBytes;
-      }
+      const names = fs
+        .readdirSync(opts.dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && isValidName(entry.name))
+        .map((entry) => entry.name);
+      const files = new OpenFiles(opts.openFiles ?? 256);
+      const logOptions = { fsync: opts.fsync, chunkBytes: opts.chunkBytes, maxMsg: opts.maxMsg, logger, files };
+      const store = new Store(opts.dir, lockFd, Checkpoints.load(opts.dir), logOptions, opts.maxLogs ?? Infinity, names, started);
       const ms = (performance.now() - started).toFixed(1);
-      logger(`storage: opened ${opts.dir}: ${store.logs.size} logs, ${records} records, ${dropped} bytes dropped in recovery, ${ms} ms`);
+      logger(`storage: opened ${opts.dir}: ${names.length} logs found, 0 checked now, ${names.length} wait for their first use or the background check, ${ms} ms`);
       return store;
     } catch (err) {
-      if (store) for (const log of store.logs.values()) await log.close().catch(() => {});
       unlockDataDir(lockFd);
       throw err;
     }
   }
 
   /** Opens (and repairs) one log directory; logs one line if anything was repaired. */
-  private recover(name: string): { log: Log; droppedBytes: number } {
+  private recover(name: string): Log {
     const recovered = recoverLog(join(this.dir, name), name);
     if (recovered.droppedBytes > 0 || recovered.repairedIndexes > 0) {
       const chunks = recovered.droppedChunks > 0 ? ` (and ${recovered.droppedChunks} chunks after a torn sealed chunk)` : '';
@@ -73,7 +114,87 @@ export class Store {
     }
     const log = new Log(name, join(this.dir, name), recovered.chunks, this.logOptions);
     this.logs.set(name, log);
-    return { log, droppedBytes: recovered.droppedBytes };
+    this.totals.logs++;
+    this.totals.records += log.head() - log.first() + 1;
+    this.totals.droppedBytes += recovered.droppedBytes;
+    return log;
+  }
+
+  /** Recovers a log listed at open, now (its first use); a failure is remembered, logged once and thrown. */
+  private recoverListed(name: string): Log {
+    this.unopened.delete(name);
+    try {
+      return this.recover(name);
+    } catch (err) {
+      const failure = err instanceof LogdError ? err : new LogdError('internal', `log ${name} cannot be opened: ${(err as Error).message}`);
+      this.failed.set(name, failure);
+      this.totals.failed++;
+      this.logOptions.logger(`storage: ${failure.message}`);
+      throw failure;
+    }
+  }
+
+  /** The background pass: recovers every listed log, a slice at a time; one summary line at the end. */
+  private async recoverInBackground(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve)); // after open() has returned and logged
+    let slice = performance.now();
+    for (const name of this.unopened) {
+      if (this.closing) return;
+      try {
+        this.recoverListed(name);
+      } catch {
+        // Logged and remembered by recoverListed.
+      }
+      if (performance.now() - slice > RECOVERY_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        slice = performance.now();
+      }
+    }
+    const t = this.totals;
+    const ms = (performance.now() - this.opened).toFixed(0);
+    const failed = t.failed > 0 ? `, ${t.failed} could not be opened` : '';
+    this.logOptions.logger(`storage: recovery done: ${t.logs} logs checked, ${t.records} records, ${t.droppedBytes} bytes dropped in recovery${failed}, ${ms} ms after open`);
+  }
+
+  /** Resolves when every log listed at open has been recovered (or failed to be). */
+  allRecovered(): Promise<void> {
+    return this.recovered;
+  }
+
+  /** Logs listed at open and not recovered yet. */
+  get pending(): number {
+    return this.unopened.size;
+  }
+
+  /** Logs in the namespace of `name` (its owner's), here or being created. */
+  namespaceSize(name: string): number {
+    return this.perNamespace.get(ownerOf(name)) ?? 0;
+  }
+
+  private count(name: string, delta: number): void {
+    const ns = ownerOf(name);
+    this.perNamespace.set(ns, (this.perNamespace.get(ns) ?? 0) + delta);
+  }
+
+  /** Once a second: is the data directory still this store's, and is every log's active chunk still in place? */
+  private checkFiles(): void {
+    if (this.closing || this.lost) return;
+    const why = this.dataDirMissing();
+    if (why) {
+      this.lost = new LogdError('internal', `${why}; writes are refused until the node restarts`);
+      this.logOptions.logger(`storage: ${why}: refusing every write and read until restart`);
+      for (const log of this.logs.values()) log.markLost(why);
+      return;
+    }
+    for (const log of this.logs.values()) log.checkFiles();
+  }
+
+  /** Why the data directory is no longer the one this store locked (its LOCK file is gone or another), or null. */
+  private dataDirMissing(): string | null {
+    const held = fs.fstatSync(this.lockFd);
+    const now = fs.statSync(join(this.dir, 'LOCK'), { throwIfNoEntry: false });
+    if (held.nlink > 0 && now && now.ino === held.ino && now.dev === held.dev) return null;
+    return `data directory ${this.dir} was removed or replaced while the node ran`;
   }
 
   /** fdatasync calls on chunks so far, all logs together (a STATS figure). */
@@ -83,33 +204,65 @@ export class Store {
     return n;
   }
 
+  /** The log (recovered now if this is its first use), or undefined. Throws if its recovery failed. */
   get(name: string): Log | undefined {
+    const log = this.logs.get(name);
+    if (log) return log;
+    if (this.unopened.has(name)) return this.recoverListed(name);
+    const failure = this.failed.get(name);
+    if (failure) throw failure;
+    return undefined;
+  }
+
+  /** The log if it is recovered already: no file is touched. */
+  loaded(name: string): Log | undefined {
     return this.logs.get(name);
   }
 
-  /** Names of all logs, sorted. */
+  /** Whether the log exists here (recovered, waiting for recovery, or failed to recover). */
+  has(name: string): boolean {
+    return this.logs.has(name) || this.unopened.has(name) || this.failed.has(name);
+  }
+
+  /** Names of all logs that can be served (recovered or waiting for recovery), sorted. */
   names(): string[] {
-    return [...this.logs.keys()].sort();
+    return [...this.logs.keys(), ...this.unopened].sort();
   }
 
   /** Returns the log, creating it (durably) if it does not exist yet. */
   create(name: string): Promise<Log> {
-    const existing = this.logs.get(name);
-    if (existing) return Promise.resolve(existing);
+    try {
+      const existing = this.get(name);
+      if (existing) return Promise.resolve(existing);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (!isValidName(name)) return Promise.reject(new LogdError('syntax', `invalid log name "${name}"`));
     if (this.closing) return Promise.reject(new LogdError('internal', 'store is closed'));
     let pending = this.creating.get(name);
     if (!pending) {
+      const size = this.namespaceSize(name);
+      if (size >= this.maxLogs) {
+        return Promise.reject(new LogdError('full', `${name}: namespace ${ownerOf(name)} already holds ${size} logs, the most --max-logs allows`));
+      }
+      this.count(name, 1);
       pending = this.createLog(name).finally(() => this.creating.delete(name));
+      pending.catch(() => this.count(name, -1));
       this.creating.set(name, pending);
     }
     return pending;
   }
 
   private async createLog(name: string): Promise<Log> {
+    const missing = this.lost ? this.lost.message : this.dataDirMissing();
+    if (missing) throw new LogdError('internal', `cannot create ${name}: ${missing}`);
     const logDir = join(this.dir, name);
-    fs.mkdirSync(logDir, { recursive: true });
-    const { log } = this.recover(name);
+    try {
+      fs.mkdirSync(logDir); // not recursive: never recreate a data directory removed under the node
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const log = this.recover(name);
     if (this.logOptions.fsync.mode !== 'none') {
       await syncDir(logDir);
       await syncDir(this.dir);
@@ -132,6 +285,8 @@ export class Store {
   }
 
   private async shutdown(): Promise<void> {
+    clearInterval(this.watch);
+    await this.recovered;
     await Promise.allSettled([...this.creating.values()]);
     const results = await Promise.allSettled([...this.logs.values()].map((log) => log.close()));
     await this.checkpoints.close();

@@ -1,15 +1,31 @@
-// LOGS and STATS: what this node holds and how it is doing.
+// LOGS and STATS: what this node holds and how it is doing. Both name every log with its head,
+// which only a recovered log knows: in the first moments after a start, while logs still wait
+// for their recovery (store.ts), the reply waits for the background pass to finish.
 import { END, logLine, statLine } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
+import { errorReply } from '../failure.ts';
 import type { Session } from '../session.ts';
 
+/** Replies with build() now, or once every log is recovered. */
+function whenRecovered(ctx: LoopContext, session: Session, build: () => string): void {
+  if (ctx.store.pending === 0) return session.reply(build());
+  const slot = session.defer();
+  ctx.store.allRecovered().then(
+    () => slot.send(build()),
+    (err: unknown) => slot.send(errorReply(ctx, err)),
+  );
+}
+
 export function handleLogs(ctx: LoopContext, session: Session): void {
-  let reply = '';
-  for (const name of ctx.store.names()) {
-    const log = ctx.store.get(name)!;
-    reply += logLine(name, ctx.logs.role(name) ?? 'replica', log.first(), log.head(), replicationExtras(ctx, name, log.head()));
-  }
-  session.reply(reply + END);
+  whenRecovered(ctx, session, () => {
+    let reply = '';
+    for (const name of ctx.store.names()) {
+      const log = ctx.store.loaded(name);
+      if (!log) continue; // failed to recover (logged), or not recovered: the store is closing
+      reply += logLine(name, ctx.logs.role(name) ?? 'replica', log.first(), log.head(), replicationExtras(ctx, name, log.head()));
+    }
+    return reply + END;
+  });
 }
 
 /** A replica's source, state and lag; failover state; each follower's acknowledged id. */
@@ -28,6 +44,10 @@ function replicationExtras(ctx: LoopContext, name: string, head: number): Record
 }
 
 export function handleStats(ctx: LoopContext, session: Session): void {
+  whenRecovered(ctx, session, () => statsReply(ctx));
+}
+
+function statsReply(ctx: LoopContext): string {
   const s = ctx.stats;
   let reply =
     statLine('uptime_ms', Date.now() - s.startedAt) +
@@ -44,8 +64,8 @@ export function handleStats(ctx: LoopContext, session: Session): void {
     statLine('tls_failures', s.tlsFailures);
   for (const [verb, n] of s.commands) reply += statLine('cmd.' + verb.toLowerCase(), n);
   for (const [code, n] of s.errors) reply += statLine('err.' + code, n);
-  for (const name of ctx.store.names()) reply += statLine('head.' + name, ctx.store.get(name)!.head());
-  session.reply(reply + replicationStats(ctx) + END);
+  for (const name of ctx.store.names()) reply += statLine('head.' + name, ctx.store.loaded(name)?.head() ?? 0);
+  return reply + replicationStats(ctx) + END;
 }
 
 function replicationStats(ctx: LoopContext): string {
