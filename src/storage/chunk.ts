@@ -158,7 +158,22 @@ export class Chunk {
 
   release(): void {
     this.refs--;
-    if (this.refs === 0 && this.closeWhenIdle) this.close();
+    if (this.refs > 0) return;
+    if (this.closeWhenIdle) this.close();
+    else this.files?.idle();
+  }
+
+  /** Whether its files are open now (else the next acquire reopens them). */
+  get isOpen(): boolean {
+    return this.fd >= 0;
+  }
+
+  /**
+   * null when acquire may run now; else (its files must reopen while the shared budget is all in
+   * use) a promise to wait on first (open-files.ts). Acquire right after, with no await between.
+   */
+  room(): Promise<void> | null {
+    return this.fd < 0 && this.files ? this.files.room() : null;
   }
 
   /** Closes the files now, or once the last reader has released them; the next acquire reopens them. */

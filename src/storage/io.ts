@@ -103,12 +103,29 @@ export const io = {
 
 const oneByte = Buffer.alloc(1);
 
-/** fsync of a directory, so that created, renamed or deleted entries are durable. */
+/** Directory syncs in flight at most: each holds a descriptor while it waits for the thread pool. */
+const DIR_SYNCS = 8;
+let dirSyncs = 0;
+const dirSyncWaiters: (() => void)[] = [];
+
+/**
+ * fsync of a directory, so that created, renamed or deleted entries are durable. At most DIR_SYNCS
+ * at once (the thread pool runs four anyway): thousands of logs created together must not hold
+ * thousands of descriptors.
+ */
 export async function syncDir(dir: string): Promise<void> {
-  const fd = fs.openSync(dir, 'r');
+  if (dirSyncs >= DIR_SYNCS) await new Promise<void>((resolve) => dirSyncWaiters.push(resolve)); // handed a slot
+  else dirSyncs++;
   try {
-    await io.fsync(fd);
+    const fd = fs.openSync(dir, 'r');
+    try {
+      await io.fsync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   } finally {
-    fs.closeSync(fd);
+    const next = dirSyncWaiters.shift();
+    if (next) next(); // the slot passes on
+    else dirSyncs--;
   }
 }

@@ -186,7 +186,11 @@ export class Log {
       while (this.queue.length > 0 || this.awaitingCommit || this.syncDue) {
         try {
           if (this.lost) throw this.lost;
-          this.hold(this.active);
+          if (this.held !== this.active) {
+            const room = this.active.room();
+            if (room) await room;
+            this.hold(this.active);
+          }
           // A due periodic sync goes first, so that a steady stream of appends cannot starve it.
           if (this.syncDue) await this.intervalSync();
           else await this.round();
@@ -201,6 +205,8 @@ export class Log {
         // Writes are synchronous (io.ts), so without this a steady stream of appends would run
         // round after round in microtasks, starving timers (the periodic sync) and sockets.
         // Yielding also lets the next round gather what arrives meanwhile.
+        // Others wait for files: let go of ours between rounds (and take a turn for the next).
+        if (this.opts.files.contended) this.hold(null);
         if (this.queue.length > 0) await yieldToEventLoop();
       }
     } finally {
@@ -426,6 +432,8 @@ export class Log {
   /** interval policy: makes a sealed chunk, its index and the new chunk's directory entry durable. */
   private async seal(chunk: Chunk): Promise<void> {
     try {
+      const room = chunk.room();
+      if (room) await room;
       chunk.acquire(() => this.gone()); // its files stay open until the seal is done
     } catch (err) {
       this.opts.logger(`log ${this.name}: cannot open sealed chunk ${chunk.chunkPath} to sync it: ${(err as Error).message}`);
@@ -510,6 +518,8 @@ export class Log {
       if (id < this.first()) throw this.gone(); // trimmed while this read was running
       const chunk = this.chunkOf(id);
       try {
+        const room = chunk.room();
+        if (room) await room;
         chunk.acquire(() => this.gone());
       } catch (err) {
         throw err instanceof VanishedError ? this.markLost(err.message) : err;
@@ -613,6 +623,8 @@ export class Log {
     try {
       const active = this.active;
       for (const chunk of [...this.unsynced, active]) {
+        const room = chunk.room();
+        if (room) await room;
         chunk.acquire(() => this.gone()); // reopens a chunk whose files were closed since
         try {
           if (chunk === active) await active.flushIndex();
