@@ -40,6 +40,8 @@ export class Replicator {
   private readonly replicas = new Map<string, Replica>();
   /** Replicas being created (their local log first); a name in here is not started twice. */
   private readonly creating = new Set<string>();
+  /** Per log, the last reason it could not be created (logged once, not at every poll). */
+  private readonly createFailures = new Map<string, string>();
   /** Per owner, the last line logged about its logs not followed (so it is logged once per change). */
   private readonly notFollowed = new Map<string, string>();
   private stopped = false;
@@ -173,8 +175,11 @@ export class Replicator {
       });
       this.replicas.set(name, replica);
       replica.start();
+      this.createFailures.delete(name);
     } catch (err) {
-      this.o.logger(`replica ${name}: cannot be created: ${(err as Error).message}`);
+      const why = (err as Error).message;
+      if (this.createFailures.get(name) !== why) this.o.logger(`replica ${name}: cannot be created: ${why}`);
+      this.createFailures.set(name, why);
     } finally {
       this.creating.delete(name);
     }

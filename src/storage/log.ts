@@ -625,7 +625,13 @@ export class Log {
       for (const chunk of [...this.unsynced, active]) {
         const room = chunk.room();
         if (room) await room;
-        chunk.acquire(() => this.gone()); // reopens a chunk whose files were closed since
+        try {
+          chunk.acquire(() => this.gone()); // reopens a chunk whose files were closed since
+        } catch (err) {
+          if (!(err instanceof VanishedError)) throw err;
+          this.markLost(err.message); // removed under the node (before the timer noticed): nothing to sync
+          return;
+        }
         try {
           if (chunk === active) await active.flushIndex();
           await this.sync(chunk);
