@@ -3,7 +3,8 @@
 // asked of a shell where there is no /proc. Storage keeps at most a quarter of them open (chunk
 // and index files, all logs together: open-files.ts), replication follows at most a quarter's
 // worth of replica logs (each holds one connection to its source), and the rest is left for
-// client connections, peer links and short-lived files.
+// client connections (--max-conns is lowered to fit: past it a client gets `ERR busy` instead of
+// a reset), peer links and short-lived files.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -21,6 +22,8 @@ export interface FdPlan {
   storageFiles: number;
   /** Replica logs followed at most at once (a quarter of the limit). */
   replicas: number;
+  /** Client connections that fit in what is left. */
+  connections: number;
 }
 
 /** The soft RLIMIT_NOFILE of this process. */
@@ -41,5 +44,6 @@ export function fdLimit(): number {
 
 export function planFds(limit: number, storageFiles?: number): FdPlan {
   const share = Math.max(MIN_SHARE, Math.floor((limit - RESERVED) / 4));
-  return { limit, storageFiles: storageFiles ?? share, replicas: share };
+  const storage = storageFiles ?? share;
+  return { limit, storageFiles: storage, replicas: share, connections: Math.max(MIN_SHARE, limit - RESERVED - storage - share) };
 }

@@ -74,6 +74,7 @@ Options:
                          and reopened on demand (default: a quarter of the process's file descriptor
                          limit, ulimit -n). Replication follows at most a quarter of that limit of
                          replica logs at once (each holds a connection); the rest is for connections
+                         (--max-conns is lowered to fit; the start line says the figures)
   --help                 show this text
 
 Sizes accept K, M, G suffixes (powers of 1024), e.g. 64M or 64MiB.

@@ -35,7 +35,11 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
   const tls = loadTls(options);
   const started = Date.now();
   const fds = planFds(fdLimit(), options.maxOpenFiles ?? undefined);
-  logger(`files: descriptor limit ${fds.limit}: storage keeps at most ${fds.storageFiles} open, at most ${fds.replicas} replica logs are followed at once, at most ${options.maxLogs} logs per namespace`);
+  const maxConns = Math.min(options.maxConns, fds.connections);
+  logger(
+    `files: descriptor limit ${fds.limit}: storage keeps at most ${fds.storageFiles} open, at most ${fds.replicas} replica logs are followed at once, ` +
+      `at most ${maxConns} connections${maxConns < options.maxConns ? ` (--max-conns ${options.maxConns} does not fit)` : ''}, at most ${options.maxLogs} logs per namespace`,
+  );
   const store = await Store.open({
     dir: options.data,
     fsync: parseFsyncPolicy(options.fsync),
@@ -75,7 +79,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       {
         host: options.host,
         port: options.port,
-        maxConns: options.maxConns,
+        maxConns,
         idleTimeoutMs: options.idleTimeoutMs,
         limits: { maxLine: options.maxLine, maxMsg: options.maxMsg, maxBatch: options.maxBatch },
         slowConsumer: { maxPending: options.maxPending, writeDeadlineMs: options.writeDeadlineMs },

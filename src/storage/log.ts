@@ -98,6 +98,8 @@ export class Log {
   private readonly unsynced = new Set<Chunk>();
   /** The active chunk while rounds run (acquired: its files stay open). */
   private held: Chunk | null = null;
+  /** Written since open: close must flush and sync (a log only read, of thousands, closes at once). */
+  private dirty = false;
   /** Set when the log's files were removed or replaced under the running node: every call fails with it. */
   private lost: LogdError | null = null;
   private closing: Promise<void> | null = null;
@@ -342,6 +344,7 @@ export class Log {
     }
     chunk.count = written.lastId - chunk.firstId + 1;
     chunk.size = written.end;
+    this.dirty = true;
     this.headId = written.lastId;
     if (chunk.count - chunk.indexWritten >= INDEX_FLUSH_ENTRIES) await this.flushIndex(chunk);
     this.scheduleSync();
@@ -616,9 +619,10 @@ export class Log {
     await this.idle;
     await this.periodicSync;
     await this.sealed();
-    if (this.lost) {
+    if (this.lost || !this.dirty) {
+      // Lost: its files are not in the data directory. Not written since open: nothing to flush.
       for (const chunk of this.chunks) chunk.close();
-      return; // its files are not in the data directory: nothing there to flush
+      return;
     }
     try {
       const active = this.active;
