@@ -101,6 +101,12 @@ export class Replicator {
 
   private onLinkUpdate(link: PeerLink): void {
     if (this.stopped) return;
+    // A head the source's LOGS told: lag is known before the first heartbeat of a session.
+    for (const replica of this.replicas.values()) {
+      const head = link.heads.get(replica.log.name);
+      const status = replica.status;
+      if (link.up && status.source === link.participant.name && head !== undefined && head > (status.sourceHead ?? -1)) status.sourceHead = head;
+    }
     if (link.up) {
       // The owner is back: replicas copying from a relay return to it.
       for (const replica of this.replicas.values()) {
@@ -115,7 +121,8 @@ export class Replicator {
     if (this.stopped) return;
     const wanted = new Set<string>();
     const consider = (name: string) => {
-      if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name)) wanted.add(name);
+      // A damaged copy stays as found until `logtool repair` (its start logged the damage once).
+      if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name) && !this.o.logs.store.damage(name)) wanted.add(name);
     };
     // Held logs first: within the limits they keep their place before logs new to this node.
     for (const name of this.o.logs.store.names()) consider(name);

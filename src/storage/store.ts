@@ -15,7 +15,8 @@ import { lockDataDir, unlockDataDir } from './lock.ts';
 import { Log, type LogOptions } from './log.ts';
 import { OpenFiles } from './open-files.ts';
 import type { FsyncPolicy } from './policy.ts';
-import { recoverLog } from './recovery.ts';
+import { settleDurable } from './durable.ts';
+import { recoverLog, type Damage } from './recovery.ts';
 
 export { parseFsyncPolicy, type FsyncPolicy } from './policy.ts';
 
@@ -46,6 +47,7 @@ interface RecoveryTotals {
   logs: number;
   records: number;
   droppedBytes: number;
+  damaged: number;
   failed: number;
 }
 
@@ -53,12 +55,14 @@ export class Store {
   private readonly logs = new Map<string, Log>();
   /** Log directories found at open and not recovered yet (first use or the background pass will). */
   private readonly unopened = new Set<string>();
-  /** Logs whose recovery failed: every use answers this error. */
+  /** Logs not opened because recovery found damage below their durable point (see recovery.ts). */
+  private readonly damaged = new Map<string, Damage>();
+  /** Logs whose recovery failed otherwise (an I/O error): every use answers this error. */
   private readonly failed = new Map<string, LogdError>();
-  /** Logs per namespace (recovered, unopened, failed and being created), for maxLogs. */
+  /** Logs per namespace (recovered, unopened, damaged, failed and being created), for maxLogs. */
   private readonly perNamespace = new Map<string, number>();
   private readonly creating = new Map<string, Promise<Log>>();
-  private readonly totals: RecoveryTotals = { logs: 0, records: 0, droppedBytes: 0, failed: 0 };
+  private readonly totals: RecoveryTotals = { logs: 0, records: 0, droppedBytes: 0, damaged: 0, failed: 0 };
   private readonly recovered: Promise<void>;
   private readonly watch: NodeJS.Timeout;
   /** Logs the current watch cycle has still to check, and how many per slice. */
@@ -110,14 +114,31 @@ export class Store {
     }
   }
 
-  /** Opens (and repairs) one log directory; logs one line if anything was repaired. */
-  private recover(name: string): Log {
-    const recovered = recoverLog(join(this.dir, name), name);
+  /**
+   * Opens (and repairs) one log directory; logs one line if anything was repaired. A damaged log
+   * is not opened (null): it is remembered with its damage, and logged with the file and offset.
+   */
+  private recover(name: string): Log | null {
+    const logDir = join(this.dir, name);
+    const recovered = recoverLog(logDir, name);
+    const logger = this.logOptions.logger;
+    if (recovered.damage) {
+      const { file, offset, reason } = recovered.damage;
+      this.damaged.set(name, recovered.damage);
+      this.totals.damaged++;
+      logger(`storage: log ${name} is damaged and not opened: ${join(this.dir, file)} at byte ${offset}: ${reason}; nothing was cut (see logtool repair)`);
+      return null;
+    }
     if (recovered.droppedBytes > 0 || recovered.repairedIndexes > 0) {
       const chunks = recovered.droppedChunks > 0 ? ` (and ${recovered.droppedChunks} chunks after a torn sealed chunk)` : '';
-      this.logOptions.logger(`storage: log ${name}: dropped ${recovered.droppedBytes} bytes of torn, corrupt or uncommitted tail${chunks}; repaired ${recovered.repairedIndexes} index files`);
+      logger(`storage: log ${name}: dropped ${recovered.droppedBytes} bytes of torn, corrupt or uncommitted tail${chunks}; repaired ${recovered.repairedIndexes} index files`);
     }
-    const log = new Log(name, join(this.dir, name), recovered.chunks, this.logOptions);
+    if (recovered.indexWriteFailure) logger(`storage: log ${name}: cannot rewrite index ${recovered.indexWriteFailure}; kept in memory`);
+    const active = recovered.chunks[recovered.chunks.length - 1];
+    const since = recovered.durable?.chunk ?? 0;
+    const unsynced = recovered.chunks.filter((c) => c.firstId >= since).map((c) => c.chunkPath);
+    const durable = settleDurable(logDir, recovered.durable, this.logOptions.fsync.mode, unsynced, { chunk: active.firstId, bytes: active.size }, logger);
+    const log = new Log(name, logDir, recovered.chunks, this.logOptions, durable);
     this.logs.set(name, log);
     this.totals.logs++;
     this.totals.records += log.head() - log.first() + 1;
@@ -126,10 +147,10 @@ export class Store {
   }
 
   /** Recovers a log listed at open, now (its first use); a failure is remembered, logged once and thrown. */
-  private recoverListed(name: string): Log {
+  private recoverListed(name: string): Log | undefined {
     this.unopened.delete(name);
     try {
-      return this.recover(name);
+      return this.recover(name) ?? undefined;
     } catch (err) {
       const failure = err instanceof LogdError ? err : new LogdError('internal', `log ${name} cannot be opened: ${(err as Error).message}`);
       this.failed.set(name, failure);
@@ -157,8 +178,9 @@ export class Store {
     }
     const t = this.totals;
     const ms = (performance.now() - this.opened).toFixed(0);
+    const damaged = t.damaged > 0 ? `, ${t.damaged} damaged logs not opened (logtool repair)` : '';
     const failed = t.failed > 0 ? `, ${t.failed} could not be opened` : '';
-    this.logOptions.logger(`storage: recovery done: ${t.logs} logs checked, ${t.records} records, ${t.droppedBytes} bytes dropped in recovery${failed}, ${ms} ms after open`);
+    this.logOptions.logger(`storage: recovery done: ${t.logs} logs checked, ${t.records} records, ${t.droppedBytes} bytes dropped in recovery${damaged}${failed}, ${ms} ms after open`);
   }
 
   /** Resolves when every log listed at open has been recovered (or failed to be). */
@@ -206,6 +228,19 @@ export class Store {
     return `data directory ${this.dir} was removed or replaced while the node ran`;
   }
 
+  /** The error every command on a damaged log answers, or undefined if the log is not damaged. */
+  damage(name: string): LogdError | undefined {
+    if (this.unopened.has(name)) {
+      try {
+        this.recoverListed(name); // its first use: recovery finds out
+      } catch {
+        // Remembered as failed; get() answers that.
+      }
+    }
+    const damage = this.damaged.get(name);
+    return damage && new LogdError('internal', `${name} is damaged: ${damage.file} ${damage.offset}`);
+  }
+
   /** fdatasync calls on chunks so far, all logs together (a STATS figure). */
   get fsyncs(): number {
     let n = 0;
@@ -228,9 +263,9 @@ export class Store {
     return this.logs.get(name);
   }
 
-  /** Whether the log exists here (recovered, waiting for recovery, or failed to recover). */
+  /** Whether the log exists here (recovered, waiting for recovery, damaged or failed to recover). */
   has(name: string): boolean {
-    return this.logs.has(name) || this.unopened.has(name) || this.failed.has(name);
+    return this.logs.has(name) || this.unopened.has(name) || this.damaged.has(name) || this.failed.has(name);
   }
 
   /** Names of all logs that can be served (recovered or waiting for recovery), sorted. */
@@ -247,6 +282,8 @@ export class Store {
       return Promise.reject(err);
     }
     if (!isValidName(name)) return Promise.reject(new LogdError('syntax', `invalid log name "${name}"`));
+    const damage = this.damage(name);
+    if (damage) return Promise.reject(damage);
     if (this.closing) return Promise.reject(new LogdError('internal', 'store is closed'));
     let pending = this.creating.get(name);
     if (!pending) {
@@ -272,6 +309,7 @@ export class Store {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const log = this.recover(name);
+    if (!log) throw this.damage(name)!;
     if (this.logOptions.fsync.mode !== 'none') {
       await syncDir(logDir);
       await syncDir(this.dir);
