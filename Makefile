@@ -11,6 +11,12 @@ node_modules/.install-stamp: package.json package-lock.json
 run: install
 	node bin/logd.js --data ./data --listen 127.0.0.1:1774
 
+# Three nodes (alice, bob, carol) replicating each other on 1774-1776, status pages on 8774-8776,
+# data in ./cluster; Ctrl-C stops them. `make cluster ARGS=--help` for the options.
+.PHONY: cluster
+cluster: install
+	$(NODE_TS) tools/cluster.ts $(ARGS)
+
 typecheck: install
 	npx tsc --noEmit
 
@@ -41,4 +47,4 @@ soak: install
 	LOGD_SOAK=1 npx ava --concurrency 1 --timeout 60m test/hostile
 
 clean:
-	rm -rf data coverage
+	rm -rf data cluster coverage

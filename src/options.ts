@@ -36,6 +36,8 @@ export interface ServerOptions {
   maxLogs: number;
   /** Descriptors storage keeps open, all logs together; null: a quarter of the fd limit. */
   maxOpenFiles: number | null;
+  /** The status port (--http): /metrics and the status page; null = off. */
+  http: { host: string; port: number } | null;
 }
 
 export const HELP = `Usage: logd [options]
@@ -75,6 +77,9 @@ Options:
                          limit, ulimit -n). Replication follows at most a quarter of that limit of
                          replica logs at once (each holds a connection); the rest is for connections
                          (--max-conns is lowered to fit; the start line says the figures)
+  --http HOST:PORT       serve a status port: GET /metrics (Prometheus text format) and / (a status
+                         page of this node, its participants and logs, with live charts); read-only
+                         and unauthenticated, so bind it where only operators reach it (default: off)
   --help                 show this text
 
 Sizes accept K, M, G suffixes (powers of 1024), e.g. 64M or 64MiB.
@@ -105,12 +110,12 @@ function parseCount(text: string, flag: string, min: number): number {
   return Number(text);
 }
 
-export function parseListen(text: string): { host: string; port: number } {
+export function parseListen(text: string, flag = '--listen'): { host: string; port: number } {
   const at = text.lastIndexOf(':');
-  if (at <= 0) throw new Error(`--listen: expected HOST:PORT, got ${text}`);
+  if (at <= 0) throw new Error(`${flag}: expected HOST:PORT, got ${text}`);
   const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-  const port = parseCount(text.slice(at + 1), '--listen port', 0);
-  if (port > 65535) throw new Error(`--listen: port out of range: ${text}`);
+  const port = parseCount(text.slice(at + 1), `${flag} port`, 0);
+  if (port > 65535) throw new Error(`${flag}: port out of range: ${text}`);
   return { host, port };
 }
 
@@ -149,6 +154,7 @@ export function parseOptions(argv: string[]): ServerOptions | null {
       'retain-until-replicated': { type: 'boolean', default: false },
       'max-logs': { type: 'string', default: '10000' },
       'max-open-files': { type: 'string' },
+      http: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -182,6 +188,7 @@ export function parseOptions(argv: string[]): ServerOptions | null {
     retainUntilReplicated: values['retain-until-replicated']!,
     maxLogs: parseCount(values['max-logs']!, '--max-logs', 1),
     maxOpenFiles: values['max-open-files'] === undefined ? null : parseCount(values['max-open-files'], '--max-open-files', 4),
+    http: values.http === undefined ? null : parseListen(values.http, '--http'),
   };
   if (options.maxMsg > options.maxBatch) options.maxBatch = options.maxMsg;
   if (!options.tlsCert !== !options.tlsKey) throw new Error('--tls-cert and --tls-key go together');

@@ -14,7 +14,7 @@ import { freePort, logs, waitFor } from '../replication/_cluster.ts';
 const LISTED = 20_000;
 const FILE_LIMIT = 256;
 
-/** The fake participant `bob`: LOGS lists LISTED logs; REPLICATE gets a heartbeat every second. */
+/** The fake participant `bob`: HELLO says bob, LOGS lists LISTED logs, REPLICATE gets a heartbeat every second. */
 class FakePeer {
   logsAsked = 0;
   readonly replicated = new Set<string>();
@@ -52,7 +52,9 @@ class FakePeer {
       while ((lf = text.indexOf('\n')) >= 0) {
         const words = text.slice(0, lf).trim().split(' ');
         text = text.slice(lf + 1);
-        if (words[0] === 'LOGS') {
+        if (words[0] === 'HELLO') {
+          socket.write('HELLO bob\r\n');
+        } else if (words[0] === 'LOGS') {
           this.logsAsked++;
           socket.write(this.listing);
         } else if (words[0] === 'REPLICATE') {

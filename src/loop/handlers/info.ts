@@ -1,6 +1,8 @@
-// LOGS and STATS: what this node holds and how it is doing. Both name every log with its head,
-// which only a recovered log knows: in the first moments after a start, while logs still wait
-// for their recovery (store.ts), the reply waits for the background pass to finish.
+// LOGS and STATS: what this node holds and how it is doing. The reply texts are also the
+// read-only view the status port (src/http) translates into metrics and its page. Both name every
+// log with its head, which only a recovered log knows: in the first moments after a start, while
+// logs still wait for their recovery (store.ts), LOGS and STATS wait for the background pass to
+// finish (the status port shows the logs recovered so far).
 import { END, logLine, statLine } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
 import { errorReply } from '../failure.ts';
@@ -17,15 +19,18 @@ function whenRecovered(ctx: LoopContext, session: Session, build: () => string):
 }
 
 export function handleLogs(ctx: LoopContext, session: Session): void {
-  whenRecovered(ctx, session, () => {
-    let reply = '';
-    for (const name of ctx.store.names()) {
-      const log = ctx.store.loaded(name);
-      if (!log) continue; // failed to recover (logged), or not recovered: the store is closing
-      reply += logLine(name, ctx.logs.role(name) ?? 'replica', log.first(), log.head(), replicationExtras(ctx, name, log.head()));
-    }
-    return reply + END;
-  });
+  whenRecovered(ctx, session, () => logsReply(ctx));
+}
+
+/** The LOGS reply, END included (logs not recovered yet are left out). */
+export function logsReply(ctx: LoopContext): string {
+  let reply = '';
+  for (const name of ctx.store.names()) {
+    const log = ctx.store.loaded(name);
+    if (!log) continue; // not recovered yet (see above), or damaged (not served)
+    reply += logLine(name, ctx.logs.role(name) ?? 'replica', log.first(), log.head(), replicationExtras(ctx, name, log.head()));
+  }
+  return reply + END;
 }
 
 /** A replica's source, state and lag; failover state; each follower's acknowledged id. */
@@ -48,7 +53,8 @@ export function handleStats(ctx: LoopContext, session: Session): void {
   whenRecovered(ctx, session, () => statsReply(ctx));
 }
 
-function statsReply(ctx: LoopContext): string {
+/** The STATS reply, END included. */
+export function statsReply(ctx: LoopContext): string {
   const s = ctx.stats;
   let reply =
     statLine('uptime_ms', Date.now() - s.startedAt) +
@@ -83,6 +89,7 @@ function replicationStats(ctx: LoopContext): string {
     maxLag = Math.max(maxLag, lag);
     lines += statLine('lag.' + name, lag);
   }
+  for (const [name, peer] of r.peers) if (peer.up !== null) lines += statLine('peer_up.' + name, peer.up ? 1 : 0);
   return (
     statLine('repl_records_in', r.recordsIn) +
     statLine('repl_bytes_in', r.bytesIn) +
