@@ -447,8 +447,8 @@ export class Log {
   /** interval policy: makes a sealed chunk, its index and the new chunk's directory entry durable. */
   private async seal(chunk: Chunk): Promise<void> {
     try {
-      const room = chunk.room();
-      if (room) await room;
+      // No wait for room (open-files.ts): a roll waits for this seal while it holds the active
+      // chunk, so with every open chunk held that way, waiting here could wait forever.
       chunk.acquire(() => this.gone()); // its files stay open until the seal is done
     } catch (err) {
       this.opts.logger(`log ${this.name}: cannot open sealed chunk ${chunk.chunkPath} to sync it: ${(err as Error).message}`);
