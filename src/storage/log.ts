@@ -22,7 +22,7 @@ import { frameCrcMatches, frameLength, newFrameHeader, parseFrame, type RecordSt
 import { Chunk, UNSYNCED_SEALED_CHUNKS, VanishedError } from './chunk.ts';
 import type { RecordPayload } from '../../protocol/pieces.ts';
 import { COMMIT_BYTE, encodeRound, UNCOMMITTED_BYTE, type RoundBytes } from './round.ts';
-import { TailCache } from './tail-cache.ts';
+import { TailCache, type TailBudget } from './tail-cache.ts';
 import { DIGEST_FILE, PrefixDigests } from './prefix-digest.ts';
 import { io, syncDir } from './io.ts';
 import type { OpenFiles } from './open-files.ts';
@@ -45,6 +45,8 @@ export interface LogOptions {
   logger: (line: string) => void;
   /** The open files of all logs together. */
   files: OpenFiles;
+  /** The memory all logs' tail caches may hold together. */
+  tails: TailBudget;
 }
 
 /** A group on disk, not yet acknowledged. */
@@ -89,7 +91,7 @@ export class Log {
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
   /** The newest acknowledged rounds of the active chunk, for readers at the head. */
-  private readonly tail = new TailCache(TAIL_CACHE_BYTES);
+  private readonly tail: TailCache;
   private syncTimer: NodeJS.Timeout | null = null;
   private syncDue = false;
   /** interval policy: the periodic fdatasync in flight. */
@@ -127,6 +129,7 @@ export class Log {
     const active = chunks[chunks.length - 1];
     this.headId = active.firstId + active.count - 1;
     for (const chunk of chunks) chunk.attach(opts.files);
+    this.tail = new TailCache(TAIL_CACHE_BYTES, opts.tails);
     this.digests = new PrefixDigests(join(dir, DIGEST_FILE), this);
   }
 

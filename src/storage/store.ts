@@ -14,6 +14,7 @@ import { syncDir } from './io.ts';
 import { lockDataDir, unlockDataDir } from './lock.ts';
 import { Log, type LogOptions } from './log.ts';
 import { OpenFiles } from './open-files.ts';
+import { TailBudget } from './tail-cache.ts';
 import type { FsyncPolicy } from './policy.ts';
 import { settleDurable } from './durable.ts';
 import { recoverLog, type Damage } from './recovery.ts';
@@ -33,8 +34,12 @@ export interface StoreOptions {
   openFiles?: number;
   /** Most logs per namespace (`<owner>` and `<owner>.*`); creating one more fails with `full` (default: no limit). */
   maxLogs?: number;
+  /** Bytes all logs' tail caches hold together (default 256 MiB). */
+  tailBytes?: number;
 }
 
+/** The memory all logs' tail caches (the newest rounds, for readers at the head) may hold together. */
+const TAIL_BUDGET_BYTES = 256 << 20;
 /** The background recovery pass works this long, then lets the event loop run. */
 const RECOVERY_SLICE_MS = 10;
 /** How often the timer checks that the data directory and every log's files are still there... */
@@ -103,7 +108,7 @@ export class Store {
         .filter((entry) => entry.isDirectory() && isValidName(entry.name))
         .map((entry) => entry.name);
       const files = new OpenFiles(opts.openFiles ?? 256);
-      const logOptions = { fsync: opts.fsync, chunkBytes: opts.chunkBytes, maxMsg: opts.maxMsg, logger, files };
+      const logOptions = { fsync: opts.fsync, chunkBytes: opts.chunkBytes, maxMsg: opts.maxMsg, logger, files, tails: new TailBudget(opts.tailBytes ?? TAIL_BUDGET_BYTES) };
       const store = new Store(opts.dir, lockFd, Checkpoints.load(opts.dir), logOptions, opts.maxLogs ?? Infinity, names, started);
       const ms = (performance.now() - started).toFixed(1);
       logger(`storage: opened ${opts.dir}: ${names.length} logs found, 0 checked now, ${names.length} wait for their first use or the background check, ${ms} ms`);
