@@ -27,7 +27,7 @@ import { DIGEST_FILE, PrefixDigests } from './prefix-digest.ts';
 import { io, syncDir } from './io.ts';
 import type { OpenFiles } from './open-files.ts';
 import { atOrAfter, currentBoot, writeDurable } from './durable.ts';
-import { reindexSealed } from './recovery.ts';
+import { reindexSealed } from './index-check.ts';
 import type { FsyncPolicy } from './policy.ts';
 
 export interface ReadResult {
@@ -409,7 +409,8 @@ export class Log {
    * seal runs in the background (syncing 64 MiB can take a tenth of a second, and the acks did not
    * promise durability): writes go on in the new chunk meanwhile. Seals run one after another;
    * a roll waits while UNSYNCED_SEALED_CHUNKS are pending, and every periodic sync waits for all
-   * of them, so recovery knows which chunks may be torn (it cuts the log at the first such tail).
+   * of them; each finished seal moves the durable point (durable.ts), past which alone recovery
+   * may cut a torn tail after a power loss.
    */
   private async roll(): Promise<void> {
     const old = this.active;
@@ -471,8 +472,8 @@ export class Log {
 
   /**
    * Moves the DURABLE marker to (chunk, bytes), synced, once everything before it is: at periodic
-   * syncs, seals, rolls and close, never per round. Failures are logged (the older marker only
-   * makes recovery stricter).
+   * syncs, seals, rolls and close, never per round. Failures are logged (the older marker names
+   * an earlier point, which never claims more than was synced).
    */
   private advanceDurable(chunk: number, bytes: number): Promise<void> {
     this.marking = this.marking.then(async () => {
@@ -686,6 +687,9 @@ export class Log {
     this.tail.clear();
     this.unsynced.clear();
     this.digests.reset(); // the records they were computed from go
+    // The durable point moves past the chunks that go, so that a crash before the new chunk exists
+    // leaves an empty log, not one whose synced chunks are missing (damage, see recovery.ts).
+    await this.advanceDurable(first, 0);
     // The removed chunks stay listed until the new one exists (readers get `gone` from them).
     for (const chunk of this.chunks) chunk.remove();
     if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
