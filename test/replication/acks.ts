@@ -47,7 +47,7 @@ async function aliceWithBob(t: { teardown(fn: () => Promise<void>): void }, args
   return cluster;
 }
 
-test('forged ACKs (unknown node, id never sent, backwards, another node on the stream) are ignored, counted and logged once per stream', async (t) => {
+test('forged ACKs (unknown node, the writer itself, id never sent, backwards) are ignored, counted and logged once per stream; a repeat is harmless', async (t) => {
   const cluster = await aliceWithBob(t);
   const alice = cluster.port('alice');
   await write(alice, 'alice', 10, 'r');
