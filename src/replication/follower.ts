@@ -20,7 +20,8 @@
 // (FrameCutter), with a reason for stderr. A heartbeat's head is a claim: it counts for the lag
 // once frames back it, and a source that keeps claiming records it does not send (two heartbeats
 // in a row with a head past the last id received and no frame between them) is cut off, its
-// claim dropped (PROTOCOL.md, REPLICATE).
+// claim dropped (PROTOCOL.md, REPLICATE). A copy that holds nothing and starts past id 1 keeps
+// the prefix digest its source tells it (`DIGEST`).
 import type { Socket } from 'node:net';
 import { crcHex, stampText } from '../../protocol/frame.ts';
 import { ownerOf } from '../../protocol/names.ts';
@@ -187,6 +188,7 @@ class FollowSession {
       if (!/^\d{1,16}$/.test(text.slice(3)) || !Number.isSafeInteger(head)) return this.end('failed', `bad heartbeat from ${source.name}: ${text.slice(0, 80)}`, true);
       return this.onHeartbeat(head);
     }
+    if (text.startsWith('DIGEST ') && this.greeted) return this.onDigest(text);
     if (text.startsWith('ERR diverged')) return this.end('diverged', `${this.o.source.name}: ${text}`);
     if (text.startsWith('ERR gone ') && this.o.source.name === ownerOf(this.o.log.name)) {
       const first = Number(text.slice(9));
@@ -195,6 +197,15 @@ class FollowSession {
     if (text.startsWith('ERR ')) return this.end(this.up ? 'progressed' : 'failed', `${this.o.source.name} refused: ${text}`, true);
     if (text.startsWith('END')) return this.end('progressed', `${this.o.source.name} ended the stream`);
     this.end('failed', `unexpected line from ${this.o.source.name}: ${JSON.stringify(text.slice(0, 80))}`, true);
+  }
+
+  /** `DIGEST <id> <digest>`: the prefix digest before the first record of a copy that holds none yet. */
+  private onDigest(text: string): void {
+    const m = /^DIGEST (\d{1,16}) ([0-9a-f]{8})$/.exec(text);
+    if (!m) return this.end('failed', `bad DIGEST line from ${this.o.source.name}: ${text.slice(0, 80)}`, true);
+    const { log } = this.o;
+    const id = Number(m[1]);
+    if (id === this.expected - 1 && log.head() === id && log.first() === id + 1) log.digests.adopt(id, parseInt(m[2], 16));
   }
 
   /**
