@@ -51,13 +51,18 @@ export interface LogAccess {
   setParticipants(names: Iterable<string>): void;
   /** Called after REFUSE/ACCEPT changed a role; the change completes when the listeners have. */
   onRolesChanged(fn: () => Promise<void> | void): void;
+  /** The log exists here (recovered or not, damaged or not). */
+  held(name: string): boolean;
+  /** Logs held or being created in the namespace of `name` (its owner's), and the most --max-logs allows. */
+  namespaceSize(name: string): number;
+  maxLogs(): number;
   /** The local copy of a log of another participant, created empty if not held yet. */
   openReplica(name: string): Promise<ReplicaLog>;
-  /** The log's chunk files, oldest first (empty for a log not held). */
+  /** The log's chunk files, oldest first (empty for a log not held or not recovered yet). */
   chunkFiles(name: string): Promise<ChunkFile[]>;
   /** The checkpoints of the consumers of a log. */
   consumers(name: string): readonly { id: number }[];
-  /** Retention: deletes the whole chunks below `before` (never the active one); returns the first id before and after, or null for a log not held. */
+  /** Retention: deletes the whole chunks below `before` (never the active one); returns the first id before and after, or null for a log not held or not recovered yet. */
   trim(name: string, before: number): Promise<{ was: number; first: number } | null>;
   /** The first id of a held log (1 if not held). */
   first(name: string): number;

@@ -46,7 +46,7 @@ export class LogDirectory implements LogAccess {
 
   role(name: string): Role | null {
     if (this.writable(name)) return 'owner';
-    return this.store.get(name) || this.known(name) ? 'replica' : null;
+    return this.store.has(name) || this.known(name) ? 'replica' : null;
   }
 
   /** `refused` or `accepted` when failover changed who writes the log. */
@@ -84,7 +84,7 @@ export class LogDirectory implements LogAccess {
   accept(name: string): Promise<void> {
     if (this.writable(name)) return Promise.resolve();
     if (!this.refused.delete(name)) {
-      if (!this.store.get(name)) throw new LogdError('nolog', name);
+      if (!this.store.has(name)) throw new LogdError('nolog', name);
       this.accepted.add(name);
     }
     return this.rolesChanged();
@@ -116,7 +116,7 @@ export class LogDirectory implements LogAccess {
     if (damage) throw damage;
     if (!this.writable(name)) {
       if (this.refused.has(name)) throw new LogdError('readonly', `${name} is refused on this node (failover)`);
-      if (this.store.get(name) || this.known(name) || this.participantNames.has(ownerOf(name))) {
+      if (this.store.has(name) || this.known(name) || this.participantNames.has(ownerOf(name))) {
         throw new LogdError('readonly', `${name} is owned by ${ownerOf(name)}`);
       }
       throw new LogdError('nolog', name);
@@ -149,12 +149,25 @@ export class LogDirectory implements LogAccess {
     return replicaLog(await this.create(name));
   }
 
+  held(name: string): boolean {
+    return this.store.has(name);
+  }
+
+  namespaceSize(name: string): number {
+    return this.store.namespaceSize(name);
+  }
+
+  maxLogs(): number {
+    return this.store.maxLogs;
+  }
+
+  // Retention's two calls touch only recovered logs (store.loaded): the rest wait for a later pass.
   async chunkFiles(name: string): Promise<ChunkFile[]> {
-    return (await this.store.get(name)?.chunkFiles()) ?? [];
+    return (await this.store.loaded(name)?.chunkFiles()) ?? [];
   }
 
   async trim(name: string, before: number): Promise<{ was: number; first: number } | null> {
-    const log = this.store.get(name);
+    const log = this.store.loaded(name);
     if (!log) return null;
     const was = log.first();
     return { was, first: await log.trim(before) };
