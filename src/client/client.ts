@@ -80,6 +80,16 @@ export class Client {
     return okId(await this.conn.request(`TRIM ${log} ${before}\n`));
   }
 
+  /** Stops this node's writes to a log it writes (REFUSE, failover); durable once resolved. */
+  async refuse(log: string): Promise<void> {
+    await this.conn.request(`REFUSE ${log}\n`);
+  }
+
+  /** Makes this node the log's writer again, or from its replica's head + 1 (ACCEPT, failover). */
+  async accept(log: string): Promise<void> {
+    await this.conn.request(`ACCEPT ${log}\n`);
+  }
+
   async logs(): Promise<LogInfo[]> {
     const lines = await this.list('LOGS\n');
     return lines.map((line) => {

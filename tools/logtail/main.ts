@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { isValidName } from '../../protocol/names.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../../src/client/index.ts';
 import { tlsOptions, TLS_HELP } from '../tls-options.ts';
+import { logdVersion } from '../../src/version.ts';
 import { EntryQueue } from './queue.ts';
 import { Shipper } from './shipper.ts';
 import { loadState } from './state.ts';
@@ -35,6 +36,7 @@ Options:
   --batch N           most lines per APPEND (default 1000)
   --max-line BYTES    a longer line is cut into records of this size (default 1M, the server's --max-msg)
   --help              show this text
+  --version           print the version
 
 Runs until SIGTERM or SIGINT. Exit codes: 0 stopped by a signal, 2 usage.
 `;
@@ -89,10 +91,11 @@ async function main(argv: string[]): Promise<number> {
       batch: { type: 'string' },
       'max-line': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
     },
   });
-  if (values.help) {
-    process.stdout.write(HELP);
+  if (values.help || values.version) {
+    process.stdout.write(values.help ? HELP : `logtail ${logdVersion()}\n`);
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one file');
