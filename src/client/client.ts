@@ -7,7 +7,7 @@ import { Consumer, type ConsumerOptions } from './consumer.ts';
 import { follow, type FollowOptions } from './follow.ts';
 import { materialize, type Materialized, type Reducer } from './materialize.ts';
 import { ReadStream } from './read-stream.ts';
-import { ConnectionError, replyError } from './reply-error.ts';
+import { atCaller, clientError, ConnectionError, replyError } from './reply-error.ts';
 import { Subscription } from './subscription.ts';
 import type { LogInfo, LogRecord, ReadOptions } from './types.ts';
 
@@ -49,7 +49,7 @@ export class Client {
 
   /** Appends the payloads atomically with consecutive ids (APPEND); binary-safe. */
   async append(log: string, payloads: readonly Payload[]): Promise<{ first: number; last: number }> {
-    if (payloads.length === 0) throw new LogdError('syntax', 'append needs at least one payload');
+    if (payloads.length === 0) throw clientError('syntax', 'append needs at least one payload');
     const reply = await this.conn.request(encodeAppend(log, payloads));
     const [, first, last] = reply.split(' ');
     return { first: number(first, reply), last: number(last, reply) };
@@ -133,7 +133,7 @@ export class Client {
 
   /** Head events for the logs (SUBSCRIBE); resolves once the server has accepted them. */
   async subscribe(logs: readonly string[]): Promise<Subscription> {
-    if (logs.length === 0) throw new LogdError('syntax', 'subscribe needs at least one log');
+    if (logs.length === 0) throw clientError('syntax', 'subscribe needs at least one log');
     const sub = new Subscription([...logs], (s) => this.unsubscribe(s));
     this.subscriptions.add(sub);
     try {
@@ -181,8 +181,8 @@ export class Client {
   }
 
   /** A command answered by lines up to `END` (LOGS, STATS). */
-  private list(command: string): Promise<string[]> {
-    return new Promise((resolve, reject) => {
+  private async list(command: string): Promise<string[]> {
+    return await new Promise<string[]>((resolve, reject) => {
       const lines: string[] = [];
       const handler: ReplyHandler = {
         line(text) {
@@ -198,6 +198,8 @@ export class Client {
         fail: reject,
       };
       this.conn.send(command, handler);
+    }).catch((err: Error) => {
+      throw atCaller(err);
     });
   }
 }
@@ -226,7 +228,7 @@ function encodeAppend(log: string, payloads: readonly Payload[]): Buffer {
 }
 
 function badMsg(text: Payload): LogdError {
-  return new LogdError('syntax', text.length === 0 ? 'empty message' : 'a MSG text cannot hold a line break; use append()');
+  return clientError('syntax', text.length === 0 ? 'empty message' : 'a MSG text cannot hold a line break; use append()');
 }
 
 function okId(reply: string): number {
@@ -236,7 +238,7 @@ function okId(reply: string): number {
 function number(text: string | undefined, reply: string): number {
   const n = Number(text);
   if (text === undefined || text === '' || !Number.isSafeInteger(n)) {
-    throw new LogdError('internal', `unexpected reply from server: ${reply.slice(0, 80)}`);
+    throw clientError('internal', `unexpected reply from server: ${reply.slice(0, 80)}`);
   }
   return n;
 }

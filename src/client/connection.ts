@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { FrameHeader } from '../../protocol/frame.ts';
 import { ReplyReader } from './reply-reader.ts';
-import { ConnectionError, replyError } from './reply-error.ts';
+import { atCaller, ConnectionError, replyError } from './reply-error.ts';
 import { dial } from './dial.ts';
 
 export interface ConnectOptions {
@@ -131,18 +131,22 @@ export class Connection {
   };
 
   /** Sends a one-line command and resolves with its one-line reply (ERR rejects with LogdError). */
-  request(line: string | Buffer): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.send(line, {
-        line(text) {
-          const err = replyError(text);
-          if (err) reject(err);
-          else resolve(text);
-          return true;
-        },
-        fail: reject,
+  async request(line: string | Buffer): Promise<string> {
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        this.send(line, {
+          line(text) {
+            const err = replyError(text);
+            if (err) reject(err);
+            else resolve(text);
+            return true;
+          },
+          fail: reject,
+        });
       });
-    });
+    } catch (err) {
+      throw atCaller(err as Error);
+    }
   }
 
   /** Stops reading from the socket (the server then stops sending: TCP backpressure). */

@@ -6,7 +6,7 @@
 import { LogdError } from '../../protocol/errors.ts';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts';
 import { Connection, type ConnectOptions } from './connection.ts';
-import { ConnectionError } from './reply-error.ts';
+import { clientError, ConnectionError } from './reply-error.ts';
 import { ReadStream } from './read-stream.ts';
 import type { LogRecord } from './types.ts';
 
@@ -41,7 +41,7 @@ export async function* follow(
       for (let r = await stream.next(); !r.done; r = await stream.next()) {
         const record = r.value;
         if (record.id < next) continue;
-        if (record.id > next) throw new LogdError('internal', `${log}: expected record ${next}, got ${record.id}`);
+        if (record.id > next) throw clientError('internal', `${log}: expected record ${next}, got ${record.id}`);
         attempt = 0;
         next = record.id + 1;
         yield record;

@@ -4,7 +4,7 @@
 // After every (re)connection it first reconciles: records after the last acknowledged id that
 // equal the next queued lines were stored by a batch whose acknowledgement was lost (the
 // connection or logtail died in between), so they are acknowledged now instead of sent again.
-import { LogdError } from '../../protocol/errors.ts';
+import { isRetryable, LogdError } from '../../protocol/errors.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../../src/client/backoff.ts';
 import { connect, type Client, type ConnectOptions } from '../../src/client/index.ts';
 import type { Entry, EntryQueue } from './queue.ts';
@@ -22,7 +22,8 @@ export interface ShipperOptions extends BackoffOptions {
   batchBytes: number;
   /** Called when entries left the queue (the tailer may read again). */
   onProgress: () => void;
-  onError: (err: Error, retryInMs: number) => void;
+  /** One line per outage (its start) and one when the server takes lines again. */
+  onNotice: (line: string) => void;
 }
 
 /** How long reconciliation waits for the tailer to queue the lines it compares with. */
@@ -38,10 +39,15 @@ export class Shipper {
     this.lastId = opts.state?.lastId ?? null;
   }
 
+  /**
+   * Ships until stop(); rejects with the LogdError of a refusal that retrying cannot change
+   * (nolog, readonly, auth, ...): the lines not acknowledged are read again at the next start.
+   */
   async run(): Promise<void> {
     const { queue } = this.opts;
     const { signal } = this.abort;
     let attempt = 0;
+    let outageSince = 0;
     while (!signal.aborted) {
       await queue.nonEmpty();
       if (signal.aborted) break;
@@ -51,13 +57,20 @@ export class Shipper {
         const { last } = await client.append(batch[0].log, batch.map((e) => e.payload));
         queue.shift(batch.length);
         this.acknowledged(batch, last);
+        if (attempt > 0) this.opts.onNotice(`shipping again after ${seconds(Date.now() - outageSince)} (${attempt} failed attempts)`);
         attempt = 0;
       } catch (err) {
         if (signal.aborted) break;
+        if (err instanceof LogdError && !isRetryable(err.code)) {
+          this.dropClient();
+          throw err;
+        }
         if (!(err instanceof LogdError)) this.dropClient();
-        const delay = backoffDelay(attempt++, this.opts);
-        this.opts.onError(err as Error, delay);
-        await sleep(delay, signal);
+        if (attempt === 0) {
+          outageSince = Date.now();
+          this.opts.onNotice(`${describe(err)}; retrying`);
+        }
+        await sleep(backoffDelay(attempt++, this.opts), signal);
       }
     }
   }
@@ -133,4 +146,12 @@ export class Shipper {
     this.client?.destroy();
     this.client = null;
   }
+}
+
+function describe(err: unknown): string {
+  return err instanceof LogdError ? `server: ${err.message}` : (err as Error).message;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }

@@ -97,7 +97,7 @@ export function failure(err: unknown): { code: number; message: string } {
   if (err instanceof ConnectionError) return { code: EXIT_CONNECTION, message: err.message };
   if (err instanceof TimeoutError || err instanceof NotFoundError) return { code: EXIT_FAILED, message: err.message };
   if (err instanceof LogdError) {
-    const message = `server: ${err.code} ${err.message}`;
+    const message = `server: ${err.message}`;
     if (err.code === 'syntax') return { code: EXIT_USAGE, message };
     if (err.code === 'auth' || err.code === 'busy') return { code: EXIT_CONNECTION, message };
     return { code: EXIT_FAILED, message };
