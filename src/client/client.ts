@@ -13,9 +13,9 @@ import type { LogInfo, LogRecord, ReadOptions } from './types.ts';
 
 export type Payload = Buffer | Uint8Array | string;
 
-/** Connects (and authenticates when a token is given). */
+/** Connects (and authenticates when a token is given); `reconnect: true` keeps it connected. */
 export async function connect(opts: ConnectOptions = {}): Promise<Client> {
-  return new Client(await Connection.open(opts), { ...opts });
+  return new Client(await Connection.open(opts, opts.reconnect), { ...opts });
 }
 
 export class Client {
@@ -30,6 +30,10 @@ export class Client {
   ) {
     conn.onPush = (log, id) => {
       for (const sub of this.subscriptions) if (sub.logs.includes(log)) sub.pushed(log, id);
+    };
+    // A replaced connection (reconnect) knows nothing of our subscriptions: renew them.
+    conn.onReconnect = () => {
+      if (this.subscribed.size > 0) void this.conn.request(`SUBSCRIBE ${[...this.subscribed.keys()].join(' ')}\n`).catch(() => undefined);
     };
     void conn.closed.then(() => {
       const err = new ConnectionError('ECLOSED', 'connection closed');

@@ -1,6 +1,6 @@
 // logd's TypeScript client: the package's public entry.
 export { connect, Client, type Payload } from './client.ts';
-export { type ConnectOptions, DEFAULT_HOST, DEFAULT_PORT } from './connection.ts';
+export { type ConnectOptions, type ReconnectOptions, DEFAULT_HOST, DEFAULT_PORT } from './connection.ts';
 export { ConnectionError } from './reply-error.ts';
 export { LogdError, ERROR_CODES, type ErrorCode } from '../../protocol/errors.ts';
 export type { LogRecord, LogInfo, ReadOptions } from './types.ts';
