@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensurePeersInstalled, versionOf } from './install.ts';
 import { describeMachine, type Machine } from './machine.ts';
-import { markdownTables, rows, textTables, type Row } from './report.ts';
+import { addCeilingShares, markdownTables, rows, textTables, type Row } from './report.ts';
 import { DRIVERS, profileSummary, runRounds } from './runner.ts';
 import { DURABILITY_FLAGS, SYSTEMS } from './servers.ts';
 import { barChart } from './svg.ts';
@@ -50,6 +50,11 @@ function notes(machine: Machine, sizes: Sizes, quick: boolean): string {
     ...clients,
     '- (3) for Redis and NATS is their pipelined single-record append (neither has a batch append), so their figures there repeat (1)\'s shape.',
     '- "logd vs best peer": logd / best peer for rates, best peer / logd for latency, memory and time; above 1.00x logd is better.',
+    '  The ratio is the median of the per-round ratios (each round runs the systems back to back), with the smallest and largest',
+    '  round in brackets; "!" marks rows whose rounds disagree by more than 20% (treat them as noise-bound).',
+    '- (9) places logd against the physical ceilings of this machine in the same run: the same load generator against a bare',
+    '  node:net server that parses the lines and answers OK <n> without storage (the share row is how much of a MSG\'s cost is',
+    '  the transport and Node itself), and the disk\'s own rate for sequential appends with an fdatasync after each.',
   ].join('\n');
 }
 
@@ -73,6 +78,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const systems = values.systems ? SYSTEMS.filter((s) => values.systems!.split(',').includes(s)) : SYSTEMS;
   const { collected, failures } = await runRounds({ workloads, systems, sizes, log, profileDir: values.profile });
+  addCeilingShares(collected);
   const table: Row[] = rows(collected);
   const date = new Date().toISOString().slice(0, 10);
   const title = `logd vs Redis Streams vs NATS JetStream, ${date}, ${machine.cpu} (${machine.cores} cores)${values.quick ? ', quick' : ''}`;

@@ -5,10 +5,14 @@ export interface Figure {
   unit: string;
   /** true when a higher value is better (throughput); false for latency and memory. */
   higherIsBetter: boolean;
+  /** Measured in the logd column only (logd-only figures and the reference rows), so it has no ratio. */
+  alone?: boolean;
 }
 
 const rate = (key: string, label: string, unit = 'records/s'): Figure => ({ key, label, unit, higherIsBetter: true });
 const cost = (key: string, label: string, unit: string): Figure => ({ key, label, unit, higherIsBetter: false });
+
+const alone = (figure: Figure): Figure => ({ ...figure, alone: true });
 
 export const FIGURES: Figure[] = [
   rate('append.always', '(1) append, 1 conn, 512 deep, fsync always'),
@@ -31,15 +35,20 @@ export const FIGURES: Figure[] = [
   rate('read1k', '(7) catch-up read 1 KiB'),
   rate('append64k', '(7) append 64 KiB, 1 conn, 512 deep'),
   rate('read64k', '(7) catch-up read 64 KiB'),
-  rate('replication', '(8) logd only: replication catch-up'),
-  cost('footprint.small.rest', '(8) logd only: RSS after opening the small log', 'MB'),
-  cost('footprint.large.rest', '(8) logd only: RSS after opening the large log', 'MB'),
-  cost('footprint.small.load', '(8) logd only: peak RSS, read + append, small log', 'MB'),
-  cost('footprint.large.load', '(8) logd only: peak RSS, read + append, large log', 'MB'),
-  cost('restart.clean', '(8) logd only: restart after clean stop, spawn to listening', 's'),
-  cost('restart.clean.open', '(8) logd only: restart after clean stop, open as logged', 's'),
-  cost('restart.kill', '(8) logd only: restart after SIGKILL, spawn to listening', 's'),
-  cost('restart.kill.open', '(8) logd only: restart after SIGKILL, open as logged', 's'),
+  alone(rate('replication', '(8) logd only: replication catch-up')),
+  alone(cost('footprint.small.rest', '(8) logd only: RSS after opening the small log', 'MB')),
+  alone(cost('footprint.large.rest', '(8) logd only: RSS after opening the large log', 'MB')),
+  alone(cost('footprint.small.load', '(8) logd only: peak RSS, read + append, small log', 'MB')),
+  alone(cost('footprint.large.load', '(8) logd only: peak RSS, read + append, large log', 'MB')),
+  alone(cost('restart.clean', '(8) logd only: restart after clean stop, spawn to listening', 's')),
+  alone(cost('restart.clean.open', '(8) logd only: restart after clean stop, open as logged', 's')),
+  alone(cost('restart.kill', '(8) logd only: restart after SIGKILL, spawn to listening', 's')),
+  alone(cost('restart.kill.open', '(8) logd only: restart after SIGKILL, open as logged', 's')),
+  alone(rate('ceiling.append', '(9) reference: bare node:net line server, no storage, MSG 1 conn 512 deep (logd column)')),
+  alone(rate('ceiling.share.always', '(9) logd MSG rate (1), fsync always, as a share of the bare server', '%')),
+  alone(rate('ceiling.share.interval', '(9) logd MSG rate (1), ~1 s sync, as a share of the bare server', '%')),
+  alone(rate('disk.syncs', '(9) reference: this disk, 4 KiB sequential appends, fdatasync after each (logd column)', 'writes/s')),
+  alone(rate('disk.mb', '(9) reference: this disk, 1 MiB sequential appends, fdatasync after each (logd column)', 'MB/s')),
 ];
 
 export const FIGURE_BY_KEY = new Map(FIGURES.map((f) => [f.key, f]));

@@ -1,21 +1,32 @@
 // Turns the samples of all rounds into the table: medians per figure and system, logd's ratio
 // to the best peer, the CPU each side used; as plain text for the terminal and as Markdown.
+// The ratio is the median of the per-round ratios (each round measures the systems back to back,
+// so a machine that slows down for a while moves both sides of a round's ratio alike), with the
+// range of the rounds; rounds that disagree by more than 20% are flagged.
 import type { CpuUse } from './meter.ts';
 import { FIGURES, type Figure } from './figures.ts';
 import type { Sample } from './workloads.ts';
 import { SYSTEMS, type System } from './servers.ts';
 
-/** samples[figure key][system] = one sample per round. */
-export type Collected = Record<string, Partial<Record<System, Sample[]>>>;
+/** A sample and the round (0-based) that measured it. */
+export type RoundSample = Sample & { round: number };
+
+/** samples[figure key][system] = one sample per round that ran it. */
+export type Collected = Record<string, Partial<Record<System, RoundSample[]>>>;
 
 export interface Row {
   figure: Figure;
   /** Median value per system; null where the system did not run it. */
   values: Record<System, number | null>;
   cpu: Record<System, CpuUse | null>;
-  /** logd against the best peer, oriented so that > 1 means logd is better; null without both. */
+  /** logd against the best peer, oriented so that > 1 means logd is better: the median of the rounds' ratios; null without both. */
   ratio: number | null;
+  /** The smallest and largest per-round ratio. */
+  ratioRange: [number, number] | null;
 }
+
+/** Rounds whose ratios differ by more than this factor are flagged as disagreeing. */
+export const DISAGREEMENT = 1.2;
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,21 +47,47 @@ export function rows(collected: Collected): Row[] {
       const cpus = samples.map((s) => s.cpu).filter((c): c is CpuUse => c !== null);
       cpu[system] = cpus.length ? { server: median(cpus.map((c) => c.server)), client: median(cpus.map((c) => c.client)) } : null;
     }
-    const peers = SYSTEMS.filter((s) => s !== 'logd').map((s) => values[s]).filter((v): v is number => v !== null);
-    const logd = values.logd;
-    let ratio: number | null = null;
-    if (logd !== null && peers.length) {
-      ratio = figure.higherIsBetter ? logd / Math.max(...peers) : Math.min(...peers) / logd;
-    }
-    out.push({ figure, values, cpu, ratio });
+    const ratios = roundRatios(figure, bySystem);
+    const ratio = ratios.length ? median(ratios) : null;
+    const ratioRange: [number, number] | null = ratios.length ? [Math.min(...ratios), Math.max(...ratios)] : null;
+    out.push({ figure, values, cpu, ratio, ratioRange });
   }
   return out;
+}
+
+/**
+ * Adds the (9) share rows: logd's single-record append rate (1) as a percentage of the bare line
+ * server's, round by round (both measured in the same round).
+ */
+export function addCeilingShares(collected: Collected): void {
+  const bare = collected['ceiling.append']?.logd ?? [];
+  for (const durability of ['always', 'interval']) {
+    for (const sample of collected[`append.${durability}`]?.logd ?? []) {
+      const ceiling = bare.find((b) => b.round === sample.round);
+      if (!ceiling) continue;
+      ((collected[`ceiling.share.${durability}`] ??= {}).logd ??= []).push({ value: (100 * sample.value) / ceiling.value, cpu: null, round: sample.round });
+    }
+  }
+}
+
+/** logd against the best peer of the same round, for every round that has logd and a peer. */
+function roundRatios(figure: Figure, bySystem: Partial<Record<System, RoundSample[]>>): number[] {
+  const rounds = new Set((bySystem.logd ?? []).map((s) => s.round));
+  const ratios: number[] = [];
+  for (const round of rounds) {
+    const at = (system: System): number | undefined => bySystem[system]?.find((s) => s.round === round)?.value;
+    const logd = at('logd');
+    const peers = SYSTEMS.filter((s) => s !== 'logd').map(at).filter((v): v is number => v !== undefined);
+    if (logd === undefined || !peers.length) continue;
+    ratios.push(figure.higherIsBetter ? logd / Math.max(...peers) : Math.min(...peers) / logd);
+  }
+  return ratios;
 }
 
 /** 1234567 -> "1.23M", 45678 -> "45.7k", 0.1234 -> "0.123". */
 export function formatValue(v: number | null, unit: string): string {
   if (v === null || !Number.isFinite(v)) return 'n/a';
-  if (unit === 'records/s') {
+  if (unit === 'records/s' || unit === 'writes/s') {
     if (v >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
     if (v >= 1e3) return `${(v / 1e3).toFixed(1)}k`;
     return v.toFixed(0);
@@ -62,8 +99,12 @@ export function formatValue(v: number | null, unit: string): string {
 
 const NAMES: Record<System, string> = { logd: 'logd', redis: 'Redis', nats: 'NATS' };
 
-export function formatRatio(r: number | null): string {
-  return r === null ? '' : `${r.toFixed(2)}x`;
+/** "1.37x (1.20-1.52)", with a "!" when the rounds disagree by more than 20%. */
+export function formatRatio(row: Row): string {
+  if (row.ratio === null || row.ratioRange === null) return '';
+  const [lo, hi] = row.ratioRange;
+  if (lo === hi) return `${row.ratio.toFixed(2)}x`;
+  return `${row.ratio.toFixed(2)}x (${lo.toFixed(2)}-${hi.toFixed(2)})${hi / lo > DISAGREEMENT ? ' !' : ''}`;
 }
 
 function cpuCell(c: CpuUse | null): string {
@@ -72,10 +113,10 @@ function cpuCell(c: CpuUse | null): string {
 
 function cells(row: Row): string[] {
   const unit = row.figure.unit === 'records/s' ? 'rec/s' : row.figure.unit;
-  return [`${row.figure.label} (${unit})`, ...SYSTEMS.map((s) => formatValue(row.values[s], row.figure.unit)), formatRatio(row.ratio)];
+  return [`${row.figure.label} (${unit})`, ...SYSTEMS.map((s) => formatValue(row.values[s], row.figure.unit)), formatRatio(row)];
 }
 
-const HEADER = ['figure', ...SYSTEMS.map((s) => NAMES[s]), 'logd vs best peer'];
+const HEADER = ['figure', ...SYSTEMS.map((s) => NAMES[s]), 'logd vs best peer (median of rounds, min-max)'];
 const CPU_HEADER = ['figure (CPU, % of one core: server / client)', ...SYSTEMS.map((s) => NAMES[s])];
 
 function cpuCells(row: Row): string[] {

@@ -92,7 +92,7 @@ export async function runRounds(opts: RunOptions): Promise<RunResult> {
               samples[`rss.${workload.name}.${durability}`] = { value: peak.stop() / 1e6, cpu: null };
             }
             for (const [key, sample] of Object.entries(samples)) {
-              ((collected[key] ??= {})[system] ??= []).push(sample);
+              ((collected[key] ??= {})[system] ??= []).push({ ...sample, round });
               const unit = FIGURE_BY_KEY.get(key)?.unit ?? '';
               opts.log(`round ${round + 1}/${sizes.rounds}  ${system.padEnd(5)}  ${key.padEnd(18)} ${formatValue(sample.value, unit)} ${unit}`);
             }

@@ -31,6 +31,7 @@ export interface BenchServer {
 
 export const HOST = '127.0.0.1';
 const LOGD_BIN = fileURLToPath(new URL('../../bin/logd.js', import.meta.url));
+const CEILING_SERVER = fileURLToPath(new URL('./ceiling-server.ts', import.meta.url));
 export const LOGD_LOG = 'bench';
 
 /** How each server's durability is set, for the table's notes. */
@@ -56,6 +57,11 @@ export async function startLogd(fsync: string, dir?: string, extraArgs: string[]
   const dataDir = dir ?? tempDir('logd');
   const args = [...logdNodeFlags, LOGD_BIN, '--id', LOGD_LOG, '--data', dataDir, '--listen', `${HOST}:0`, '--fsync', fsync, ...extraArgs];
   return launch('logd', process.execPath, args, /listening on [^\s:]+:(\d+)/, dataDir, dir === undefined);
+}
+
+/** The bare line server of the ceiling row (ceiling-server.ts), on port 0. */
+export function startCeiling(): Promise<BenchServer> {
+  return launch('logd', process.execPath, ['--import', 'tsx', CEILING_SERVER, '--listen', `${HOST}:0`], /listening on [^\s:]+:(\d+)/, tempDir('ceiling'), true);
 }
 
 async function startRedis(durability: Durability): Promise<BenchServer> {

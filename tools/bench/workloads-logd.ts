@@ -7,7 +7,8 @@ import { payload, pipelineAll } from './load.ts';
 import { logdDriver, readFrom } from './drivers/logd.ts';
 import { processRssBytes, RssSampler } from './proc-stats.ts';
 import { Meter } from './meter.ts';
-import { LOGD_LOG, startLogd, tempDir, type BenchServer } from './servers.ts';
+import { LOGD_LOG, startCeiling, startLogd, tempDir, type BenchServer } from './servers.ts';
+import { syncedAppends } from './disk.ts';
 import type { Sample, Workload, WorkloadContext } from './workloads.ts';
 
 const FSYNC = 'interval:1000';
@@ -115,6 +116,30 @@ async function footprint(ctx: WorkloadContext): Promise<Record<string, Sample>> 
   return out;
 }
 
+/** (9) The same load as (1) against the bare line server (ceiling-server.ts): what a MSG costs without logd. */
+async function ceiling(ctx: WorkloadContext): Promise<Record<string, Sample>> {
+  const bare = await startCeiling();
+  const enc = logdDriver.encodeAppend(payload(100), 1, 0);
+  const socket = await logdDriver.openWriter(bare, 0);
+  try {
+    const meter = new Meter(bare);
+    const seconds = await pipelineAll([socket], [enc.request], ctx.sizes.append, 512, logdDriver.appendReplies);
+    return { 'ceiling.append': { value: ctx.sizes.append / seconds, cpu: meter.stop().cpu } };
+  } finally {
+    socket.destroy();
+    await bare.stop();
+  }
+}
+
+/** (9) The disk under logd's `always` pattern: small and large sequential appends, each fdatasync'd. */
+async function disk(ctx: WorkloadContext): Promise<Record<string, Sample>> {
+  const seconds = ctx.sizes.followSeconds / 2;
+  return {
+    'disk.syncs': { value: syncedAppends(4096, seconds).writesPerSecond, cpu: null },
+    'disk.mb': { value: syncedAppends(1 << 20, seconds).mbPerSecond, cpu: null },
+  };
+}
+
 const logdOnly = (name: string, run: Workload['run'], once = false): Workload => ({
   name,
   durabilities: ['interval'],
@@ -127,4 +152,6 @@ export const LOGD_ONLY_WORKLOADS: Workload[] = [
   logdOnly('replication', replication),
   logdOnly('restart', restart, true),
   logdOnly('footprint', footprint, true),
+  logdOnly('ceiling', ceiling),
+  logdOnly('disk', disk),
 ];
