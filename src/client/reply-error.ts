@@ -42,8 +42,10 @@ function readable(code: ErrorCode, text: string): string {
 /**
  * Gives an error that arrived through the socket's event handler the stack of the code awaiting
  * it (V8 adds the awaiting callers' `async` frames), so that it points at the caller's line.
+ * A lost connection fails every pending call with one ConnectionError: each gets its own copy.
  */
 export function atCaller<E extends Error>(err: E): E {
-  Error.captureStackTrace(err);
-  return err;
+  const own = err instanceof ConnectionError ? (new ConnectionError(err.code, err.message) as Error as E) : err;
+  Error.captureStackTrace(own);
+  return own;
 }

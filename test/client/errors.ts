@@ -26,14 +26,19 @@ test('a refusal reads as a sentence, keeps its code and points at the caller', a
   const syntax = await t.throwsAsync(client.append('errs', []), { instanceOf: LogdError });
   t.is(syntax?.message, 'syntax: append needs at least one payload');
 
-  const logs = await t.throwsAsync(
-    (async function listAfterClose() {
-      client.destroy();
-      return await client.logs();
-    })(),
-    { instanceOf: ConnectionError },
-  );
-  t.regex(logs?.stack ?? '', /at async listAfterClose \(/, 'a connection failure points at the caller too');
+  // One lost connection fails both calls: each error names its own caller.
+  async function listLogs() {
+    return await client.logs();
+  }
+  async function pingIt() {
+    return await client.ping();
+  }
+  const inFlight = [listLogs(), pingIt()];
+  client.destroy();
+  const [logs, ping] = await Promise.all(inFlight.map((p) => t.throwsAsync(p, { instanceOf: ConnectionError })));
+  t.regex(logs?.stack ?? '', /at async listLogs \(/, 'a connection failure points at the caller too');
+  t.regex(ping?.stack ?? '', /at async pingIt \(/);
+  t.notRegex(ping?.stack ?? '', /listLogs/);
 });
 
 test('a READ below the first retained id: gone, in words, from the iterator at the caller', async (t) => {
