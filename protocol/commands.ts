@@ -14,6 +14,8 @@ export type Command =
   | { verb: 'REPLICATE'; log: string; start: number; crc: number | null }
   /** Follower -> source on a REPLICATE connection: `node` has stored the log up to `id`. */
   | { verb: 'ACK'; node: string; id: number }
+  /** Until `replicas` other participants acknowledged `id` of the log (or timeoutMs passed; 0: none). */
+  | { verb: 'WAIT'; log: string; id: number; replicas: number; timeoutMs: number }
   | { verb: 'LOGS' }
   | { verb: 'STATS' }
   | { verb: 'CHECKPOINT'; consumer: string; log: string; id: number | null }
@@ -28,5 +30,5 @@ export type Verb = Command['verb'];
 
 export const VERBS: readonly Verb[] = [
   'PING', 'MSG', 'APPEND', 'HEAD', 'READ', 'STOP', 'SUBSCRIBE', 'UNSUBSCRIBE', 'REPLICATE',
-  'ACK', 'LOGS', 'STATS', 'CHECKPOINT', 'TRIM', 'REFUSE', 'ACCEPT', 'AUTH', 'CLOSE', 'SHUTDOWN',
+  'ACK', 'WAIT', 'LOGS', 'STATS', 'CHECKPOINT', 'TRIM', 'REFUSE', 'ACCEPT', 'AUTH', 'CLOSE', 'SHUTDOWN',
 ];

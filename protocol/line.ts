@@ -17,6 +17,7 @@ export const USAGE: Record<Verb, string> = {
   UNSUBSCRIBE: 'UNSUBSCRIBE [<log> ...]',
   REPLICATE: 'REPLICATE <log> <start> [<crc>]',
   ACK: 'ACK <node> <id>',
+  WAIT: 'WAIT <log> <id> <replicas> [<timeout-ms>]',
   LOGS: 'LOGS',
   STATS: 'STATS',
   CHECKPOINT: 'CHECKPOINT <consumer> <log> [<id>]',
@@ -176,6 +177,9 @@ export function parseCommand(verb: Exclude<Verb, 'APPEND'>, buf: Buffer, argStar
     case 'ACK':
       a.count(2, 2);
       return { verb, node: a.name(0, 'node'), id: a.number(1, 'id', 0) };
+    case 'WAIT':
+      a.count(3, 4);
+      return { verb, log: a.name(0), id: a.number(1, 'id', 1), replicas: a.number(2, 'replicas', 0), timeoutMs: tokens.count === 4 ? a.number(3, 'timeout', 0) : 0 };
     case 'CHECKPOINT':
       a.count(2, 3);
       return { verb, consumer: a.name(0, 'consumer'), log: a.name(1), id: tokens.count === 3 ? a.number(2, 'id', 0) : null };

@@ -49,8 +49,8 @@ export function crcAt(buf: Uint8Array, s: number, e: number): number {
   if (e - s !== 8) return -1;
   let n = 0;
   for (let i = s; i < e; i++) {
-    const c = buf[i] | 0x20; // fold A-F onto a-f; digits are unchanged
-    const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    const c = buf[i];
+    const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
     if (v < 0) return -1;
     n = n * 16 + v;
   }

@@ -16,6 +16,7 @@ import type { ServerOptions } from './options.ts';
 import { Replicator } from './replication/replicator.ts';
 import { startRetention } from './replication/retention.ts';
 import { ReplicationState } from './replication/state.ts';
+import { ACK_DIR, Checkpoints } from './storage/checkpoints.ts';
 import { Store, parseFsyncPolicy } from './storage/store.ts';
 
 export interface Logd {
@@ -42,13 +43,18 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
   });
   let listener: Listener | null = null;
   try {
-    await store.create(options.id);
+    // A damaged own log stays closed (store.damage answers for it) and a full disk cannot create
+    // it yet (its first write will): the node starts anyway, to serve what it can.
+    await store.create(options.id).catch((err: NodeJS.ErrnoException) => {
+      if (!store.damage(options.id) && err.code !== 'ENOSPC') throw err;
+      if (!store.damage(options.id)) logger(`cannot create log ${options.id} yet: ${err.message}`);
+    });
     const stats = new Stats();
     let closing: Promise<void> | null = null;
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));
     const logs = new LogDirectory(store, options.id);
-    const replication = new ReplicationState();
+    const replication = new ReplicationState(Checkpoints.load(options.data, ACK_DIR), logger);
     let replicator: Replicator | null = null;
     let stopRetention: (() => Promise<void>) | null = null;
     const ctx: LoopContext = {
@@ -57,7 +63,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       logs,
       replication,
       stats,
-      appender: new Appender((err) => errorReply(ctx, err)),
+      appender: new Appender((err) => errorReply(ctx, err), stats),
       logger,
       tokenDigest,
       authThrottle: new AuthThrottle(),
@@ -86,6 +92,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
         await replicator?.stop();
         await listener!.close();
         await ctx.appender.idle();
+        await replication.close();
         await store.close();
         logger('stopped');
         markStopped();

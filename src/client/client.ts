@@ -9,7 +9,7 @@ import { materialize, type Materialized, type Reducer } from './materialize.ts';
 import { ReadStream } from './read-stream.ts';
 import { atCaller, clientError, ConnectionError, replyError } from './reply-error.ts';
 import { Subscription } from './subscription.ts';
-import type { LogInfo, LogRecord, ReadOptions } from './types.ts';
+import { NotReplicatedError, type LogInfo, type LogRecord, type ReadOptions, type ReplicaOptions } from './types.ts';
 
 export type Payload = Buffer | Uint8Array | string;
 
@@ -59,14 +59,34 @@ export class Client {
     return { first: number(first, reply), last: number(last, reply) };
   }
 
-  /** Appends one record with MSG: non-empty text without line breaks. Returns its id. */
-  async msg(log: string, text: Payload): Promise<number> {
+  /**
+   * Appends one record with MSG: non-empty text without line breaks. Returns its id. With
+   * `replicas`, it then waits (WAIT) until that many other participants have stored it, and
+   * throws NotReplicatedError (the record is written) if fewer had after `timeoutMs`.
+   */
+  async msg(log: string, text: Payload, opts: ReplicaOptions = {}): Promise<number> {
+    let id: number;
     if (typeof text === 'string') {
       if (text.length === 0 || text.includes('\n') || text.endsWith('\r')) throw badMsg(text);
-      return okId(await this.conn.request(`MSG ${log} ${text}\n`));
+      id = okId(await this.conn.request(`MSG ${log} ${text}\n`));
+    } else {
+      if (text.length === 0 || text.includes(10) || text[text.length - 1] === 13) throw badMsg(text);
+      id = okId(await this.conn.request(Buffer.concat([Buffer.from(`MSG ${log} `), text, NEWLINE])));
     }
-    if (text.length === 0 || text.includes(10) || text[text.length - 1] === 13) throw badMsg(text);
-    return okId(await this.conn.request(Buffer.concat([Buffer.from(`MSG ${log} `), text, NEWLINE])));
+    if (opts.replicas) {
+      const k = await this.wait(log, id, opts.replicas, opts.timeoutMs ?? 0);
+      if (k < opts.replicas) throw new NotReplicatedError(log, id, k, opts.replicas);
+    }
+    return id;
+  }
+
+  /**
+   * On the log's writer: resolves with the number of other participants that have stored `id`
+   * or beyond, as soon as it reaches `replicas`, or when `timeoutMs` passed (0: no timeout).
+   * Like Redis WAIT, it holds the commands sent after it on this connection until it answers.
+   */
+  async wait(log: string, id: number, replicas: number, timeoutMs = 0): Promise<number> {
+    return okId(await this.conn.request(`WAIT ${log} ${id} ${replicas} ${timeoutMs}\n`));
   }
 
   /** The last id of the log (0 when empty). */

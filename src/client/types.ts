@@ -22,6 +22,27 @@ export interface LogInfo {
   attrs: Record<string, string>;
 }
 
+/** msg(): wait until this many other participants stored the record (WAIT); 0: do not wait. */
+export interface ReplicaOptions {
+  replicas?: number;
+  /** Give up waiting after this many ms (0 or absent: wait as long as it takes). */
+  timeoutMs?: number;
+}
+
+/** msg() with `replicas`: the record was written (`id`) but fewer participants stored it in time. */
+export class NotReplicatedError extends Error {
+  constructor(
+    readonly log: string,
+    readonly id: number,
+    /** How many had stored it when the wait ended. */
+    readonly acknowledged: number,
+    readonly wanted: number,
+  ) {
+    super(`${log} ${id} was stored by ${acknowledged} of the ${wanted} replicas wanted`);
+    this.name = 'NotReplicatedError';
+  }
+}
+
 export interface ReadOptions {
   /** Stop after this many records; 0 or absent: no limit. */
   limit?: number;

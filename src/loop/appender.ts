@@ -18,6 +18,8 @@ interface Segment {
   /** Per caller: its reply slot, and how many records it added (0: one record from MSG). */
   slots: ReplySlot[];
   counts: number[];
+  /** Payload bytes. */
+  bytes: number;
 }
 
 interface Pending {
@@ -31,8 +33,12 @@ export class Appender {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
-  /** errorReply: the `ERR` line for a failed append (and counting it). */
-  constructor(private readonly errorReply: (err: unknown) => string) {}
+  constructor(
+    /** The `ERR` line for a failed append (and counting it). */
+    private readonly errorReply: (err: unknown) => string,
+    /** STATS records_in and bytes_in: what was stored, counted when it is acknowledged. */
+    private readonly stored: { recordsIn: number; bytesIn: number },
+  ) {}
 
   /** MSG (one payload: replies `OK <id>`) or APPEND (an array: replies `OK <first> <last>`). */
   add(log: Log, payloads: RecordPayload | Buffer[], slot: ReplySlot): void {
@@ -40,14 +46,17 @@ export class Appender {
     if (!pending) this.pending.set(log, (pending = { segments: [], bytes: 0 }));
     const segments = pending.segments;
     if (Array.isArray(payloads)) {
-      segments.push({ payloads, atomic: true, slots: [slot], counts: [payloads.length] });
-      for (const p of payloads) pending.bytes += p.length;
+      let bytes = 0;
+      for (const p of payloads) bytes += p.length;
+      segments.push({ payloads, atomic: true, slots: [slot], counts: [payloads.length], bytes });
+      pending.bytes += bytes;
     } else {
       let run = segments[segments.length - 1];
-      if (!run || run.atomic) segments.push((run = { payloads: [], atomic: false, slots: [], counts: [] }));
+      if (!run || run.atomic) segments.push((run = { payloads: [], atomic: false, slots: [], counts: [], bytes: 0 }));
       run.payloads.push(payloads);
       run.slots.push(slot);
       run.counts.push(0);
+      run.bytes += payloads.length;
       pending.bytes += payloads.length;
     }
     if (pending.bytes >= EAGER_FLUSH_BYTES) {
@@ -78,6 +87,8 @@ export class Appender {
       log.append(segment.payloads, segment.atomic).then(
         (ids) => {
           const { slots, counts } = segment;
+          this.stored.recordsIn += segment.payloads.length;
+          this.stored.bytesIn += segment.bytes;
           let id = ids.first;
           for (let i = 0; i < slots.length; i++) {
             const n = counts[i];

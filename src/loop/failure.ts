@@ -9,7 +9,9 @@ export function errorReply(ctx: LoopContext, err: unknown): string {
   const code = errorCodeOf(err);
   ctx.stats.error(code);
   if (err instanceof LogdError) return errLine(code, err.message);
-  ctx.logger(`error: ${(err as Error)?.stack ?? String(err)}`);
+  // An I/O failure (ENOSPC, EIO) is one line; a stack trace only for what is a bug.
+  const ioFailure = typeof (err as NodeJS.ErrnoException)?.code === 'string';
+  ctx.logger(`error: ${ioFailure ? (err as Error).message : ((err as Error)?.stack ?? String(err))}`);
   if (code === 'full') return errLine(code, 'disk full');
   return errLine(code, (err as Error)?.message ?? String(err));
 }
@@ -35,6 +37,7 @@ const ACCESS: Readonly<Record<Verb, 'open' | 'read' | 'auth'>> = {
   TRIM: 'auth',
   REPLICATE: 'auth',
   ACK: 'auth',
+  WAIT: 'auth',
   REFUSE: 'auth',
   ACCEPT: 'auth',
   SHUTDOWN: 'auth',

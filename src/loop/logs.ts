@@ -104,6 +104,8 @@ export class LogDirectory {
 
   /** A log to read: the log, or null for a known log with no record yet. Throws nolog otherwise. */
   forRead(name: string): Log | null {
+    const damage = this.store.damage(name); // not opened until `logtool repair` (see STORAGE.md)
+    if (damage) throw damage;
     const log = this.store.get(name);
     if (log) return log;
     if (this.writable(name) || this.known(name)) return null;
@@ -112,6 +114,8 @@ export class LogDirectory {
 
   /** The log to write: created on first write when writable here; readonly or nolog otherwise. */
   forWrite(name: string): Log | Promise<Log> {
+    const damage = this.store.damage(name);
+    if (damage) throw damage;
     if (!this.writable(name)) {
       if (this.refused.has(name)) throw new LogdError('readonly', `${name} is refused on this node (failover)`);
       if (this.store.get(name) || this.known(name) || this.participantNames.has(ownerOf(name))) {

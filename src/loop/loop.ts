@@ -2,7 +2,7 @@
 // per command runs them. Node runs them one at a time on its single thread; appends are queued
 // per log in arrival order (Appender, then the storage group commit).
 import type { Command } from '../../protocol/commands.ts';
-import { LogdError } from '../../protocol/errors.ts';
+import { LogdError, type ErrorCode } from '../../protocol/errors.ts';
 import { OK, PONG } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
 import { errorReply, requireAccess } from './failure.ts';
@@ -14,11 +14,33 @@ import { handleReplicate } from './handlers/replicate.ts';
 import { handleAuth, handleClose, handleShutdown } from './handlers/session.ts';
 import { handleSubscribe, handleUnsubscribe } from './handlers/subscribe.ts';
 import { handleTrim } from './handlers/trim.ts';
+import { handleWait } from './handlers/wait.ts';
 import { handleWrite } from './handlers/write.ts';
 import type { Session } from './session.ts';
 
 export class Loop {
   constructor(readonly ctx: LoopContext) {}
+
+  /** An error a connection answers itself (the parser's, `busy`). */
+  countError(code: ErrorCode): void {
+    this.ctx.stats.error(code);
+  }
+
+  /** A client disconnected for not taking its output. */
+  slowConsumer(remote: string, reason: string): void {
+    this.ctx.stats.slowConsumers++;
+    this.ctx.logger(`disconnected ${remote}: ${reason}`);
+  }
+
+  /** A connection was admitted. */
+  accepted(): void {
+    this.ctx.stats.connectionsTotal++;
+  }
+
+  /** A TLS handshake failed. */
+  tlsFailed(): void {
+    this.ctx.stats.tlsFailures++;
+  }
 
   dispatch(session: Session, cmd: Command): void {
     const ctx = this.ctx;
@@ -29,12 +51,8 @@ export class Loop {
         case 'PING':
           return session.reply(PONG);
         case 'MSG':
-          ctx.stats.bytesIn += cmd.payload.length;
-          ctx.stats.recordsIn++;
           return handleWrite(ctx, session, cmd.log, cmd.payload);
         case 'APPEND':
-          for (const p of cmd.payloads) ctx.stats.bytesIn += p.length;
-          ctx.stats.recordsIn += cmd.payloads.length;
           return handleWrite(ctx, session, cmd.log, cmd.payloads);
         case 'HEAD':
           return handleHead(ctx, session, cmd.log);
@@ -59,9 +77,11 @@ export class Loop {
         case 'SHUTDOWN':
           return handleShutdown(ctx, session);
         case 'STOP':
-          return session.reply(OK); // the connection already ended the READ it was sent during, if any
+          return session.reply(OK); // the connection ended the streams sent before it when it arrived
         case 'REPLICATE':
           return handleReplicate(ctx, session, cmd);
+        case 'WAIT':
+          return handleWait(ctx, session, cmd);
         case 'ACK':
           throw new LogdError('syntax', 'ACK is only accepted during REPLICATE'); // the connection routes it to the stream
         case 'REFUSE':

@@ -36,7 +36,9 @@ export class ReadStream implements Stream {
     private readonly log: string,
     private readonly start_: number | '$',
     limit: number,
-    private readonly nowait: boolean,
+    private nowait: boolean,
+    /** Counts what was sent (records, frame bytes): STATS for READ, the replication counters for REPLICATE. */
+    private readonly sent: (records: number, bytes: number) => void,
   ) {
     this.remaining = limit === 0 ? Infinity : limit;
   }
@@ -49,14 +51,28 @@ export class ReadStream implements Stream {
       this.ctx.stats.error('gone');
       return this.finish(errLine('gone', String(first)));
     }
+    if (this.stopped) return this.finish(endAt(this.next));
     this.started = true;
     this.ctx.stats.streams++;
     void this.pump();
   }
 
+  /** The last id sent so far (start - 1 before the first record). */
+  get sentUpTo(): number {
+    return this.next - 1;
+  }
+
   stop(): void {
     this.stopped = true;
-    if (!this.busy) this.finish(endAt(this.next));
+    if (this.sink && !this.busy) this.finish(endAt(this.next));
+  }
+
+  endAtHead(): void {
+    this.nowait = true;
+    if (!this.unwatch) return; // running: it ends when it reaches the head
+    this.unwatch();
+    this.unwatch = null;
+    this.finish(endAt(this.next));
   }
 
   private async pump(): Promise<void> {
@@ -85,8 +101,7 @@ export class ReadStream implements Stream {
         if (result.count === 0) continue;
         this.step = Math.min(this.step * 2, Math.max(MIN_READ_BYTES, Math.min(MAX_READ_BYTES, READ_BUDGET / this.ctx.stats.streams)));
         sink.write(result.data);
-        this.ctx.stats.recordsOut += result.count;
-        this.ctx.stats.bytesOut += result.data.length;
+        this.sent(result.count, result.data.length);
         this.next = result.next;
         this.remaining -= result.count;
       }

@@ -21,11 +21,16 @@ export interface StreamSink {
   end(text: string): void;
 }
 
-/** A streaming reply. start() runs when every earlier reply has been sent. */
+/**
+ * A streaming reply. start() runs when every earlier reply has been sent. stop() and endAtHead()
+ * may come before start(): start() then ends as asked (`END <start>` after a stop).
+ */
 export interface Stream {
   start(sink: StreamSink): void;
   /** STOP, CLOSE or a disconnect: end as soon as possible (with end(), unless the client is gone). */
   stop(): void;
+  /** The client's EOF: send what is stored (up to the limit), then end; never wait for new records. */
+  endAtHead(): void;
   /** Commands the client sends while this stream runs (REPLICATE's ACK); absent: none accepted. */
   input?(cmd: Command): void;
 }
@@ -42,6 +47,9 @@ export interface Session {
   stream(stream: Stream): void;
   /** An out-of-band line; a newer push with the same key replaces one not yet sent. */
   push(key: string, text: string): void;
-  /** Closes once every earlier reply has been sent. */
+  /**
+   * Ends the connection after the command being run: commands sent after it are never run; the
+   * connection closes once every reply up to this command's has been sent.
+   */
   close(): void;
 }

@@ -1,52 +1,46 @@
 // One client connection: socket bytes -> parser -> loop, and replies back in command order.
 //
-// Replies are queued in command order; a deferred reply (an append waiting for its fsync) holds
-// back the ones behind it. A stream (READ) owns the output from the moment every earlier reply
-// is out until its END; commands that arrive meanwhile are held and run after it. Output is
-// gathered and written once per turn of the event loop, and reading pauses while the client
-// is not reading its replies, so memory per connection stays bounded. Pushes wait (coalesced per
-// log) while the output is blocked; a client that never takes them is a slow consumer
-// (slow-consumer.ts) and is disconnected with a logged reason.
+// Every command takes a place in one reply queue (reply-queue.ts) when it arrives, and leaves it when
+// its reply has been written, so command order is the queue's order by construction. A command
+// runs once it can see the effects of every earlier one: at once, unless a stream (READ,
+// REPLICATE) is ahead of it, or a non-write command finds an earlier write still waiting for its
+// fsync (writes need not wait: the appender keeps them in order). The connection is in one of:
+//   reading    commands run as they arrive (replies may still wait for their fsync);
+//   streaming  a stream is queued or owns the output: later commands wait their turn;
+//   closing    input has ended (CLOSE, a fatal error, the client's EOF, or a command that ends
+//              the connection: SHUTDOWN, a wrong AUTH): nothing arriving later runs, the queue
+//              drains, then the socket ends;
+//   closed     the socket is gone; nothing more runs or is written.
+// STOP and CLOSE act when they arrive: every READ and REPLICATE queued before them, running or
+// not yet run, ends with `END <next-id>` in command order (reply-queue.ts STOP). The client's EOF makes
+// them end at the head instead of waiting for new records (AT_HEAD). Output goes through one
+// Output (output.ts); reading pauses while the client is behind or too much waits.
 import type { Socket } from 'node:net';
 import type { Command } from '../../protocol/commands.ts';
 import type { ErrorCode } from '../../protocol/errors.ts';
 import { Parser, type ParserLimits } from '../../protocol/parser.ts';
 import { errLine } from '../../protocol/replies.ts';
-import type { Loop } from '../loop/loop.ts';
 import type { ReplySlot, Session, Stream, StreamSink } from '../loop/session.ts';
-import { OutputWatch, type SlowConsumerLimits } from './slow-consumer.ts';
+import { Output } from './output.ts';
+import { AT_HEAD, DEFERRED, DONE, Reply, ReplyQueue, STOP, STREAM, applyEnding, type Ending } from './reply-queue.ts';
+import type { SlowConsumerLimits } from './slow-consumer.ts';
 
-/** Output not yet taken by the kernel above which reading pauses. */
-const OUTPUT_HIGH_WATER = 1024 * 1024;
-/**
- * Output not yet taken by the kernel above which the output is blocked: a stream waits before
- * reading more from disk, pushes wait. Small, because the kernel's socket buffer already keeps a
- * fast client fed, and a client that does not read holds at most this plus one read step.
- */
-const OUTPUT_BLOCKED_AT = 64 * 1024;
 /** Replies awaiting their fsync above which reading pauses. */
-const MAX_PENDING_REPLIES = 100_000;
-/** Commands held behind a stream above which reading pauses (STOP still arrives below it). */
-const MAX_HELD = 10_000;
+const MAX_DEFERRED = 100_000;
+/** Commands waiting for their turn above which reading pauses (a STOP sent below it still arrives). */
+const MAX_WAITING = 10_000;
 
-/** One reply in the queue: text once known, or a stream that owns the output until it ends. */
-class Entry implements ReplySlot {
-  text: string | null = null;
-  started = false;
-  stopRequested = false;
-
-  constructor(
-    private readonly conn: Connection,
-    public stream: Stream | null,
-    /** Counted in the connection's pending replies until sent. */
-    readonly deferred = false,
-  ) {}
-
-  send(text: string): void {
-    this.text = text;
-    this.conn.settle();
-  }
+/** What a connection needs from the server around it. */
+export interface ConnectionHost {
+  /** Runs a command; its handler answers through the session (reply, defer or stream). */
+  dispatch(session: Session, cmd: Command): void;
+  /** Counts an error the connection answers itself (the parser's). */
+  countError(code: ErrorCode): void;
+  /** Counts and logs a client disconnected for not taking its output. */
+  slowConsumer(remote: string, reason: string): void;
 }
+
+type State = 'reading' | 'streaming' | 'closing' | 'closed';
 
 let nextSessionId = 1;
 
@@ -56,61 +50,56 @@ export class Connection implements Session, StreamSink {
   authed = false;
   readonly subscriptions = new Map<string, () => void>();
 
+  private state: State = 'reading';
   private readonly parser: Parser;
-  private queue: Entry[] = [];
-  private queueHead = 0;
-  private pendingReplies = 0;
+  private readonly output: Output;
+  private readonly queue = new ReplyQueue(this);
+  private deferred = 0;
   private streams = 0;
-  private active: Entry | null = null;
-  private held: (Command | string)[] = [];
-  private heldHead = 0;
-  private out = '';
-  private chunks: Buffer[] = [];
-  private readonly pushes = new Map<string, string>();
-  private readyWaiters: (() => void)[] = [];
-  private flushScheduled = false;
-  private draining = false;
-  /** End the socket once every reply and held command is done (CLOSE, fatal error, client EOF). */
-  private closing = false;
-  /** CLOSE or a fatal error: later input is ignored. */
-  private ignoreInput = false;
-  private closed = false;
-  private paused = false;
-  private readonly watch: OutputWatch;
+  /** The started stream: it owns the output until its end(). */
+  private active: Reply | null = null;
+  /** The queued command being run: its handler's answer goes into its place. */
+  private running: Reply | null = null;
+  private settling = false;
 
   constructor(
     private readonly socket: Socket,
-    private readonly loop: Loop,
+    private readonly host: ConnectionHost,
     limits: ParserLimits,
     slowConsumer: SlowConsumerLimits,
     private readonly onClosed: (conn: Connection) => void,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.watch = new OutputWatch(slowConsumer, () => socket.bytesWritten - socket.writableLength, (reason) => this.dropSlowConsumer(reason));
+    this.output = new Output(socket, slowConsumer, (reason) => {
+      if (socket.destroyed) return;
+      host.slowConsumer(this.remote, reason);
+      socket.destroy();
+    }, () => this.updateFlow());
     this.parser = new Parser(limits, {
       command: (cmd) => this.onCommand(cmd),
       error: (code, message) => this.onError(code, message),
-      fatal: (code, message) => this.onFatal(code, message),
+      fatal: (code, message) => {
+        this.onError(code, message);
+        this.finish(STOP);
+      },
     });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.parser.push(chunk));
-    socket.on('end', () => this.endAfterReplies()); // the client is done sending: answer what it sent, then close
-    socket.on('drain', () => this.onDrain());
+    socket.on('end', () => this.finish(AT_HEAD)); // the client's EOF: answer what it sent, streams end at the head
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.teardown());
   }
 
-  /** Closes the connection if it has been idle (no stream, no subscription, nothing pending). */
+  /** Closes the connection if it is idle (no stream, no subscription, nothing pending). */
   closeIfIdle(): boolean {
-    if (this.streams > 0 || this.subscriptions.size > 0 || this.queueHead < this.queue.length) return false;
+    if (this.streams > 0 || this.subscriptions.size > 0 || this.queue.pending) return false;
     this.socket.destroy();
     return true;
   }
 
   /** Graceful shutdown: end streams, send what is pending, close. */
   shutdown(): void {
-    this.stopStream();
-    this.close();
+    this.finish(STOP);
   }
 
   /** Drops the connection at once (a client that does not read during shutdown). */
@@ -118,258 +107,185 @@ export class Connection implements Session, StreamSink {
     this.socket.destroy();
   }
 
-  // ---- parser sink ----
+  // ---- input ----
 
   private onCommand(cmd: Command): void {
-    if (this.ignoreInput) return;
+    if (this.state === 'closing' || this.state === 'closed') return;
+    const verb = cmd.verb;
     const stream = this.active?.stream;
-    if (cmd.verb === 'ACK' && stream?.input) return stream.input(cmd); // a follower's ACK goes to its REPLICATE stream
-    if (this.streams > 0 && (cmd.verb === 'STOP' || cmd.verb === 'CLOSE')) this.stopStream(); // at once; their replies wait their turn
-    if (this.heldHead < this.held.length || !this.canRun(cmd)) return this.hold(cmd);
-    this.loop.dispatch(this, cmd);
+    if (verb === 'ACK' && stream?.input) return stream.input(cmd); // a follower's ACK goes to its REPLICATE stream
+    if (verb === 'STOP' || verb === 'CLOSE') this.endStreams(STOP);
+    if (this.queue.noneWaiting && this.canRun(cmd)) this.host.dispatch(this, cmd);
+    else this.queue.wait(cmd, null);
+    if (verb === 'CLOSE') this.endInput();
+    else if (this.queue.waiting >= MAX_WAITING) this.updateFlow();
   }
 
   private onError(code: ErrorCode, message: string): void {
-    this.loop.ctx.stats.error(code);
+    this.host.countError(code);
     const line = errLine(code, message);
-    if (this.heldHead < this.held.length || this.streams > 0) this.hold(line);
-    else this.reply(line);
+    if (!this.queue.pending) this.output.write(line);
+    else if (this.queue.noneWaiting) this.queue.ran(DONE, line);
+    else this.queue.wait(null, line);
   }
 
-  /**
-   * A command runs once it can see the effects of every earlier command of this connection: not
-   * during a stream, and not while an earlier write awaits its fsync (so a pipelined HEAD or READ
-   * after a MSG sees that MSG). Writes need not wait: the appender keeps them in order.
-   */
-  private canRun(item: Command | string): boolean {
-    if (this.streams > 0) return false;
-    if (typeof item === 'string') return true;
-    return this.pendingReplies === 0 || item.verb === 'MSG' || item.verb === 'APPEND';
+  private canRun(cmd: Command): boolean {
+    return this.streams === 0 && (this.deferred === 0 || cmd.verb === 'MSG' || cmd.verb === 'APPEND');
   }
 
-  private hold(item: Command | string): void {
-    this.held.push(item);
-    if (this.held.length - this.heldHead >= MAX_HELD) this.updateFlow();
+  /** Asks every READ and REPLICATE sent so far, running or not run yet, to end (see reply.ts). */
+  private endStreams(how: Ending): void {
+    const wasSettling = this.settling;
+    this.settling = true; // streams that end now are written after the loop, in order
+    this.queue.endStreams(how);
+    this.settling = wasSettling;
+    this.settle();
   }
 
-  /** The framing is lost: answer what came before, then this error, then close. */
-  private onFatal(code: ErrorCode, message: string): void {
-    this.stopStream();
-    this.onError(code, message);
-    this.close();
+  private finish(streams: Ending): void {
+    this.endStreams(streams);
+    this.endInput();
   }
 
-  private stopStream(): void {
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      const e = this.queue[i];
-      if (!e.stream) continue;
-      if (e.started) e.stream.stop();
-      else e.stopRequested = true;
+  /** Nothing arriving from now on runs; the connection ends once the queue is empty. */
+  private endInput(): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.state = 'closing';
+    this.settle();
+  }
+
+  // ---- Session: how a handler answers the command being run ----
+
+  reply(text: string): void {
+    const r = this.running;
+    if (r) {
+      r.state = DONE;
+      r.text = text;
+    } else if (!this.queue.pending) {
+      this.output.write(text);
+    } else {
+      this.queue.ran(DONE, text);
     }
   }
 
-  // ---- Session ----
-
-  reply(text: string): void {
-    if (this.queueHead === this.queue.length) this.write(text);
-    else this.enqueue(text);
-  }
-
   defer(): ReplySlot {
-    const entry = new Entry(this, null, true);
-    this.queue.push(entry);
-    this.pendingReplies++;
-    return entry;
+    if (++this.deferred >= MAX_DEFERRED) this.updateFlow();
+    const r = this.running;
+    if (r) {
+      r.state = DEFERRED;
+      return r;
+    }
+    return this.queue.ran(DEFERRED, null);
   }
 
   stream(stream: Stream): void {
-    this.streams++;
-    this.queue.push(new Entry(this, stream));
+    const r = this.running ?? this.queue.ran(STREAM, null);
+    r.state = STREAM;
+    r.stream = stream;
+    if (this.streams++ === 0 && this.state === 'reading') this.state = 'streaming';
     this.settle();
   }
 
   push(key: string, text: string): void {
-    this.pushes.set(key, text);
-    if (this.outputBlocked) this.watch.held(text.length);
-    this.scheduleFlush();
+    this.output.push(key, text);
   }
 
+  /** Ends the connection after the command being run: later commands are dropped, never run. */
   close(): void {
-    this.ignoreInput = true;
-    this.endAfterReplies();
+    const r = this.running;
+    if (r) this.queue.dropAfter(r);
+    this.endInput();
   }
 
-  private endAfterReplies(): void {
-    this.closing = true;
-    this.scheduleFlush();
+  /** Reply (the queue's owner): a deferred reply is known. */
+  replied(): void {
+    this.deferred--;
+    this.settle();
   }
 
-  // ---- StreamSink (the active stream writes through the connection) ----
+  // ---- StreamSink: the started stream writes through the connection ----
 
   write(data: Buffer | string): void {
-    if (this.closed) return;
-    if (typeof data === 'string') {
-      this.out += data;
-    } else {
-      if (this.out) {
-        this.chunks.push(Buffer.from(this.out, 'latin1'));
-        this.out = '';
-      }
-      this.chunks.push(data);
-    }
-    this.scheduleFlush();
+    this.output.write(data);
   }
 
   writeLine(text: string): void {
-    this.write(text);
+    this.output.write(text);
   }
 
   get ready(): boolean {
-    return !this.closed && !this.outputBlocked;
+    return this.output.ready;
   }
 
   onReady(fn: () => void): void {
-    this.readyWaiters.push(fn);
-  }
-
-  private get outputBlocked(): boolean {
-    return this.socket.writableLength >= OUTPUT_BLOCKED_AT;
+    this.output.onReady(fn);
   }
 
   end(text: string): void {
-    const entry = this.active!;
+    const r = this.active!;
     this.active = null;
-    this.streams--;
-    entry.stream = null;
-    entry.send(text);
+    r.state = DONE;
+    r.text = text;
+    r.stream = null;
+    if (--this.streams === 0 && this.state === 'streaming') this.state = 'reading';
+    this.settle();
   }
 
-  // ---- the reply queue ----
+  // ---- the queue ----
 
-  private enqueue(text: string): void {
-    const entry = new Entry(this, null);
-    entry.text = text;
-    this.queue.push(entry);
-  }
-
-  /** Sends every finished reply at the head of the queue and starts a stream that reaches it. */
-  settle(): void {
-    if (this.draining) return;
-    this.draining = true;
-    const queue = this.queue;
-    while (this.queueHead < queue.length) {
-      const entry = queue[this.queueHead];
-      if (entry.stream) {
-        if (entry.started) break;
-        entry.started = true;
-        this.active = entry;
-        entry.stream.start(this);
-        if (entry.stopRequested) entry.stream?.stop();
-        continue; // the stream may have ended at once
+  /** Writes the replies whose turn has come, starts the stream that reaches the head, runs the commands that can. */
+  private settle(): void {
+    if (this.settling || this.state === 'closed') return;
+    this.settling = true;
+    const q = this.queue;
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (let r = q.first(); r; r = q.first()) {
+        if (r.state === DONE) {
+          this.output.write(r.text!);
+          q.written();
+        } else if (r.state === STREAM && !r.started) {
+          this.start(r);
+        } else {
+          break;
+        }
       }
-      if (entry.text === null) break;
-      this.write(entry.text);
-      this.queueHead++;
-      if (entry.deferred) this.pendingReplies--;
+      for (let r = q.nextToRun(); r && this.canRun(r.cmd!); r = q.nextToRun()) {
+        q.take();
+        this.running = r;
+        this.host.dispatch(this, r.cmd!);
+        this.running = null;
+        r.cmd = null;
+        progress = true;
+      }
     }
-    if (this.queueHead === queue.length) {
-      this.queue = [];
-      this.queueHead = 0;
-    } else if (this.queueHead > 1024 && this.queueHead * 2 > queue.length) {
-      this.queue = queue.slice(this.queueHead);
-      this.queueHead = 0;
-    }
-    this.draining = false;
-    if (this.heldHead < this.held.length) this.releaseHeld();
+    const empty = q.compact();
+    this.settling = false;
+    if (this.state === 'closing' && empty) this.output.end();
+    else this.updateFlow();
   }
 
-  private releaseHeld(): void {
-    while (this.heldHead < this.held.length && !this.closed && this.canRun(this.held[this.heldHead])) {
-      const item = this.held[this.heldHead++];
-      if (typeof item === 'string') this.reply(item);
-      else this.loop.dispatch(this, item);
-    }
-    if (this.heldHead === this.held.length) {
-      this.held = [];
-      this.heldHead = 0;
-    }
-    this.updateFlow();
+  private start(r: Reply): void {
+    r.started = true;
+    this.active = r;
+    const stream = r.stream!;
+    if (r.ending) applyEnding(stream, r.ending); // STOP or EOF came before its turn: start() ends as asked
+    stream.start(this);
   }
 
-  // ---- output ----
+  // ---- flow control and the end ----
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    queueMicrotask(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.closed) return;
-    if (this.pushes.size > 0 && !this.outputBlocked) {
-      for (const text of this.pushes.values()) this.out += text;
-      this.pushes.clear();
-    }
-    const socket = this.socket;
-    if (this.chunks.length === 0) {
-      if (this.out) socket.write(this.out, 'latin1');
-    } else {
-      socket.cork();
-      for (const chunk of this.chunks) socket.write(chunk);
-      if (this.out) socket.write(this.out, 'latin1');
-      socket.uncork();
-      this.chunks = [];
-    }
-    this.out = '';
-    if (this.outputBlocked) this.watch.blocked();
-    if (this.closing && this.queueHead === this.queue.length && this.held.length === 0) {
-      socket.end();
-      return;
-    }
-    this.updateFlow();
-  }
-
-  private onDrain(): void {
-    this.watch.drained();
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const fn of waiters) fn();
-    if (this.pushes.size > 0) this.scheduleFlush();
-    this.updateFlow();
-  }
-
-  /** Pauses reading while the client does not keep up with its replies; resumes when it does. */
   private updateFlow(): void {
-    const behind =
-      this.socket.writableLength >= OUTPUT_HIGH_WATER ||
-      this.pendingReplies >= MAX_PENDING_REPLIES ||
-      this.held.length - this.heldHead >= MAX_HELD;
-    if (behind && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
-    } else if (!behind && this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
-  }
-
-  /** Closes at once: the client does not take its output (the reason goes to the log). */
-  private dropSlowConsumer(reason: string): void {
-    if (this.socket.destroyed) return;
-    this.loop.ctx.stats.slowConsumers++;
-    this.loop.ctx.logger(`disconnected ${this.remote}: ${reason}`);
-    this.socket.destroy();
+    this.output.pauseReadingIf(this.deferred >= MAX_DEFERRED || this.queue.waiting >= MAX_WAITING);
   }
 
   private teardown(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.watch.stop();
-    for (let i = this.queueHead; i < this.queue.length; i++) if (this.queue[i].started) this.queue[i].stream?.stop();
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.output.stop();
+    this.active?.stream?.stop();
     for (const cancel of this.subscriptions.values()) cancel();
     this.subscriptions.clear();
-    this.readyWaiters = [];
     this.onClosed(this);
   }
 }

@@ -5,8 +5,7 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { ParserLimits } from '../../protocol/parser.ts';
 import { errLine } from '../../protocol/replies.ts';
 import type { Logger } from '../logger.ts';
-import type { Loop } from '../loop/loop.ts';
-import { Connection } from './connection.ts';
+import { Connection, type ConnectionHost } from './connection.ts';
 import type { SlowConsumerLimits } from './slow-consumer.ts';
 
 /** A TLS client that has not finished its handshake by then is dropped. */
@@ -23,25 +22,30 @@ export interface ListenerOptions {
   tls: TlsOptions | null;
 }
 
+/** What the listener needs from the server: what a connection needs, and two counters. */
+export interface ListenerHost extends ConnectionHost {
+  accepted(): void;
+  tlsFailed(): void;
+}
+
 export class Listener {
   readonly connections = new Set<Connection>();
   private readonly server: Server;
 
   constructor(
-    loop: Loop,
+    host: ListenerHost,
     private readonly options: ListenerOptions,
     private readonly logger: Logger,
   ) {
     const accept = (socket: Socket) => {
-      const stats = loop.ctx.stats;
       if (this.connections.size >= options.maxConns) {
-        stats.error('busy');
+        host.countError('busy');
         socket.on('error', () => socket.destroy());
         socket.end(errLine('busy', `too many connections (${options.maxConns})`));
         return;
       }
-      stats.connectionsTotal++;
-      const conn = new Connection(socket, loop, options.limits, options.slowConsumer, (c) => this.connections.delete(c));
+      host.accepted();
+      const conn = new Connection(socket, host, options.limits, options.slowConsumer, (c) => this.connections.delete(c));
       this.connections.add(conn);
       if (options.idleTimeoutMs > 0) {
         socket.setTimeout(options.idleTimeoutMs);
@@ -57,7 +61,7 @@ export class Listener {
       // dropped; node:tls leaves such a socket open (and its connection slot taken) under
       // allowHalfOpen unless it is destroyed here.
       this.server.on('tlsClientError', (_err, socket) => {
-        loop.ctx.stats.tlsFailures++;
+        host.tlsFailed();
         socket.destroy();
       });
       // Handshakes in progress count too, so that half-open ones cannot pile up: past --max-conns

@@ -8,7 +8,9 @@
 // (`ACK <node> <id>`, at most one per turn), so the source knows how far it is. The link is dead
 // after SILENCE_MS without a byte (the source heartbeats every second). The session ends when
 // the link ends, after every run already handed to storage has settled, so the next session
-// starts from the true head. With a token the session starts with AUTH (its `OK` is skipped);
+// starts from the true head. `ERR gone <first>` past what the replica needs (the source trimmed
+// what the replica has not copied) ends it as 'trimmed', with that first id: the replica then
+// continues from there (replica.ts). With a token the session starts with AUTH (its `OK` is skipped);
 // with TLS it connects with TLS.
 import type { Socket } from 'node:net';
 import { crcHex } from '../../protocol/frame.ts';
@@ -39,8 +41,12 @@ export interface FollowOptions {
 }
 
 export interface FollowResult {
-  /** progressed: the link was up (a heartbeat or records arrived); failed: it never was. */
-  outcome: 'progressed' | 'failed' | 'diverged';
+  /**
+   * progressed: the link was up (a heartbeat or records arrived); failed: it never was;
+   * trimmed: the source's first retained id (`first`) is past the replica's next id.
+   */
+  outcome: 'progressed' | 'failed' | 'diverged' | 'trimmed';
+  first?: number;
   /** Why the session ended, for the log. */
   reason: string;
   /** Worth a log line: the source refused (an ERR line), or storage refused what it sent. */
@@ -143,6 +149,10 @@ class FollowSession {
       return this.markUp(head);
     }
     if (text.startsWith('ERR diverged')) return this.end('diverged', `${this.o.source.name}: ${text}`);
+    if (text.startsWith('ERR gone ')) {
+      const first = Number(text.slice(9));
+      if (Number.isSafeInteger(first) && first > this.expected) return this.end('trimmed', `${this.o.source.name} starts ${this.o.log.name} at id ${first}`, false, first);
+    }
     if (text.startsWith('ERR ')) return this.end(this.up ? 'progressed' : 'failed', `${this.o.source.name} refused: ${text}`, true);
     if (text.startsWith('END')) return this.end('progressed', `${this.o.source.name} ended the stream`);
     this.end('failed', `unexpected line from ${this.o.source.name}: ${text.slice(0, 80)}`);
@@ -151,13 +161,14 @@ class FollowSession {
   /** The link is up and the source holds at least `head`. */
   private markUp(head: number): void {
     this.up = true;
-    if (head > this.o.status.sourceHead) this.o.status.sourceHead = head;
+    const known = this.o.status.sourceHead;
+    if (known === null || head > known) this.o.status.sourceHead = head;
     this.updateState();
   }
 
   private updateState(): void {
     if (this.result || !this.up) return;
-    this.o.status.state = this.durable >= this.o.status.sourceHead ? 'live' : 'catching-up';
+    this.o.status.state = this.durable >= (this.o.status.sourceHead ?? 0) ? 'live' : 'catching-up';
   }
 
   /** One acknowledgement per turn, of the newest durable id. */
@@ -190,9 +201,9 @@ class FollowSession {
     this.watchSilence();
   }
 
-  private end(outcome: FollowResult['outcome'], reason: string, rejected = false): void {
+  private end(outcome: FollowResult['outcome'], reason: string, rejected = false, first?: number): void {
     if (this.result) return;
-    this.result = { outcome, reason, rejected };
+    this.result = { outcome, reason, rejected, first };
     if (this.silence) clearTimeout(this.silence);
     this.socket?.destroy();
     this.finishIfSettled();

@@ -1,7 +1,9 @@
 // Keeps one replica log following: picks a source for each session (the owner when it is
 // reachable, else a relay holding a longer prefix), runs it, and restarts it with backoff when it
 // ends (supervisor.ts). A divergence stops the replica for good: its history is kept, never mixed
-// with the source's.
+// with the source's. A source that trimmed past this replica's head (or a new replica of a
+// trimmed log) makes it drop what it holds, which the owner dropped too, and continue from the
+// source's first id: a copy never holds a gap.
 import type { DialOptions } from '../client/dial.ts';
 import type { Logger } from '../logger.ts';
 import type { Log } from '../storage/log.ts';
@@ -20,7 +22,7 @@ export interface ReplicaDeps {
 }
 
 export class Replica {
-  readonly status: ReplicaStatus = { source: '', state: 'connecting', sourceHead: 0 };
+  readonly status: ReplicaStatus = { source: '', state: 'connecting', sourceHead: null };
   private readonly controller = new AbortController();
   private session: AbortController | null = null;
   private sessions = 0;
@@ -55,6 +57,16 @@ export class Replica {
     this.session?.abort();
   }
 
+  /** The source starts the log at `first`, past this copy's head + 1: continue from there. */
+  private async restartAt(first: number, reason: string): Promise<'progressed'> {
+    const { log, deps } = this;
+    if (first <= log.head() + 1) return 'progressed';
+    const dropped = await log.restartAt(first);
+    const what = dropped > 0 ? `dropped its ${dropped} records up to ${first - 1} (trimmed there too)` : 'held nothing';
+    deps.logger(`replica ${log.name}: ${reason}; this copy ${what} and continues from id ${first}`);
+    return 'progressed';
+  }
+
   private async runSession(): Promise<'progressed' | 'failed' | 'done'> {
     const { log, status, deps } = this;
     const source = deps.pickSource(log.name, log.head());
@@ -64,7 +76,7 @@ export class Replica {
     }
     if (source.name !== status.source) {
       status.source = source.name;
-      status.sourceHead = 0;
+      status.sourceHead = null; // until this source tells (HB) or its LOGS does
     }
     if (this.sessions++ > 0) deps.state.reconnects++;
     // Shown `down` from a failure until the new session hears from its source.
@@ -79,6 +91,7 @@ export class Replica {
         deps.logger(`replica ${log.name} diverged from ${result.reason}; replication of ${log.name} stopped, its ${log.head()} records are kept`);
         return 'done';
       }
+      if (result.outcome === 'trimmed') return await this.restartAt(result.first!, result.reason);
       if (result.rejected && result.reason !== this.logged) deps.logger(`replica ${log.name}: ${result.reason}`);
       this.logged = result.rejected ? result.reason : '';
       if (!session.signal.aborted) status.state = 'down';

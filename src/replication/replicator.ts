@@ -92,6 +92,12 @@ export class Replicator {
 
   private onLinkUpdate(link: PeerLink): void {
     if (this.stopped) return;
+    // A head the source's LOGS told: lag is known before the first heartbeat of a session.
+    for (const replica of this.replicas.values()) {
+      const head = link.heads.get(replica.log.name);
+      const status = replica.status;
+      if (link.up && status.source === link.participant.name && head !== undefined && head > (status.sourceHead ?? -1)) status.sourceHead = head;
+    }
     if (link.up) {
       // The owner is back: replicas copying from a relay return to it.
       for (const replica of this.replicas.values()) {
@@ -106,7 +112,8 @@ export class Replicator {
     if (this.stopped) return;
     const wanted = new Set<string>();
     const consider = (name: string) => {
-      if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name)) wanted.add(name);
+      // A damaged copy stays as found until `logtool repair` (its start logged the damage once).
+      if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name) && !this.o.logs.store.damage(name)) wanted.add(name);
     };
     for (const link of this.links.values()) for (const name of link.heads.keys()) consider(name);
     for (const name of this.o.logs.store.names()) consider(name);

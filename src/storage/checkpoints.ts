@@ -1,5 +1,6 @@
 // Consumer positions (the CHECKPOINT command): <data>/.checkpoints/<consumer> holds one
-// `<log> <id>` line per log. A store is durable before it resolves: the file is written whole to
+// `<log> <id>` line per log. The same store keeps the followers' acknowledged ids on a writer
+// (<data>/.acks/<node>, see replication/state.ts). A store is durable before it resolves: the file is written whole to
 // a temp file, fsynced, renamed over the old one, and the directory fsynced. Writes for one
 // consumer are coalesced: while one is in flight, later changes share the next write.
 import fs from 'node:fs';
@@ -9,6 +10,8 @@ import { isValidName } from '../../protocol/names.ts';
 import { syncDir } from './io.ts';
 
 export const CHECKPOINT_DIR = '.checkpoints';
+/** Followers' acknowledged ids: one file per follower node, one line per log. */
+export const ACK_DIR = '.acks';
 
 interface Writes {
   running: Promise<void> | null;
@@ -21,9 +24,9 @@ export class Checkpoints {
 
   private constructor(private readonly dir: string) {}
 
-  /** Reads every consumer file under <data>/.checkpoints (created if missing). */
-  static load(dataDir: string): Checkpoints {
-    const dir = join(dataDir, CHECKPOINT_DIR);
+  /** Reads every consumer file under <data>/<dirName> (created if missing). */
+  static load(dataDir: string, dirName = CHECKPOINT_DIR): Checkpoints {
+    const dir = join(dataDir, dirName);
     fs.mkdirSync(dir, { recursive: true });
     const store = new Checkpoints(dir);
     for (const file of fs.readdirSync(dir)) {
@@ -47,13 +50,26 @@ export class Checkpoints {
   }
 
   set(consumer: string, log: string, id: number): Promise<void> {
+    return this.setMany(consumer, [[log, id]]);
+  }
+
+  /** Several logs of one consumer, in one write. */
+  setMany(consumer: string, entries: Iterable<[log: string, id: number]>): Promise<void> {
     if (!isValidName(consumer)) return Promise.reject(new LogdError('syntax', `invalid consumer name "${consumer}"`));
-    if (!isValidName(log)) return Promise.reject(new LogdError('syntax', `invalid log name "${log}"`));
-    if (!Number.isSafeInteger(id) || id < 0) return Promise.reject(new LogdError('syntax', `invalid checkpoint id ${id}`));
+    const list = [...entries];
+    for (const [log, id] of list) {
+      if (!isValidName(log)) return Promise.reject(new LogdError('syntax', `invalid log name "${log}"`));
+      if (!Number.isSafeInteger(id) || id < 0) return Promise.reject(new LogdError('syntax', `invalid checkpoint id ${id}`));
+    }
     let logs = this.positions.get(consumer);
     if (!logs) this.positions.set(consumer, (logs = new Map()));
-    logs.set(log, id);
+    for (const [log, id] of list) logs.set(log, id);
     return this.persist(consumer);
+  }
+
+  /** Every stored position. */
+  *entries(): Iterable<[consumer: string, log: string, id: number]> {
+    for (const [consumer, logs] of this.positions) for (const [log, id] of logs) yield [consumer, log, id];
   }
 
   /** Waits for every write in flight. */

@@ -40,8 +40,12 @@ export function lockDataDir(dir: string): number {
     if (code === 'EAGAIN' || code === 'EWOULDBLOCK') throw new LogdError('internal', `data directory ${dir} is in use by another logd process`);
     throw err;
   }
-  fs.ftruncateSync(fd, 0);
-  fs.writeSync(fd, `${process.pid}\n`, 0);
+  try {
+    fs.ftruncateSync(fd, 0);
+    fs.writeSync(fd, `${process.pid}\n`, 0);
+  } catch {
+    // The pid is for humans; a full disk must not keep the node from starting read-only.
+  }
   return fd;
 }
 

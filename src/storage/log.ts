@@ -18,6 +18,8 @@ import type { RecordPayload } from '../../protocol/pieces.ts';
 import { COMMIT_BYTE, encodeRound, UNCOMMITTED_BYTE, type RoundBytes } from './round.ts';
 import { TailCache } from './tail-cache.ts';
 import { io, syncDir } from './io.ts';
+import { atOrAfter, currentBoot, writeDurable } from './durable.ts';
+import { reindexSealed } from './recovery.ts';
 import type { FsyncPolicy } from './policy.ts';
 
 export interface ReadResult {
@@ -96,6 +98,8 @@ export class Log {
   private readonly listeners = new Set<(head: number) => void>();
   /** fdatasync calls on this log's chunks (a STATS figure). */
   fsyncs = 0;
+  /** The marker writes, one after another (see advanceDurable). */
+  private marking: Promise<void> = Promise.resolve();
 
   constructor(
     readonly name: string,
@@ -103,6 +107,8 @@ export class Log {
     /** Oldest first; the last one is active. */
     private readonly chunks: Chunk[],
     private readonly opts: LogOptions,
+    /** What the DURABLE marker says is synced (durable.ts); it only moves forward. */
+    private durable: { chunk: number; bytes: number } = { chunk: 0, bytes: 0 },
   ) {
     const active = chunks[chunks.length - 1];
     this.headId = active.firstId + active.count - 1;
@@ -341,6 +347,7 @@ export class Log {
     // Only now: if anything above failed, the old chunk stays active, its index still in memory.
     old.index = null;
     this.tail.clear();
+    if (mode === 'always') void this.advanceDurable(fresh.firstId, 0);
     if (mode === 'none') this.unsynced.add(old);
     if (mode === 'interval') {
       // One after another, so that they finish in order and the oldest is always seals[0].
@@ -367,6 +374,7 @@ export class Log {
       await this.sync(chunk);
       await io.fsync(chunk.indexFd);
       await syncDir(this.dir);
+      void this.advanceDurable(chunk.firstId + chunk.count, 0);
     } catch (err) {
       this.opts.logger(`log ${this.name}: syncing sealed chunk ${chunk.chunkPath} failed: ${(err as Error).message}`);
     } finally {
@@ -381,6 +389,24 @@ export class Log {
     if (at >= 0) this.openSealed.splice(at, 1);
     this.openSealed.push(chunk);
     if (this.openSealed.length > OPEN_SEALED) this.openSealed.shift()!.closeSoon();
+  }
+
+  /**
+   * Moves the DURABLE marker to (chunk, bytes), synced, once everything before it is: at periodic
+   * syncs, seals, rolls and close, never per round. Failures are logged (the older marker only
+   * makes recovery stricter).
+   */
+  private advanceDurable(chunk: number, bytes: number): Promise<void> {
+    this.marking = this.marking.then(async () => {
+      if (atOrAfter(this.durable.chunk, this.durable.bytes, { chunk, bytes })) return;
+      try {
+        await writeDurable(this.dir, { policy: this.opts.fsync.mode, boot: currentBoot(), chunk, bytes }, true);
+        this.durable = { chunk, bytes };
+      } catch (err) {
+        this.opts.logger(`log ${this.name}: cannot update the durable point: ${(err as Error).message}`);
+      }
+    });
+    return this.marking;
   }
 
   private sync(chunk: Chunk): Promise<void> {
@@ -411,9 +437,11 @@ export class Log {
       return;
     }
     chunk.acquire(() => this.gone()); // its files stay open until the sync is done
+    const synced = chunk.size;
     // After the seal: a completed periodic sync covers every record acknowledged before it started.
     this.periodicSync = this.sealed()
       .then(() => this.sync(chunk))
+      .then(() => void this.advanceDurable(chunk.firstId, synced))
       .catch((err: Error) => this.opts.logger(`log ${this.name}: periodic fdatasync of ${chunk.chunkPath} failed: ${err.message}`))
       .finally(() => {
         chunk.release();
@@ -451,7 +479,7 @@ export class Log {
       const chunk = this.chunkOf(id);
       chunk.acquire(() => this.gone());
       this.keepOpen(chunk);
-      let run: { data: Buffer; count: number };
+      let run: { data: Buffer; count: number; short?: boolean };
       try {
         const want = Math.min(maxRecords - count, head - id + 1, chunk.firstId + chunk.count - id);
         run = await this.readRun(chunk, id, want, maxBytes - bytes, count === 0);
@@ -463,14 +491,14 @@ export class Log {
       count += run.count;
       bytes += run.data.length;
       id += run.count;
-      if (bytes >= maxBytes) break;
+      if (bytes >= maxBytes || run.short) break; // short: a corrupt record follows; the next read reports it
     }
     const data = parts.length === 1 ? parts[0] : parts.length === 0 ? EMPTY : Buffer.concat(parts, bytes);
     return { data, count, next: id };
   }
 
   /** Up to `want` records from `id` within one chunk, within `byteBudget` unless `atLeastOne`. */
-  private async readRun(chunk: Chunk, id: number, want: number, byteBudget: number, atLeastOne: boolean): Promise<{ data: Buffer; count: number }> {
+  private async readRun(chunk: Chunk, id: number, want: number, byteBudget: number, atLeastOne: boolean, reindexed = false): Promise<{ data: Buffer; count: number; short?: boolean }> {
     const i = id - chunk.firstId;
     const [from, end] = await Promise.all([chunk.position(i), chunk.position(i + want)]);
     let to = end;
@@ -488,11 +516,29 @@ export class Log {
     while (count < want) {
       const len = parseFrame(data, pos, data.length, header);
       if (len === 0 && cut) break; // the byte budget ends inside this record
-      if (len <= 0 || header.id !== id + count || !frameCrcMatches(data, pos, header)) throw new LogdError('internal', `corrupt record ${id + count} in ${this.name}`);
+      if (len <= 0 || header.id !== id + count || !frameCrcMatches(data, pos, header)) {
+        // The index is a cache: a sealed chunk's may have led here; rebuilt from the frames, the read is retried once.
+        if (!reindexed && chunk !== this.active && this.reindex(chunk)) return this.readRun(chunk, id, want, byteBudget, atLeastOne, true);
+        if (count > 0) return { data: data.subarray(0, pos), count, short: true }; // the good records before it go first
+        this.opts.logger(`log ${this.name}: corrupt record ${id} in ${chunk.chunkPath} at byte ${from + pos}`);
+        throw new LogdError('internal', `corrupt record ${id}`);
+      }
       pos += len;
       count++;
     }
     return { data: pos === data.length ? data : data.subarray(0, pos), count };
+  }
+
+  /** Rebuilds a sealed chunk's index file from its frames if it was wrong; true if it was. */
+  private reindex(chunk: Chunk): boolean {
+    try {
+      const wrong = reindexSealed(chunk);
+      if (wrong > 0) this.opts.logger(`log ${this.name}: index ${chunk.indexPath} had ${wrong} wrong entries; rebuilt from the chunk`);
+      return wrong > 0;
+    } catch (err) {
+      this.opts.logger(`log ${this.name}: cannot rebuild index ${chunk.indexPath}: ${(err as Error).message}`);
+      return false;
+    }
   }
 
   async crcOf(id: number): Promise<number> {
@@ -517,6 +563,35 @@ export class Log {
       if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
     }
     return this.first();
+  }
+
+  /**
+   * Drops every record and continues, empty, at `first` (> head + 1): a replica whose source
+   * trimmed past its head, so that it never holds a gap. Old chunks go oldest first, then the new
+   * one is created: a crash in between leaves a shorter log or an empty one, never a hole.
+   * Returns the number of records dropped. Only for a log nobody appends to meanwhile.
+   */
+  async restartAt(first: number): Promise<number> {
+    await this.idle;
+    await this.periodicSync;
+    await this.sealed();
+    if (this.closing) throw new LogdError('internal', `log ${this.name} is closed`);
+    if (this.writing || this.queue.length > 0) throw new LogdError('internal', `log ${this.name} is being written`);
+    if (first <= this.headId + 1) throw new LogdError('internal', `log ${this.name} cannot restart at ${first}: its head is ${this.headId}`);
+    const dropped = this.headId - this.first() + 1;
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    this.syncTimer = null;
+    this.tail.clear();
+    this.unsynced.clear();
+    this.openSealed.length = 0;
+    // The removed chunks stay listed until the new one exists (readers get `gone` from them).
+    for (const chunk of this.chunks) chunk.remove();
+    if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
+    this.chunks.splice(0, this.chunks.length, Chunk.create(this.dir, first));
+    this.headId = first - 1;
+    if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
+    this.notify();
+    return dropped;
   }
 
   private chunkOf(id: number): Chunk {
@@ -545,19 +620,32 @@ export class Log {
     await this.idle;
     await this.periodicSync;
     await this.sealed();
+    // Every chunk is synced even when something fails (a full disk cannot write the index, but
+    // fdatasync needs no space); failures are logged, never thrown, so a stop always completes.
+    const failed = (what: string, err: unknown): void => this.opts.logger(`log ${this.name}: at close, ${what} failed: ${(err as Error).message}`);
+    let synced = true;
     try {
       const active = this.active;
-      await active.flushIndex();
+      await this.flushIndex(active);
       for (const chunk of [...this.unsynced, active]) {
-        chunk.acquire(() => this.gone()); // reopens a chunk whose files were closed since
+        try {
+          chunk.acquire(() => this.gone()); // reopens a chunk whose files were closed since
+        } catch (err) {
+          failed(`opening ${chunk.chunkPath}`, err);
+          synced = false;
+          continue;
+        }
         try {
           await this.sync(chunk);
-          await io.fsync(chunk.indexFd);
-        } finally {
-          chunk.release();
+        } catch (err) {
+          failed(`fdatasync of ${chunk.chunkPath}`, err);
+          synced = false;
         }
+        await io.fsync(chunk.indexFd).catch((err: unknown) => failed(`fsync of ${chunk.indexPath}`, err));
+        chunk.release();
       }
-      if (this.unsynced.size > 0) await syncDir(this.dir);
+      if (this.unsynced.size > 0) await syncDir(this.dir).catch((err: unknown) => failed(`syncing ${this.dir}`, err));
+      if (synced) await this.advanceDurable(active.firstId, active.size);
     } finally {
       for (const chunk of this.chunks) chunk.close();
     }

@@ -2,15 +2,30 @@
 // Sealed chunks are checked in O(1) (index length, and the last entry points at the last record,
 // which ends at the end of the file); only a chunk failing that is rescanned. The active chunk's
 // index is validated (monotonic, inside the file, last trusted entry points at the right record,
-// binary search back otherwise), then only the records past it are scanned; the first torn,
-// corrupt or uncommitted record ends the log and the file is truncated there. The newest sealed
-// chunks may be torn too (sealed in the background under --fsync interval): the log ends there.
-// So opening costs time proportional to the unindexed tail, not to the log. See protocol/STORAGE.md.
+// binary search back otherwise), then only the records past it are scanned. After a crash the
+// chunks written since the durable point are scanned whole and their indexes checked entry by entry.
+//
+// What may be cut is decided by the durable point (durable.ts): only bytes that can be unsynced
+// under the policy they were written with form a torn tail. Anything else unreadable is damage:
+// the log is not opened, nothing is cut or deleted, and the damage is reported (file, offset)
+// until an operator runs `logtool repair`. See protocol/STORAGE.md, "Opening a log".
 import fs from 'node:fs';
-import { LogdError } from '../../protocol/errors.ts';
-import { Chunk, chunkFirstId, chunkBaseName, CHUNK_SUFFIX, UNSYNCED_SEALED_CHUNKS } from './chunk.ts';
+import { join } from 'node:path';
+import { Chunk, chunkFirstId, chunkBaseName, CHUNK_SUFFIX } from './chunk.ts';
+import { atOrAfter, currentBoot, readDurable, type DurablePoint } from './durable.ts';
 import { INDEX_ENTRY_BYTES, IndexBuffer, readEntry } from './index-buffer.ts';
-import { scanFrames } from './scan.ts';
+import { findFrameAfter, isUncommittedFrame, scanFrames } from './scan.ts';
+
+/** Where a log is damaged beyond a torn tail. */
+export interface Damage {
+  /** The chunk file, relative to the data directory (`<log>/<first-id>.chunk`). */
+  file: string;
+  /** Its first byte that is not part of an intact record. */
+  offset: number;
+  reason: string;
+  /** The file holds no record of the log (an empty or unreadable stray chunk): moving it alone aside repairs this. */
+  stray?: boolean;
+}
 
 export interface RecoveredLog {
   chunks: Chunk[];
@@ -20,6 +35,29 @@ export interface RecoveredLog {
   repairedIndexes: number;
   /** Whole chunks dropped after a torn newest sealed chunk (a power loss during its seal). */
   droppedChunks: number;
+  /** The marker as found (null: none), so that the caller can move it to the recovered end. */
+  durable: DurablePoint | null;
+  /** Set when the log is damaged: then `chunks` is empty and no file was changed. */
+  damage: Damage | null;
+  /** The first index file that could not be rewritten (a full disk): its chunk keeps the index in memory. */
+  indexWriteFailure?: string;
+}
+
+/** What recovery may cut in a log, from its durable point. */
+interface Rules {
+  dir: string;
+  log: string;
+  durable: DurablePoint | null;
+  /** Bytes at or after this may be unsynced (policy interval/none and a reboot since): a torn tail there is cut. */
+  unsyncedFrom: { chunk: number; bytes: number } | null;
+  /** Chunks from this first id on were written since the last clean close: their indexes are checked whole. */
+  verifyFrom: number;
+}
+
+class DamageFound extends Error {
+  constructor(readonly damage: Damage) {
+    super(damage.reason);
+  }
 }
 
 /** Checks and repairs every chunk of the log in `dir`; the last one is left open for writing. */
@@ -29,82 +67,218 @@ export function recoverLog(dir: string, log: string): RecoveredLog {
     .map(chunkFirstId)
     .filter((id): id is number => id !== undefined)
     .sort((a, b) => a - b);
-  const result: RecoveredLog = { chunks: [], droppedBytes: 0, repairedIndexes: 0, droppedChunks: 0 };
+  const durable = readDurable(dir);
+  const result: RecoveredLog = { chunks: [], droppedBytes: 0, repairedIndexes: 0, droppedChunks: 0, durable, damage: null };
   if (ids.length === 0) {
+    if (durable && (durable.chunk > 1 || durable.bytes > 0)) {
+      result.damage = { file: `${log}/${chunkBaseName(durable.chunk)}${CHUNK_SUFFIX}`, offset: 0, reason: `no chunk files, but ${durable.bytes} bytes of chunk ${durable.chunk} were synced` };
+      return result;
+    }
     result.chunks.push(Chunk.create(dir, 1));
     return result;
   }
+  const rules = rulesOf(dir, log, durable, ids);
+  // Nothing is changed until every chunk has been checked: a damaged log is left exactly as found.
+  const plans: ChunkPlan[] = [];
   try {
     for (let c = 0; c < ids.length; c++) {
       const last = c === ids.length - 1;
       const expected = last ? undefined : ids[c + 1] - ids[c];
-      const chunk = recoverChunk(dir, ids[c], expected, result);
-      if (!last && chunk.count < expected! && c >= ids.length - 1 - UNSYNCED_SEALED_CHUNKS) {
-        // The newest sealed chunks are synced in the background under --fsync interval (log.ts,
-        // roll): a power loss before that finished leaves one with a torn tail. The log ends
-        // there, as it would have in the active chunk; the chunks after it go.
-        chunk.close();
-        for (const later of ids.slice(c + 1)) dropChunk(dir, later, result);
-        result.chunks.push(recoverChunk(dir, ids[c], undefined, result));
+      const plan = checkChunk(rules, ids[c], expected);
+      plans.push(plan);
+      if (last) break;
+      if (plan.chunk.count < expected!) {
+        const where = { file: relative(rules, ids[c]), offset: plan.chunk.size };
+        if (!mayBeTorn(rules, ids[c], plan.chunk.size)) {
+          throw new DamageFound({ ...where, reason: `chunk ends at id ${ids[c] + plan.chunk.count - 1} but the next chunk starts at ${ids[c + 1]}` });
+        }
+        // A power loss before this chunk's seal finished (interval/none): the log ends here,
+        // as it would have in the active chunk; the chunks after it were never synced.
+        plan.chunk.close();
+        plans[plans.length - 1] = checkChunk(rules, ids[c], undefined);
+        plans[plans.length - 1].drop = ids.slice(c + 1);
         break;
       }
-      result.chunks.push(chunk);
-      if (last) break;
-      if (chunk.count !== expected) {
-        throw new LogdError('internal', `log ${log}: chunk ${chunkBaseName(ids[c])}${CHUNK_SUFFIX} ends at id ${ids[c] + chunk.count - 1} but the next chunk starts at ${ids[c + 1]}: the log is damaged, refusing to open it`);
-      }
-      chunk.close(); // sealed chunks reopen on their first read
     }
   } catch (err) {
-    for (const chunk of result.chunks) chunk.close();
-    throw err;
+    for (const plan of plans) plan.chunk.close();
+    if (!(err instanceof DamageFound)) throw err;
+    result.damage = strayAfter(rules, ids, err.damage) ?? err.damage;
+    return result;
   }
+  for (const plan of plans) {
+    apply(plan, plan === plans[plans.length - 1], result);
+    result.chunks.push(plan.chunk);
+    for (const later of plan.drop) dropChunk(dir, later, result);
+  }
+  for (const chunk of result.chunks.slice(0, -1)) chunk.close(); // sealed chunks reopen on their first read
   return result;
 }
 
-/** Opens, checks and repairs one chunk. `expected`: its record count if sealed, undefined if active. */
-function recoverChunk(dir: string, firstId: number, expected: number | undefined, result: RecoveredLog): Chunk {
-  const chunk = new Chunk(dir, firstId, 0, 0, null);
-  chunk.fd = fs.openSync(chunk.chunkPath, 'r+');
-  chunk.indexFd = fs.openSync(chunk.indexPath, fs.constants.O_RDWR | fs.constants.O_CREAT);
-  const size = fs.fstatSync(chunk.fd).size;
-  const indexSize = fs.fstatSync(chunk.indexFd).size;
-  if (expected !== undefined && expected > 0 && indexSize === expected * INDEX_ENTRY_BYTES && sealedChunkOk(chunk, size, expected, result)) return chunk;
-  const { index, kept, repaired } = rebuildIndex(chunk, size, indexSize, expected ?? Infinity);
-  if (chunk.size < size) truncate(chunk.fd, chunk.size, size, result);
-  if (kept < index.length || index.length * INDEX_ENTRY_BYTES !== indexSize) {
-    fs.writeSync(chunk.indexFd, index.bytes(kept, index.length), 0, (index.length - kept) * INDEX_ENTRY_BYTES, kept * INDEX_ENTRY_BYTES);
-    fs.ftruncateSync(chunk.indexFd, index.length * INDEX_ENTRY_BYTES);
-  }
-  if (repaired || (expected !== undefined && indexSize !== expected * INDEX_ENTRY_BYTES)) result.repairedIndexes++;
-  chunk.index = expected === undefined ? index : null;
-  chunk.indexWritten = index.length;
-  return chunk;
+/**
+ * A chunk that ends short of, or runs past, the next chunk's first id because that next file is
+ * an empty stray: the stray is the damage (moving it aside repairs the log without cutting).
+ */
+function strayAfter(rules: Rules, ids: number[], damage: Damage): Damage | null {
+  const c = ids.findIndex((id) => relative(rules, id) === damage.file);
+  if (c < 0 || c + 1 >= ids.length || damage.stray) return null;
+  const next = join(rules.dir, chunkBaseName(ids[c + 1]) + CHUNK_SUFFIX);
+  if (fs.statSync(next, { throwIfNoEntry: false })?.size !== 0) return null;
+  return { file: relative(rules, ids[c + 1]), offset: 0, reason: `empty chunk file inside the log (${damage.reason})`, stray: true };
 }
 
-/** O(1) check of a sealed chunk: its last index entry points at its last record, which ends the file. */
-function sealedChunkOk(chunk: Chunk, size: number, expected: number, result: RecoveredLog): boolean {
+function rulesOf(dir: string, log: string, durable: DurablePoint | null, ids: number[]): Rules {
+  const lastId = ids[ids.length - 1];
+  let lastSize = -1;
+  try {
+    lastSize = fs.statSync(join(dir, chunkBaseName(lastId) + CHUNK_SUFFIX)).size;
+  } catch {
+    // reported by checkChunk
+  }
+  const clean = durable !== null && durable.chunk === lastId && durable.bytes === lastSize;
+  const weak = durable !== null && durable.policy !== 'always' && durable.boot !== currentBoot();
+  return {
+    dir,
+    log,
+    durable,
+    unsyncedFrom: weak ? { chunk: durable.chunk, bytes: durable.bytes } : null,
+    verifyFrom: clean ? Infinity : durable ? durable.chunk : lastId,
+  };
+}
+
+function relative(rules: Rules, firstId: number): string {
+  return `${rules.log}/${chunkBaseName(firstId)}${CHUNK_SUFFIX}`;
+}
+
+/** Bytes from `offset` of chunk `firstId` on may be unsynced, so a tear there is a torn tail. */
+function mayBeTorn(rules: Rules, firstId: number, offset: number): boolean {
+  return rules.unsyncedFrom !== null && atOrAfter(firstId, offset, rules.unsyncedFrom);
+}
+
+/** Bytes before the durable point were synced: a tear there is damage whatever the policy. */
+function belowDurablePoint(rules: Rules, firstId: number, offset: number): boolean {
+  return rules.durable !== null && !atOrAfter(firstId, offset, rules.durable);
+}
+
+/** A checked chunk and the changes recovery will make to it. */
+interface ChunkPlan {
+  chunk: Chunk;
+  /** The file's size: bytes from chunk.size on are cut. */
+  fileSize: number;
+  indexSize: number;
+  index: IndexBuffer | null;
+  /** Leading entries of the index file that are right. */
+  kept: number;
+  repaired: boolean;
+  /** Later chunks to delete (after a torn sealed chunk). */
+  drop: number[];
+}
+
+/** Opens and checks one chunk, changing nothing. `expected`: its record count if sealed, undefined if active. */
+function checkChunk(rules: Rules, firstId: number, expected: number | undefined): ChunkPlan {
+  const chunk = new Chunk(rules.dir, firstId, 0, 0, null);
+  try {
+    chunk.fd = fs.openSync(chunk.chunkPath, 'r+');
+    chunk.indexFd = fs.openSync(chunk.indexPath, fs.constants.O_RDWR | fs.constants.O_CREAT);
+  } catch (err) {
+    chunk.close();
+    throw new DamageFound({ file: relative(rules, firstId), offset: 0, reason: `cannot open: ${(err as Error).message}`, stray: true });
+  }
+  const fileSize = fs.fstatSync(chunk.fd).size;
+  const indexSize = fs.fstatSync(chunk.indexFd).size;
+  const plan: ChunkPlan = { chunk, fileSize, indexSize, index: null, kept: 0, repaired: false, drop: [] };
+  const verify = firstId >= rules.verifyFrom;
+  if (!verify && expected !== undefined && expected > 0 && indexSize === expected * INDEX_ENTRY_BYTES && sealedChunkOk(chunk, fileSize, expected)) {
+    plan.kept = expected;
+  } else {
+    Object.assign(plan, rebuildIndex(chunk, fileSize, indexSize, expected ?? Infinity, verify));
+    plan.repaired ||= expected !== undefined && indexSize !== expected * INDEX_ENTRY_BYTES;
+  }
+  if (chunk.size < fileSize) checkTail(rules, chunk, fileSize, expected);
+  return plan;
+}
+
+/**
+ * The bytes from chunk.size on are not records of this chunk. Throws DamageFound unless they are
+ * a torn tail: an uncommitted group, bytes that may be unsynced, or (when nothing after them is a
+ * record) the one round in flight. A sealed chunk's tail is damage if it is the next chunk's record.
+ */
+function checkTail(rules: Rules, chunk: Chunk, fileSize: number, expected: number | undefined): void {
+  const at = chunk.size;
+  const damage = (reason: string): DamageFound => new DamageFound({ file: relative(rules, chunk.firstId), offset: at, reason });
+  if (expected !== undefined) {
+    if (chunk.count < expected) return; // short: the caller decides
+    if (findFrameAfter(chunk.fd, at, fileSize, at + 1) === at) throw damage(`holds records past id ${chunk.firstId + expected - 1}, where the next chunk starts`);
+    return; // bytes appended to a full sealed chunk are not records: cut
+  }
+  if (isUncommittedFrame(chunk.fd, at, fileSize)) return;
+  if (belowDurablePoint(rules, chunk.firstId, at)) throw damage(`record ${chunk.firstId + chunk.count} is unreadable below the durable point (${rules.durable!.bytes} bytes synced)`);
+  if (mayBeTorn(rules, chunk.firstId, at)) return;
+  const next = findFrameAfter(chunk.fd, at + 1, fileSize, fileSize);
+  if (next >= 0) throw damage(`record ${chunk.firstId + chunk.count} is unreadable, and a record follows at byte ${next}`);
+}
+
+/** Makes the planned changes: cut the torn tail, write the index entries that were missing or wrong. */
+function apply(plan: ChunkPlan, active: boolean, result: RecoveredLog): void {
+  const { chunk, fileSize, indexSize } = plan;
+  if (chunk.size < fileSize) {
+    fs.ftruncateSync(chunk.fd, chunk.size);
+    result.droppedBytes += fileSize - chunk.size;
+  }
+  const index = plan.index;
+  if (!index) {
+    chunk.indexWritten = chunk.count;
+    return;
+  }
+  if (plan.repaired) result.repairedIndexes++;
+  if (plan.kept < index.length || index.length * INDEX_ENTRY_BYTES !== indexSize) {
+    try {
+      fs.writeSync(chunk.indexFd, index.bytes(plan.kept, index.length), 0, (index.length - plan.kept) * INDEX_ENTRY_BYTES, plan.kept * INDEX_ENTRY_BYTES);
+      fs.ftruncateSync(chunk.indexFd, index.length * INDEX_ENTRY_BYTES);
+    } catch (err) {
+      // A full disk: the index is a cache; this chunk keeps it in memory instead.
+      result.indexWriteFailure ??= `${chunk.indexPath}: ${(err as Error).message}`;
+      chunk.index = index;
+      chunk.indexWritten = plan.kept;
+      return;
+    }
+  }
+  chunk.index = active ? index : null;
+  chunk.indexWritten = index.length;
+}
+
+/** O(1) check of a sealed chunk: its last index entry points at its last record. Sets count and size. */
+function sealedChunkOk(chunk: Chunk, size: number, expected: number): boolean {
   const entry = Buffer.allocUnsafe(INDEX_ENTRY_BYTES);
   fs.readSync(chunk.indexFd, entry, 0, INDEX_ENTRY_BYTES, (expected - 1) * INDEX_ENTRY_BYTES);
   const lastPos = readEntry(entry, 0);
   if (lastPos >= size) return false;
   const end = scanFrames(chunk.fd, lastPos, size, chunk.firstId + expected - 1, 1, () => {});
   if (end === lastPos) return false;
-  if (end < size) truncate(chunk.fd, end, size, result);
   chunk.count = expected;
   chunk.size = end;
   return true;
 }
 
 /**
- * Validates the index file against the chunk and scans the records past its last trusted entry;
- * sets the chunk's count and size. `kept`: leading entries taken from the file unchanged;
- * `repaired`: the file held entries that were wrong.
+ * Validates the index file against the chunk and scans the records past its last trusted entry
+ * (with `verify`, scans the whole chunk and compares every entry); sets the chunk's count and size.
+ * `kept`: leading entries of the file that are right; `repaired`: the file held wrong entries.
  */
-function rebuildIndex(chunk: Chunk, size: number, indexSize: number, maxRecords: number): { index: IndexBuffer; kept: number; repaired: boolean } {
+function rebuildIndex(chunk: Chunk, size: number, indexSize: number, maxRecords: number, verify: boolean): { index: IndexBuffer; kept: number; repaired: boolean } {
   const bytes = Buffer.allocUnsafe(indexSize);
   const got = indexSize > 0 ? fs.readSync(chunk.indexFd, bytes, 0, indexSize, 0) : 0;
   const fileEntries = Math.floor(got / INDEX_ENTRY_BYTES);
+  const ragged = got % INDEX_ENTRY_BYTES !== 0;
+  if (verify) {
+    const index = new IndexBuffer();
+    chunk.size = scanFrames(chunk.fd, 0, size, chunk.firstId, maxRecords, (pos) => index.push(pos));
+    chunk.count = index.length;
+    let kept = 0;
+    const common = Math.min(fileEntries, index.length);
+    while (kept < common && readEntry(bytes, kept * INDEX_ENTRY_BYTES) === index.get(kept)) kept++;
+    return { index, kept, repaired: kept < fileEntries || ragged };
+  }
   const entries = Math.min(fileEntries, maxRecords);
   // The longest prefix that starts at 0, strictly increases and stays inside the chunk.
   let trusted = 0;
@@ -134,7 +308,7 @@ function rebuildIndex(chunk: Chunk, size: number, indexSize: number, maxRecords:
   const from = trusted > 0 ? readEntry(bytes, kept * INDEX_ENTRY_BYTES) : 0;
   chunk.size = scanFrames(chunk.fd, from, size, chunk.firstId + kept, maxRecords - kept, (pos) => index.push(pos));
   chunk.count = index.length;
-  return { index, kept, repaired: trusted < fileEntries || got % INDEX_ENTRY_BYTES !== 0 };
+  return { index, kept, repaired: trusted < fileEntries || ragged };
 }
 
 /** Deletes a chunk and its index, counting its bytes as dropped. */
@@ -146,7 +320,20 @@ function dropChunk(dir: string, firstId: number, result: RecoveredLog): void {
   fs.rmSync(chunk.indexPath, { force: true });
 }
 
-function truncate(fd: number, to: number, size: number, result: RecoveredLog): void {
-  fs.ftruncateSync(fd, to);
-  result.droppedBytes += size - to;
+/**
+ * Read time: rebuilds a sealed, open chunk's index file from its frames when any entry is wrong.
+ * Returns the number of wrong entries (0: the index is right, or a record itself is damaged).
+ */
+export function reindexSealed(chunk: Chunk): number {
+  const index = new IndexBuffer(chunk.count);
+  scanFrames(chunk.fd, 0, chunk.size, chunk.firstId, chunk.count, (pos) => index.push(pos));
+  if (index.length !== chunk.count) return 0;
+  const file = fs.readFileSync(chunk.indexPath);
+  let wrong = Math.abs(file.length - chunk.count * INDEX_ENTRY_BYTES) > 0 ? 1 : 0;
+  for (let i = 0; i < chunk.count; i++) {
+    if ((i + 1) * INDEX_ENTRY_BYTES > file.length || readEntry(file, i * INDEX_ENTRY_BYTES) !== index.get(i)) wrong++;
+  }
+  // In place (same inode): readers' open descriptors see the new entries.
+  if (wrong > 0) fs.writeFileSync(chunk.indexPath, index.bytes(0, index.length));
+  return wrong;
 }

@@ -10,7 +10,8 @@ import { syncDir } from './io.ts';
 import { lockDataDir, unlockDataDir } from './lock.ts';
 import { Log, type LogOptions } from './log.ts';
 import type { FsyncPolicy } from './policy.ts';
-import { recoverLog } from './recovery.ts';
+import { settleDurable } from './durable.ts';
+import { recoverLog, type Damage } from './recovery.ts';
 
 export { parseFsyncPolicy, type FsyncPolicy } from './policy.ts';
 
@@ -27,6 +28,8 @@ export interface StoreOptions {
 
 export class Store {
   private readonly logs = new Map<string, Log>();
+  /** Logs not opened because recovery found damage below their durable point (see recovery.ts). */
+  private readonly damaged = new Map<string, Damage>();
   private readonly creating = new Map<string, Promise<Log>>();
   private closing: Promise<void> | null = null;
 
@@ -51,11 +54,12 @@ export class Store {
       for (const entry of fs.readdirSync(opts.dir, { withFileTypes: true })) {
         if (!entry.isDirectory() || !isValidName(entry.name)) continue;
         const { log, droppedBytes } = store.recover(entry.name);
-        records += log.head() - log.first() + 1;
+        if (log) records += log.head() - log.first() + 1;
         dropped += droppedBytes;
       }
       const ms = (performance.now() - started).toFixed(1);
-      logger(`storage: opened ${opts.dir}: ${store.logs.size} logs, ${records} records, ${dropped} bytes dropped in recovery, ${ms} ms`);
+      const damaged = store.damaged.size > 0 ? `, ${store.damaged.size} damaged logs not opened (logtool repair)` : '';
+      logger(`storage: opened ${opts.dir}: ${store.logs.size} logs, ${records} records, ${dropped} bytes dropped in recovery${damaged}, ${ms} ms`);
       return store;
     } catch (err) {
       if (store) for (const log of store.logs.values()) await log.close().catch(() => {});
@@ -64,16 +68,38 @@ export class Store {
     }
   }
 
-  /** Opens (and repairs) one log directory; logs one line if anything was repaired. */
-  private recover(name: string): { log: Log; droppedBytes: number } {
-    const recovered = recoverLog(join(this.dir, name), name);
+  /**
+   * Opens (and repairs) one log directory; logs one line if anything was repaired. A damaged log
+   * is not opened: it is remembered with its damage, and logged with the file and offset.
+   */
+  private recover(name: string): { log: Log | null; droppedBytes: number } {
+    const logDir = join(this.dir, name);
+    const recovered = recoverLog(logDir, name);
+    const logger = this.logOptions.logger;
+    if (recovered.damage) {
+      const { file, offset, reason } = recovered.damage;
+      this.damaged.set(name, recovered.damage);
+      logger(`storage: log ${name} is damaged and not opened: ${join(this.dir, file)} at byte ${offset}: ${reason}; nothing was cut (see logtool repair)`);
+      return { log: null, droppedBytes: 0 };
+    }
     if (recovered.droppedBytes > 0 || recovered.repairedIndexes > 0) {
       const chunks = recovered.droppedChunks > 0 ? ` (and ${recovered.droppedChunks} chunks after a torn sealed chunk)` : '';
-      this.logOptions.logger(`storage: log ${name}: dropped ${recovered.droppedBytes} bytes of torn, corrupt or uncommitted tail${chunks}; repaired ${recovered.repairedIndexes} index files`);
+      logger(`storage: log ${name}: dropped ${recovered.droppedBytes} bytes of torn, corrupt or uncommitted tail${chunks}; repaired ${recovered.repairedIndexes} index files`);
     }
-    const log = new Log(name, join(this.dir, name), recovered.chunks, this.logOptions);
+    if (recovered.indexWriteFailure) logger(`storage: log ${name}: cannot rewrite index ${recovered.indexWriteFailure}; kept in memory`);
+    const active = recovered.chunks[recovered.chunks.length - 1];
+    const since = recovered.durable?.chunk ?? 0;
+    const unsynced = recovered.chunks.filter((c) => c.firstId >= since).map((c) => c.chunkPath);
+    const durable = settleDurable(logDir, recovered.durable, this.logOptions.fsync.mode, unsynced, { chunk: active.firstId, bytes: active.size }, logger);
+    const log = new Log(name, logDir, recovered.chunks, this.logOptions, durable);
     this.logs.set(name, log);
     return { log, droppedBytes: recovered.droppedBytes };
+  }
+
+  /** The error every command on a damaged log answers, or undefined if the log is not damaged. */
+  damage(name: string): LogdError | undefined {
+    const damage = this.damaged.get(name);
+    return damage && new LogdError('internal', `${name} is damaged: ${damage.file} ${damage.offset}`);
   }
 
   /** fdatasync calls on chunks so far, all logs together (a STATS figure). */
@@ -97,6 +123,8 @@ export class Store {
     const existing = this.logs.get(name);
     if (existing) return Promise.resolve(existing);
     if (!isValidName(name)) return Promise.reject(new LogdError('syntax', `invalid log name "${name}"`));
+    const damage = this.damage(name);
+    if (damage) return Promise.reject(damage);
     if (this.closing) return Promise.reject(new LogdError('internal', 'store is closed'));
     let pending = this.creating.get(name);
     if (!pending) {
@@ -110,6 +138,7 @@ export class Store {
     const logDir = join(this.dir, name);
     fs.mkdirSync(logDir, { recursive: true });
     const { log } = this.recover(name);
+    if (!log) throw this.damage(name)!;
     if (this.logOptions.fsync.mode !== 'none') {
       await syncDir(logDir);
       await syncDir(this.dir);

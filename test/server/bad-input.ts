@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../_server.ts';
 import { Wire } from '../_wire.ts';
+import { stats, waitFor } from '../replication/_cluster.ts';
 
 test('bad commands get the right error and the connection stays usable', async (t) => {
   const server = await startServer();
@@ -58,10 +59,11 @@ test('a client that disconnects mid-APPEND stores nothing of it', async (t) => {
   const server = await startServer();
   t.teardown(() => server.stop());
   const wire = await Wire.open(server.port);
-  wire.send('APPEND test 5 5 5\nhello\nwor');
-  await new Promise((r) => setTimeout(r, 100));
+  // One write: the PONG proves the server has the partial APPEND too.
+  wire.send('PING\nAPPEND test 5 5 5\nhello\nwor');
+  t.is(await wire.line(), 'PONG');
   wire.close();
-  await new Promise((r) => setTimeout(r, 100));
+  await waitFor('the server to drop the connection', async () => (await stats(server.port)).get('connections') === 1);
   const check = await Wire.open(server.port);
   t.is(await check.command('HEAD test'), 'OK 0');
   check.send('APPEND test 1 0\nx\n\n');
@@ -92,7 +94,13 @@ test('--max-conns refuses the extra connection with ERR busy', async (t) => {
   await c.waitClosed();
   a.close();
   await a.closed;
-  await new Promise((r) => setTimeout(r, 50));
+  // b's STATS shows when the server has let a go (1 connection: b itself).
+  await waitFor('a to be let go', async () => {
+    b.send('STATS\n');
+    let open = -1;
+    for (let line = await b.line(); line !== 'END'; line = await b.line()) if (line.startsWith('STAT connections ')) open = Number(line.split(' ')[2]);
+    return open === 1;
+  });
   const d = await Wire.open(server.port);
   t.is(await d.command('PING'), 'PONG');
   b.close();

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { startServer } from '../_server.ts';
 import { Wire } from '../_wire.ts';
+import { stats, waitFor } from '../replication/_cluster.ts';
 
 test('READ follow delivers records appended later by another connection; STOP ends it', async (t) => {
   const server = await startServer();
@@ -33,7 +34,8 @@ test('READ $ starts after the current head and a bounded READ waits for its reco
   const writer = await Wire.open(server.port);
   await writer.command('MSG test old');
   reader.send('READ test $ 2\n');
-  await new Promise((r) => setTimeout(r, 50));
+  // `$` is the head when the READ runs: write only once it streams.
+  await waitFor('the READ to stream', async () => (await stats(server.port)).get('streams') === 1);
   await writer.command('MSG test new1');
   await writer.command('MSG test new2');
   const { records, end } = await reader.records();
@@ -68,12 +70,13 @@ test('CLOSE during a READ ends the stream and the connection', async (t) => {
   t.teardown(() => server.stop());
   const reader = await Wire.open(server.port);
   reader.send('READ test 1\n');
-  await new Promise((r) => setTimeout(r, 50));
-  reader.send('CLOSE\n');
+  await waitFor('the READ to stream', async () => (await stats(server.port)).get('streams') === 1);
+  reader.send('CLOSE\nPING\n');
   const { records, end } = await reader.records();
   t.is(records.length, 0);
   t.is(end, 'END 1');
   t.is(await reader.line(), 'OK');
   await reader.waitClosed();
-  t.pass();
+  t.is(reader.pending().length, 0, 'nothing after CLOSE is answered');
+  t.is((await stats(server.port)).get('streams'), 0);
 });

@@ -4,6 +4,7 @@ import test, { type ExecutionContext } from 'ava';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { UNSYNCED_SEALED_CHUNKS } from '../../src/storage/chunk.ts';
+import { writeDurable } from '../../src/storage/durable.ts';
 import { idsOf, openStore, payloads, payloadsOf, tempDir } from './_store.ts';
 
 const CHUNK_BYTES = 1000;
@@ -30,6 +31,16 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
+/**
+ * As after a power loss under --fsync none/interval: the last sync covered the log up to chunk
+ * `chunk` (a file name) byte `bytes`, in another boot. What follows may be torn, so recovery may cut it.
+ * (Without this, the fixture's clean close made every byte durable: the same damage is then
+ * refused as damage, see test/storage/damage.ts.)
+ */
+async function powerLostAfterSync(logDir: string, chunk: string, bytes = 0): Promise<void> {
+  await writeDurable(logDir, { policy: 'interval', boot: 'an-earlier-boot', chunk: Number(chunk.slice(0, 20)), bytes }, false);
+}
+
 function idxOf(chunk: string): string {
   return chunk.replace('.chunk', '.idx');
 }
@@ -48,6 +59,7 @@ test('a chunk cut in the middle of a record loses only that record', async (t) =
   const { dir, logDir, chunks } = await fixture(t);
   const path = join(logDir, chunks[chunks.length - 1]);
   fs.truncateSync(path, fs.statSync(path).size - 7);
+  await powerLostAfterSync(logDir, chunks[chunks.length - 1]);
   const { log, lines } = await reopen(t, dir);
   t.is(log.head(), RECORDS - 1);
   t.is(lines.filter((l) => l.includes('dropped')).length, 2); // the log's line and the summary
@@ -64,6 +76,7 @@ test('a zeroed tail is cut at the first damaged record', async (t) => {
   const lastTwo = data.lastIndexOf(`REC ${RECORDS - 1} `);
   data.fill(0, lastTwo + 10);
   fs.writeFileSync(path, data);
+  await powerLostAfterSync(logDir, chunks[chunks.length - 1]);
   const { log } = await reopen(t, dir);
   t.is(log.head(), RECORDS - 2);
   t.deepEqual(await log.append(payloads(1, 1)), { first: RECORDS - 1, last: RECORDS - 1 });
@@ -77,6 +90,7 @@ test('a flipped payload byte in the tail fails its CRC and ends the log there', 
   data[data.indexOf('\r\n', at) + 5] ^= 0x20;
   fs.writeFileSync(path, data);
   fs.truncateSync(join(logDir, idxOf(chunks[chunks.length - 1])), 0);
+  await powerLostAfterSync(logDir, chunks[chunks.length - 1]);
   const { log } = await reopen(t, dir);
   t.is(log.head(), RECORDS - 1);
 });
@@ -142,17 +156,17 @@ test('garbage after the last record of a sealed chunk is cut off', async (t) => 
   t.deepEqual(idsOf((await log.read(1, 1000, 1 << 20)).data), range(1, RECORDS));
 });
 
-test('a sealed chunk that lost records refuses to open, naming the chunk', async (t) => {
+test('a sealed chunk that lost records is not opened (damage, nothing cut), naming the chunk', async (t) => {
   const { dir, logDir, chunks } = await fixture(t);
   const path = join(logDir, chunks[0]);
-  fs.truncateSync(path, fs.statSync(path).size - 5);
-  const err = await t.throwsAsync(openStore(t, dir));
-  t.regex(err?.message ?? '', new RegExp(`log alice: chunk ${chunks[0]} ends at id \\d+ but the next chunk starts at \\d+`));
-  // The failed open released the lock: a repaired directory opens.
-  fs.rmSync(join(logDir, chunks[0]));
-  fs.rmSync(join(logDir, idxOf(chunks[0])));
-  const { log } = await reopen(t, dir);
-  t.is(log.head(), RECORDS);
+  const size = fs.statSync(path).size - 5;
+  fs.truncateSync(path, size);
+  const { store, lines } = await openStore(t, dir, { chunkBytes: CHUNK_BYTES });
+  t.is(store.get('alice'), undefined);
+  t.regex(store.damage('alice')?.message ?? '', new RegExp(`^alice is damaged: alice/${chunks[0]} \\d+$`));
+  t.true(lines.some((l) => l.includes(`${join(logDir, chunks[0])} at byte`) && l.includes('ends at id')), lines.join('\n'));
+  t.is(fs.statSync(path).size, size);
+  t.is(fs.readdirSync(logDir).filter((f) => f.endsWith('.chunk')).length, chunks.length);
 });
 
 test('a torn chunk among the newest sealed ones (power loss during their background seal) ends the log there; later chunks go', async (t) => {
@@ -162,6 +176,7 @@ test('a torn chunk among the newest sealed ones (power loss during their backgro
   const torn = join(logDir, chunks[tornAt]);
   fs.truncateSync(torn, fs.statSync(torn).size - 5); // its last record is cut
   const head = Number(chunks[tornAt + 1].slice(0, 20)) - 2;
+  await powerLostAfterSync(logDir, chunks[tornAt]);
   const { log, lines } = await reopen(t, dir);
   t.is(log.head(), head);
   t.true(lines.some((l) => l.includes('log alice: dropped') && l.includes(`(and ${UNSYNCED_SEALED_CHUNKS} chunks after a torn sealed chunk)`)), lines.join('\n'));
@@ -192,11 +207,12 @@ test('a corrupt record inside the log is an error on read, never data', async (t
   const data = fs.readFileSync(path);
   data[data.indexOf('REC 2 ') + 40] ^= 1;
   fs.writeFileSync(path, data);
-  const { log } = await reopen(t, dir);
+  const { log, lines } = await reopen(t, dir);
   t.is(log.head(), RECORDS);
   t.deepEqual(idsOf((await log.read(1, 1, 1 << 20)).data), [1]);
-  await t.throwsAsync(log.read(1, 10, 1 << 20), { message: 'corrupt record 2 in alice' });
-  await t.throwsAsync(log.read(2, 1, 1 << 20), { message: 'corrupt record 2 in alice' });
+  t.deepEqual(idsOf((await log.read(1, 10, 1 << 20)).data), [1], 'the good records before it are returned');
+  await t.throwsAsync(log.read(2, 1, 1 << 20), { message: 'corrupt record 2' });
+  t.true(lines.some((l) => l.includes(`log alice: corrupt record 2 in ${path} at byte`)), lines.join('\n'));
 });
 
 test('a chunk with thousands of records and a record larger than the scan block recovers', async (t) => {

@@ -38,7 +38,7 @@ test('logtail: usage errors exit 2', async (t) => {
   }
 });
 
-test('logtool offline: a missing log or directory exits 1 (not found), not 2', async (t) => {
+test('logtool offline (dump, verify, repair): a missing log or directory exits 1 (not found), not 2', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'logtool-missing-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const dump = await logtool(['dump', dir, 'nosuch']);
@@ -47,5 +47,8 @@ test('logtool offline: a missing log or directory exits 1 (not found), not 2', a
   const verify = await logtool(['verify', join(dir, 'nosuch')]);
   t.is(verify.code, 1);
   t.regex(verify.stderr, /no such directory/);
+  const repair = await logtool(['repair', dir, 'nosuch']);
+  t.is(repair.code, 1);
+  t.is(repair.stderr, `logtool repair: no log nosuch in ${dir}\n`);
   t.is((await logtool(['dump', dir])).code, 2, 'a missing argument is still a usage error');
 });

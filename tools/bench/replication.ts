@@ -4,15 +4,19 @@
 //  - live lag: 20k records/s of MSG appended to the owner, each stamped with its send time; the
 //    time until a READ-follow client sees it on the owner, and on the follower (append, owner
 //    commit, REPLICATE stream, follower commit, READ), and the replication lag proper: for each
-//    record, when the follower's reader got it minus when the owner's reader did: p50/p99/p99.9.
+//    record, when the follower's reader got it minus when the owner's reader did: p50/p99/p99.9;
+//  - cluster: 10 nodes each writing 100k records at once, time to converge and each writer's
+//    egress per follower (replication-cluster.ts).
 //
 //   node --import tsx tools/bench/replication.ts [--quick] [--records N] [--rate R] [--seconds S]
+//     [--nodes N] [--cluster-records N] [--only cluster]
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logdDriver } from './drivers/logd.ts';
 import { loadLogd } from './load.ts';
 import { Meter } from './meter.ts';
+import { clusterConvergence } from './replication-cluster.ts';
 import { LOGD_LOG, startLogd, tempDir, type BenchServer } from './servers.ts';
 import { LatencyRecorder, nowMicros } from './stamp.ts';
 import { FULL, pacedAppend } from './workloads.ts';
@@ -119,14 +123,21 @@ async function main(): Promise<void> {
       records: { type: 'string' },
       rate: { type: 'string', default: '20000' },
       seconds: { type: 'string' },
+      nodes: { type: 'string', default: '10' },
+      'cluster-records': { type: 'string' },
+      only: { type: 'string' },
     },
   });
+  const clusterRecords = Number(values['cluster-records'] ?? (values.quick ? 10_000 : 100_000));
   const records = Number(values.records ?? (values.quick ? 20_000 : 1_000_000));
   const seconds = Number(values.seconds ?? (values.quick ? 2 : 10));
   const rate = Number(values.rate);
   console.log(`# logd replication benchmark (${new Date().toISOString()}, node ${process.version})`);
-  for (const fsync of POLICIES) console.log(await catchUp(fsync, records));
-  for (const fsync of POLICIES) for (const line of await liveLag(fsync, rate, seconds)) console.log(line);
+  if (values.only !== 'cluster') {
+    for (const fsync of POLICIES) console.log(await catchUp(fsync, records));
+    for (const fsync of POLICIES) for (const line of await liveLag(fsync, rate, seconds)) console.log(line);
+  }
+  for (const line of await clusterConvergence(Number(values.nodes), clusterRecords, POLICIES[0])) console.log(line);
 }
 
 await main();

@@ -8,6 +8,8 @@ import { head } from './commands/head.ts';
 import { importFile } from './commands/import.ts';
 import { logs } from './commands/logs.ts';
 import { read } from './commands/read.ts';
+import { refillCommand } from './commands/refill.ts';
+import { repair } from './commands/repair.ts';
 import { stats } from './commands/stats.ts';
 import { verify } from './commands/verify.ts';
 import { wait } from './commands/wait.ts';
@@ -26,6 +28,8 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   verify,
   dump,
   import: importFile,
+  repair,
+  refill: refillCommand,
 };
 
 const HELP = `Usage: logtool <subcommand> [arguments] [options]

@@ -19,7 +19,8 @@ function replicationExtras(ctx: LoopContext, name: string, head: number): Record
   if (replica) {
     extras.source = replica.source || '-';
     extras.state = replica.state;
-    extras.lag = Math.max(0, replica.sourceHead - head);
+    // Only from a head the source told (HB, frames or its LOGS): `?` while none is known.
+    extras.lag = replica.sourceHead === null ? '?' : Math.max(0, replica.sourceHead - head);
   }
   const failover = ctx.logs.failover(name);
   if (failover) extras.failover = failover;
@@ -52,7 +53,12 @@ function replicationStats(ctx: LoopContext): string {
   const r = ctx.replication;
   let lines = '';
   let maxLag = 0;
+  let unknown = 0;
   for (const [name, replica] of r.replicas) {
+    if (replica.sourceHead === null) {
+      unknown++;
+      continue;
+    }
     const lag = Math.max(0, replica.sourceHead - ctx.logs.head(name));
     maxLag = Math.max(maxLag, lag);
     lines += statLine('lag.' + name, lag);
@@ -63,6 +69,8 @@ function replicationStats(ctx: LoopContext): string {
     statLine('repl_bytes_out', r.bytesOut) +
     statLine('repl_reconnects', r.reconnects) +
     statLine('repl_lag', maxLag) +
+    statLine('repl_lag_unknown', unknown) +
+    statLine('bad_acks', r.badAcks) +
     lines
   );
 }

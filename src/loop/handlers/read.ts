@@ -9,7 +9,13 @@ type Read = Extract<Command, { verb: 'READ' }>;
 
 export function handleRead(ctx: LoopContext, session: Session, cmd: Read): void {
   ctx.logs.forRead(cmd.log);
-  session.stream(new ReadStream(ctx, cmd.log, cmd.start, cmd.limit, cmd.nowait));
+  const stats = ctx.stats;
+  session.stream(
+    new ReadStream(ctx, cmd.log, cmd.start, cmd.limit, cmd.nowait, (records, bytes) => {
+      stats.recordsOut += records;
+      stats.bytesOut += bytes;
+    }),
+  );
 }
 
 export function handleHead(ctx: LoopContext, session: Session, log: string): void {

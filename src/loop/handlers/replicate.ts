@@ -3,8 +3,11 @@
 // record start-1 that differs from ours, means the two histories differ (`ERR diverged`); then
 // `HB <head>` at once and every second, and the stored REC frames from start on, live, exactly
 // as READ-follow sends them (the ReadStream below does the streaming and the backpressure).
-// The follower's `ACK <node> <id>` lines arrive through input() and are recorded for LOGS and
-// for retention.
+// The follower's `ACK <node> <id>` lines arrive through input() and are recorded for LOGS, WAIT
+// and retention, but only a true one: from a node of the participants file (one node per
+// stream), for an id this stream has sent, moving forward. A forged or buggy ACK could
+// otherwise make --retain-until-replicated delete what nobody copied; it is ignored, counted
+// (STATS bad_acks) and logged once per stream.
 import type { Command } from '../../../protocol/commands.ts';
 import { LogdError } from '../../../protocol/errors.ts';
 import { crcHex } from '../../../protocol/frame.ts';
@@ -21,7 +24,7 @@ export const HEARTBEAT_MS = 1000;
 
 export function handleReplicate(ctx: LoopContext, session: Session, cmd: Replicate): void {
   ctx.logs.forRead(cmd.log);
-  session.stream(new ReplicateStream(ctx, cmd));
+  session.stream(new ReplicateStream(ctx, cmd, session.remote));
 }
 
 class ReplicateStream implements Stream {
@@ -29,11 +32,17 @@ class ReplicateStream implements Stream {
   private sink: StreamSink | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private stopped = false;
+  private atHead = false;
   private ended = false;
+  /** The follower node this stream serves, from its first accepted ACK. */
+  private follower: string | null = null;
+  private badAckLogged = false;
 
   constructor(
     private readonly ctx: LoopContext,
     private readonly cmd: Replicate,
+    /** The follower's address, for the log. */
+    private readonly remote: string,
   ) {}
 
   start(sink: StreamSink): void {
@@ -46,8 +55,34 @@ class ReplicateStream implements Stream {
     this.reader?.stop();
   }
 
+  endAtHead(): void {
+    this.atHead = true;
+    this.reader?.endAtHead();
+  }
+
   input(cmd: Command): void {
-    if (cmd.verb === 'ACK') this.ctx.replication.ack(this.cmd.log, cmd.node, cmd.id);
+    if (cmd.verb !== 'ACK') return;
+    const why = this.ackProblem(cmd.node, cmd.id);
+    if (why === null) {
+      this.follower = cmd.node;
+      this.ctx.replication.ack(this.cmd.log, cmd.node, cmd.id);
+    } else if (why !== '') {
+      this.ctx.replication.badAcks++;
+      if (this.badAckLogged) return;
+      this.badAckLogged = true;
+      this.ctx.logger(`replicate ${this.cmd.log} to ${this.remote}: ignored ACK ${cmd.node} ${cmd.id}: ${why} (later bad ACKs on this stream are only counted)`);
+    }
+  }
+
+  /** Why an ACK is not believed; '' for a repeat of the current id (harmless); null if it is taken. */
+  private ackProblem(node: string, id: number): string | null {
+    if (!this.ctx.logs.participants().has(node)) return `${node} is not a participant`;
+    if (this.follower !== null && node !== this.follower) return `this stream serves ${this.follower}`;
+    const sent = this.reader?.sentUpTo ?? this.cmd.start - 1;
+    if (id < this.cmd.start || id > sent) return sent < this.cmd.start ? 'nothing was sent on this stream yet' : `this stream sent ids ${this.cmd.start} to ${sent} only`;
+    const current = this.ctx.replication.acks(this.cmd.log).get(node) ?? 0;
+    if (id < current) return `${node} acknowledged ${current} already`;
+    return id === current ? '' : null;
   }
 
   private async open(sink: StreamSink): Promise<void> {
@@ -63,12 +98,9 @@ class ReplicateStream implements Stream {
     const beat = () => sink.writeLine('HB ' + ctx.logs.head(cmd.log) + CRLF);
     beat();
     this.heartbeat = setInterval(() => sink.ready && beat(), HEARTBEAT_MS);
-    this.reader = new ReadStream(ctx, cmd.log, cmd.start, 0, false);
+    this.reader = new ReadStream(ctx, cmd.log, cmd.start, 0, this.atHead, (_records, bytes) => (ctx.replication.bytesOut += bytes));
     this.reader.start({
-      write: (data) => {
-        ctx.replication.bytesOut += data.length;
-        sink.write(data);
-      },
+      write: (data) => sink.write(data),
       writeLine: (text) => sink.writeLine(text),
       get ready() {
         return sink.ready;

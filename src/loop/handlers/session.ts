@@ -7,7 +7,8 @@ import type { Session } from '../session.ts';
 
 /**
  * Compares digests in constant time, so the reply time does not leak how much of a token matched.
- * A wrong token is counted (STATS auth_failures) and answered late (auth-throttle.ts).
+ * A wrong token is counted (STATS auth_failures), answered late (auth-throttle.ts), and ends the
+ * connection: nothing sent after it runs, and the slot is free again after the answer.
  */
 export function handleAuth(ctx: LoopContext, session: Session, token: string): void {
   if (ctx.tokenDigest) {
@@ -16,10 +17,10 @@ export function handleAuth(ctx: LoopContext, session: Session, token: string): v
       ctx.stats.authFailures++;
       ctx.stats.error('auth');
       const slot = session.defer();
-      setTimeout(() => slot.send(errLine('auth', 'wrong token')), ctx.authThrottle.failed(session));
+      session.close();
+      setTimeout(() => slot.send(errLine('auth', 'wrong token')), ctx.authThrottle.failed());
       return;
     }
-    ctx.authThrottle.succeeded(session);
   }
   session.authed = true;
   session.reply(OK);
