@@ -1,5 +1,5 @@
 // logtool refuse / accept: the two failover steps (README.md, "Moving a log's writer").
-import { arity, name, withClient, EXIT_OK, NETWORK_HELP, type Subcommand } from '../cli.ts';
+import { arity, name, withClient, EXIT_OK, NETWORK_HELP, type Subcommand, type Values } from '../cli.ts';
 
 export const refuse: Subcommand = {
   summary: 'stop this node taking writes for a log (failover)',
@@ -25,7 +25,7 @@ ${NETWORK_HELP}`,
   run: (positionals, values) => failover('accept', positionals, values),
 };
 
-async function failover(verb: 'refuse' | 'accept', positionals: string[], values: Parameters<Subcommand['run']>[1]): Promise<number> {
+async function failover(verb: 'refuse' | 'accept', positionals: string[], values: Values): Promise<number> {
   arity(positionals, 1, 1);
   const log = name(positionals[0], 'log name');
   const head = await withClient(values, async (client) => {
