@@ -7,6 +7,7 @@
 import { isRetryable, LogdError } from '../../protocol/errors.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../../src/client/backoff.ts';
 import { connect, type Client, type ConnectOptions } from '../../src/client/index.ts';
+import { OutageNotice } from '../outage.ts';
 import type { Entry, EntryQueue } from './queue.ts';
 import { saveState, type TailState } from './state.ts';
 
@@ -46,8 +47,7 @@ export class Shipper {
   async run(): Promise<void> {
     const { queue } = this.opts;
     const { signal } = this.abort;
-    let attempt = 0;
-    let outageSince = 0;
+    const outage = new OutageNotice(this.opts.onNotice);
     while (!signal.aborted) {
       await queue.nonEmpty();
       if (signal.aborted) break;
@@ -57,8 +57,7 @@ export class Shipper {
         const { last } = await client.append(batch[0].log, batch.map((e) => e.payload));
         queue.shift(batch.length);
         this.acknowledged(batch, last);
-        if (attempt > 0) this.opts.onNotice(`shipping again after ${seconds(Date.now() - outageSince)} (${attempt} failed attempts)`);
-        attempt = 0;
+        outage.succeeded('shipping');
       } catch (err) {
         if (signal.aborted) break;
         if (err instanceof LogdError && !isRetryable(err.code)) {
@@ -66,11 +65,8 @@ export class Shipper {
           throw err;
         }
         if (!(err instanceof LogdError)) this.dropClient();
-        if (attempt === 0) {
-          outageSince = Date.now();
-          this.opts.onNotice(`${describe(err)}; retrying`);
-        }
-        await sleep(backoffDelay(attempt++, this.opts), signal);
+        outage.failed(err);
+        await sleep(backoffDelay(outage.attempts - 1, this.opts), signal);
       }
     }
   }
@@ -146,12 +142,4 @@ export class Shipper {
     this.client?.destroy();
     this.client = null;
   }
-}
-
-function describe(err: unknown): string {
-  return err instanceof LogdError ? `server: ${err.message}` : (err as Error).message;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
 }
