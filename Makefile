@@ -20,6 +20,12 @@ dist/.build-stamp: $(BUILD_INPUTS) | install
 run: build
 	node bin/logd.js --id $(ID) --data ./data --listen 127.0.0.1:1774
 
+# Three nodes (alice, bob, carol) replicating each other on 1774-1776, status pages on 8774-8776,
+# data in ./cluster; Ctrl-C stops them. `make cluster ARGS=--help` for the options.
+.PHONY: cluster
+cluster: build
+	$(NODE_TS) tools/cluster.ts $(ARGS)
+
 typecheck: install
 	npx tsc --noEmit
 
@@ -50,4 +56,4 @@ soak: install
 	LOGD_SOAK=1 npx ava --concurrency 1 --timeout 60m test/hostile
 
 clean:
-	rm -rf data coverage dist
+	rm -rf data cluster coverage dist

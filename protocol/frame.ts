@@ -168,3 +168,15 @@ export function frameCrcMatches(buf: Uint8Array, pos: number, h: FrameHeader): b
 export function crcHex(crc: number): string {
   return (crc >>> 0).toString(16).padStart(8, '0');
 }
+
+/** What identifies a stored record besides its id: its header's timestamp, length and CRC. */
+export interface RecordStamp {
+  ts: number;
+  len: number;
+  crc: number;
+}
+
+/** `<ts> <len> <crc>`, as REPLICATE's resume argument spells it. */
+export function stampText(stamp: RecordStamp): string {
+  return `${stamp.ts} ${stamp.len} ${crcHex(stamp.crc)}`;
+}

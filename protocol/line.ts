@@ -15,8 +15,9 @@ export const USAGE: Record<Verb, string> = {
   STOP: 'STOP',
   SUBSCRIBE: 'SUBSCRIBE <log> [<log> ...]',
   UNSUBSCRIBE: 'UNSUBSCRIBE [<log> ...]',
-  REPLICATE: 'REPLICATE <log> <start> [<crc>]',
+  REPLICATE: 'REPLICATE <log> <start> [<ts> <len> <crc> [<digest>]]',
   ACK: 'ACK <node> <id>',
+  HELLO: 'HELLO <node>',
   WAIT: 'WAIT <log> <id> <replicas> [<timeout-ms>]',
   LOGS: 'LOGS',
   STATS: 'STATS',
@@ -123,9 +124,10 @@ class Args {
     return this.t.end[i] - this.t.start[i] === 1 && this.buf[this.t.start[i]] === byte;
   }
 
-  crc(i: number): number {
+  /** 8 hex digits (a CRC-32). */
+  crc(i: number, what = 'crc'): number {
     const crc = crcAt(this.buf, this.t.start[i], this.t.end[i]);
-    if (crc < 0) throw syntax(`bad crc "${this.text(i)}"`);
+    if (crc < 0) throw syntax(`bad ${what} "${this.text(i)}"`);
     return crc;
   }
 
@@ -172,11 +174,20 @@ export function parseCommand(verb: Exclude<Verb, 'APPEND'>, buf: Buffer, argStar
     case 'UNSUBSCRIBE':
       return { verb, logs: a.names(0) };
     case 'REPLICATE':
-      a.count(2, 3);
-      return { verb, log: a.name(0), start: a.number(1, 'start', 1), crc: tokens.count === 3 ? a.crc(2) : null };
+      if (tokens.count !== 2 && tokens.count !== 5 && tokens.count !== 6) throw usage(verb);
+      return {
+        verb,
+        log: a.name(0),
+        start: a.number(1, 'start', 1),
+        resume: tokens.count >= 5 ? { ts: a.number(2, 'timestamp', 0), len: a.number(3, 'length', 0), crc: a.crc(4) } : null,
+        digest: tokens.count === 6 ? a.crc(5, 'digest') : null,
+      };
     case 'ACK':
       a.count(2, 2);
       return { verb, node: a.name(0, 'node'), id: a.number(1, 'id', 0) };
+    case 'HELLO':
+      a.count(1, 1);
+      return { verb, node: a.name(0, 'node') };
     case 'WAIT':
       a.count(3, 4);
       return { verb, log: a.name(0), id: a.number(1, 'id', 1), replicas: a.number(2, 'replicas', 0), timeoutMs: tokens.count === 4 ? a.number(3, 'timeout', 0) : 0 };

@@ -14,6 +14,11 @@ export function okRange(first: number, last: number): string {
   return 'OK ' + first + ' ' + last + CRLF;
 }
 
+/** HELLO's reply: this node's id. */
+export function helloLine(node: string): string {
+  return 'HELLO ' + node + CRLF;
+}
+
 export function endAt(next: number): string {
   return 'END ' + next + CRLF;
 }
@@ -31,6 +36,17 @@ export function logLine(name: string, role: string, first: number, head: number,
   let line = 'LOG ' + name + ' ' + role + ' ' + first + ' ' + head;
   for (const key in extra) line += ' ' + key + '=' + extra[key];
   return line + CRLF;
+}
+
+/** The fields of a `LOG` line as sent (first and head unparsed), its extras as key -> value. */
+export function parseLogLine(line: string): { name: string; role: string; first: string; head: string; extras: Record<string, string> } {
+  const [, name, role, first, head, ...rest] = line.split(' ');
+  const extras: Record<string, string> = {};
+  for (const kv of rest) {
+    const eq = kv.indexOf('=');
+    if (eq > 0) extras[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return { name, role, first, head, extras };
 }
 
 /** `ERR <code> <text>`: the text is made one printable line, at most 200 characters. */

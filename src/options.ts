@@ -33,6 +33,8 @@ export interface ServerOptions {
   retainBytes: number;
   retainAgeMs: number;
   retainUntilReplicated: boolean;
+  /** The status port (--http): /metrics and the status page; null = off. */
+  http: { host: string; port: number } | null;
 }
 
 export const HELP = `Usage: logd [options]
@@ -64,6 +66,9 @@ Options:
   --retain-age DURATION  delete whole chunks whose newest record is older, e.g. 90s, 30m, 12h, 7d (default: none)
   --retain-until-replicated
                          on logs this node writes, delete only chunks every participant has acknowledged
+  --http HOST:PORT       serve a status port: GET /metrics (Prometheus text format) and / (a status
+                         page of this node, its participants and logs, with live charts); read-only
+                         and unauthenticated, so bind it where only operators reach it (default: off)
   --help                 show this text
   --version              print the version
 
@@ -95,12 +100,12 @@ function parseCount(text: string, flag: string, min: number): number {
   return Number(text);
 }
 
-export function parseListen(text: string): { host: string; port: number } {
+export function parseListen(text: string, flag = '--listen'): { host: string; port: number } {
   const at = text.lastIndexOf(':');
-  if (at <= 0) throw new Error(`--listen: expected HOST:PORT, got ${text}`);
+  if (at <= 0) throw new Error(`${flag}: expected HOST:PORT, got ${text}`);
   const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-  const port = parseCount(text.slice(at + 1), '--listen port', 0);
-  if (port > 65535) throw new Error(`--listen: port out of range: ${text}`);
+  const port = parseCount(text.slice(at + 1), `${flag} port`, 0);
+  if (port > 65535) throw new Error(`${flag}: port out of range: ${text}`);
   return { host, port };
 }
 
@@ -137,6 +142,7 @@ export function parseOptions(argv: string[]): ServerOptions | 'help' | 'version'
       'retain-bytes': { type: 'string' },
       'retain-age': { type: 'string' },
       'retain-until-replicated': { type: 'boolean', default: false },
+      http: { type: 'string' },
       help: { type: 'boolean', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -175,6 +181,7 @@ export function parseOptions(argv: string[]): ServerOptions | 'help' | 'version'
     retainBytes: values['retain-bytes'] === undefined ? 0 : parseSize(values['retain-bytes'], '--retain-bytes'),
     retainAgeMs: values['retain-age'] === undefined ? 0 : parseDuration(values['retain-age'], '--retain-age'),
     retainUntilReplicated: values['retain-until-replicated']!,
+    http: values.http === undefined ? null : parseListen(values.http, '--http'),
   };
   if (options.maxMsg > options.maxBatch) options.maxBatch = options.maxMsg;
   if (!options.tlsCert !== !options.tlsKey) throw new Error('--tls-cert and --tls-key go together');

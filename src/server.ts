@@ -11,6 +11,8 @@ import { LogDirectory } from './loop/logs.ts';
 import { Stats } from './loop/stats.ts';
 import type { Logger } from './logger.ts';
 import { Listener } from './net/listener.ts';
+import { startStatusServer, type StatusServer } from './http/status-server.ts';
+import { logsReply, statsReply } from './loop/handlers/info.ts';
 import { loadTls } from './net/tls.ts';
 import type { ServerOptions } from './options.ts';
 import { Replicator } from './replication/replicator.ts';
@@ -42,6 +44,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     logger,
   });
   let listener: Listener | null = null;
+  let status: StatusServer | null = null;
   try {
     // A damaged own log stays closed (store.damage answers for it) and a full disk cannot create
     // it yet (its first write will): the node starts anyway, to serve what it can.
@@ -88,6 +91,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     const close = (): Promise<void> => {
       closing ??= (async () => {
         logger('shutting down');
+        await status?.close();
         await stopRetention?.();
         await replicator?.stop();
         await listener!.close();
@@ -99,6 +103,17 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       })();
       return closing;
     };
+    if (options.http) {
+      const view = {
+        id: options.id,
+        listen: `${address.address}:${address.port}`,
+        statsReply: () => statsReply(ctx),
+        logsReply: () => logsReply(ctx),
+        peers: () => replication.peers,
+      };
+      status = await startStatusServer(options.http, view, logger);
+      logger(`status page at http://${status.address}/ (Prometheus metrics at /metrics)`);
+    }
     if (options.peers) {
       replicator = new Replicator({
         logs,
@@ -107,6 +122,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
         logger,
         self: { host: address.address, port: address.port },
         dial: { token, tls: tls?.client ?? null },
+        limits: { maxLine: options.maxLine, maxMsg: options.maxMsg },
       });
       await replicator.start(options.peers);
     }
@@ -119,6 +135,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     );
     return { host: address.address, port: address.port, store, stopped, close };
   } catch (err) {
+    await status?.close();
     await listener?.close();
     await store.close();
     throw err;

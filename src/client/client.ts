@@ -2,6 +2,7 @@
 // long-lived streams (follow, consumers, materialized views), which must not hold up the
 // command replies queued behind them.
 import { LogdError } from '../../protocol/errors.ts';
+import { parseLogLine } from '../../protocol/replies.ts';
 import { Connection, type ConnectOptions, type ReplyHandler } from './connection.ts';
 import { Consumer, type ConsumerOptions } from './consumer.ts';
 import { follow, type FollowOptions } from './follow.ts';
@@ -117,13 +118,8 @@ export class Client {
   async logs(): Promise<LogInfo[]> {
     const lines = await this.list('LOGS\n');
     return lines.map((line) => {
-      const [, name, role, first, head, ...rest] = line.split(' ');
-      const attrs: Record<string, string> = {};
-      for (const kv of rest) {
-        const eq = kv.indexOf('=');
-        if (eq > 0) attrs[kv.slice(0, eq)] = kv.slice(eq + 1);
-      }
-      return { name, role, first: number(first, line), head: number(head, line), attrs };
+      const { name, role, first, head, extras } = parseLogLine(line);
+      return { name, role, first: number(first, line), head: number(head, line), attrs: extras };
     });
   }
 

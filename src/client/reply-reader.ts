@@ -2,7 +2,9 @@
 // A frame is recognised by its `REC ` prefix at a line start; everything else is a CRLF-ended
 // line. Bytes of an unfinished line or frame are held (as received, not copied) until enough
 // have arrived, so a large frame spanning many TCP segments is joined once, not once per segment.
-// Also the base of replication's FrameCutter, which reads a REPLICATE stream the same way.
+// Also the base of replication's FrameCutter, which reads a REPLICATE stream the same way; there
+// the peer may be hostile, so a frame's declared length is checked against `maxPayload` as soon
+// as its header is in, before its bytes are held.
 import { FRAME_INCOMPLETE, FRAME_MALFORMED, MAX_FRAME_HEADER, newFrameHeader, parseFrame, type FrameHeader } from '../../protocol/frame.ts';
 
 export interface ReplySink {
@@ -30,6 +32,8 @@ export class ReplyReader {
   constructor(
     private readonly sink: ReplySink,
     private readonly maxLine = MAX_LINE,
+    /** A frame declaring a longer payload breaks the stream (nothing of it is held). */
+    private readonly maxPayload = Infinity,
   ) {}
 
   /** Bytes held for an unfinished line or frame. */
@@ -62,12 +66,15 @@ export class ReplyReader {
       if (buf[pos] === 82 /* R */ && looksLikeFrame(buf, pos, end)) {
         const n = parseFrame(buf, pos, end, this.header);
         if (n > 0) {
+          if (this.header.len > this.maxPayload) return this.tooLarge(this.header.len, end);
           this.sink.frame(buf, pos, this.header);
           pos += n;
           continue;
         }
         if (n === FRAME_INCOMPLETE) {
-          this.need = frameNeed(buf, pos, end);
+          const len = declaredLength(buf, pos, end);
+          if (len > this.maxPayload) return this.tooLarge(len, end);
+          this.need = len < 0 ? end - pos + 1 : headerLength(buf, pos) + len + 2;
           return pos;
         }
         if (n === FRAME_MALFORMED) return this.fail(`malformed REC frame: ${snippet(buf, pos, end)}`, 'frame', end);
@@ -84,6 +91,10 @@ export class ReplyReader {
       this.sink.line(text);
     }
     return end;
+  }
+
+  private tooLarge(len: number, end: number): number {
+    return this.fail(`REC frame of ${len} bytes is over the limit of ${this.maxPayload}`, 'frame', end);
   }
 
   private fail(reason: string, kind: 'frame' | 'line', end: number): number {
@@ -105,14 +116,17 @@ function looksLikeFrame(buf: Buffer, pos: number, end: number): boolean {
   return true;
 }
 
-/** Bytes from pos that an incomplete frame needs: its full length once the header is in, else one more. */
-function frameNeed(buf: Buffer, pos: number, end: number): number {
-  const available = end - pos;
+/** The payload length an incomplete frame at pos declares, or -1 while its header is not in. */
+function declaredLength(buf: Buffer, pos: number, end: number): number {
   const lf = buf.indexOf(LF, pos);
-  if (lf < 0 || lf - pos > MAX_FRAME_HEADER) return available + 1;
-  const fields = buf.toString('latin1', pos, lf).split(' ');
-  const len = Number(fields[3]);
-  return Number.isSafeInteger(len) ? lf + 1 - pos + len + 2 : available + 1;
+  if (lf < 0 || lf >= end || lf - pos > MAX_FRAME_HEADER) return -1;
+  const len = Number(buf.toString('latin1', pos, lf).split(' ')[3]);
+  return Number.isSafeInteger(len) ? len : -1;
+}
+
+/** The length of the (complete) header line of the frame at pos, LF included. */
+function headerLength(buf: Buffer, pos: number): number {
+  return buf.indexOf(LF, pos) + 1 - pos;
 }
 
 function snippet(buf: Buffer, pos: number, end: number): string {

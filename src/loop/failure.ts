@@ -30,6 +30,7 @@ const ACCESS: Readonly<Record<Verb, 'open' | 'read' | 'auth'>> = {
   SUBSCRIBE: 'read',
   UNSUBSCRIBE: 'read',
   LOGS: 'read',
+  HELLO: 'read',
   STATS: 'read',
   MSG: 'auth',
   APPEND: 'auth',

@@ -3,7 +3,7 @@
 // per log in arrival order (Appender, then the storage group commit).
 import type { Command } from '../../protocol/commands.ts';
 import { LogdError, type ErrorCode } from '../../protocol/errors.ts';
-import { OK, PONG } from '../../protocol/replies.ts';
+import { OK, PONG, helloLine } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
 import { errorReply, requireAccess } from './failure.ts';
 import { handleCheckpoint } from './handlers/checkpoint.ts';
@@ -50,6 +50,8 @@ export class Loop {
       switch (cmd.verb) {
         case 'PING':
           return session.reply(PONG);
+        case 'HELLO':
+          return session.reply(helloLine(ctx.options.id));
         case 'MSG':
           return handleWrite(ctx, session, cmd.log, cmd.payload);
         case 'APPEND':

@@ -35,6 +35,10 @@ export interface Stream {
   input?(cmd: Command): void;
 }
 
+/**
+ * A client connection as a handler sees it. A handler answers the command it runs before it
+ * returns, with exactly one of reply(), defer() (then the slot's send(), later) or stream().
+ */
 export interface Session {
   readonly id: number;
   readonly remote: string;

@@ -1,8 +1,8 @@
 // One client connection: socket bytes -> parser -> loop, and replies back in command order.
 //
-// Every command takes a place in one reply queue (reply-queue.ts) when it arrives, and leaves it when
-// its reply has been written, so command order is the queue's order by construction. A command
-// runs once it can see the effects of every earlier one: at once, unless a stream (READ,
+// Every command takes a place in one reply queue (reply-queue.ts) when it arrives and leaves it
+// when its reply has been written, so command order is the queue's order by construction. A
+// command runs once it can see the effects of every earlier one: at once, unless a stream (READ,
 // REPLICATE) is ahead of it, or a non-write command finds an earlier write still waiting for its
 // fsync (writes need not wait: the appender keeps them in order). The connection is in one of:
 //   reading    commands run as they arrive (replies may still wait for their fsync);
@@ -12,9 +12,9 @@
 //              drains, then the socket ends;
 //   closed     the socket is gone; nothing more runs or is written.
 // STOP and CLOSE act when they arrive: every READ and REPLICATE queued before them, running or
-// not yet run, ends with `END <next-id>` in command order (reply-queue.ts STOP). The client's EOF makes
-// them end at the head instead of waiting for new records (AT_HEAD). Output goes through one
-// Output (output.ts); reading pauses while the client is behind or too much waits.
+// not yet run, ends with `END <next-id>` in command order (reply-queue.ts STOP). The client's EOF
+// makes them end at the head instead of waiting for new records (AT_HEAD). Output goes through
+// one Output (output.ts); reading pauses while the client is behind or too much waits.
 import type { Socket } from 'node:net';
 import type { Command } from '../../protocol/commands.ts';
 import type { ErrorCode } from '../../protocol/errors.ts';
@@ -27,8 +27,12 @@ import type { SlowConsumerLimits } from './slow-consumer.ts';
 
 /** Replies awaiting their fsync above which reading pauses. */
 const MAX_DEFERRED = 100_000;
-/** Commands waiting for their turn above which reading pauses (a STOP sent below it still arrives). */
+/**
+ * Commands waiting for their turn (behind a stream, or behind a write awaiting its fsync) above
+ * which reading pauses, by number and by the memory they hold: a STOP sent below it still arrives.
+ */
 const MAX_WAITING = 10_000;
+const MAX_WAITING_BYTES = 8 * 1024 * 1024;
 
 /** What a connection needs from the server around it. */
 export interface ConnectionHost {
@@ -118,7 +122,7 @@ export class Connection implements Session, StreamSink {
     if (this.queue.noneWaiting && this.canRun(cmd)) this.host.dispatch(this, cmd);
     else this.queue.wait(cmd, null);
     if (verb === 'CLOSE') this.endInput();
-    else if (this.queue.waiting >= MAX_WAITING) this.updateFlow();
+    else if (this.queue.waiting >= MAX_WAITING || this.queue.waitingBytes >= MAX_WAITING_BYTES) this.updateFlow();
   }
 
   private onError(code: ErrorCode, message: string): void {
@@ -133,7 +137,7 @@ export class Connection implements Session, StreamSink {
     return this.streams === 0 && (this.deferred === 0 || cmd.verb === 'MSG' || cmd.verb === 'APPEND');
   }
 
-  /** Asks every READ and REPLICATE sent so far, running or not run yet, to end (see reply.ts). */
+  /** Asks every READ and REPLICATE sent so far, running or not run yet, to end (see reply-queue.ts). */
   private endStreams(how: Ending): void {
     const wasSettling = this.settling;
     this.settling = true; // streams that end now are written after the loop, in order
@@ -276,7 +280,8 @@ export class Connection implements Session, StreamSink {
   // ---- flow control and the end ----
 
   private updateFlow(): void {
-    this.output.pauseReadingIf(this.deferred >= MAX_DEFERRED || this.queue.waiting >= MAX_WAITING);
+    const q = this.queue;
+    this.output.pauseReadingIf(this.deferred >= MAX_DEFERRED || q.waiting >= MAX_WAITING || q.waitingBytes >= MAX_WAITING_BYTES);
   }
 
   private teardown(): void {

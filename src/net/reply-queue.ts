@@ -37,6 +37,8 @@ export class Reply implements ReplySlot {
   stream: Stream | null = null;
   started = false;
   ending: Ending = RUN;
+  /** While WAITING: roughly the memory its command holds (waitingBytes). */
+  bytes = 0;
 
   constructor(
     private readonly owner: ReplyOwner,
@@ -50,7 +52,7 @@ export class Reply implements ReplySlot {
   }
 
   /** A READ or REPLICATE, running or still to run. */
-  get streams(): boolean {
+  get isStream(): boolean {
     return this.state === STREAM || (this.state === WAITING && (this.cmd?.verb === 'READ' || this.cmd?.verb === 'REPLICATE'));
   }
 
@@ -79,6 +81,8 @@ export class ReplyQueue {
   /** [0, sent) written; [sent, toRun) ran; [toRun, end) wait to run, or are parser errors in line. */
   private sent = 0;
   private toRun = 0;
+  /** Roughly the memory the waiting commands hold (payloads, long arguments). */
+  waitingBytes = 0;
 
   constructor(private readonly owner: ReplyOwner) {}
 
@@ -106,7 +110,10 @@ export class ReplyQueue {
 
   /** A command that must wait its turn, or a parser error in line behind such commands (cmd null). */
   wait(cmd: Command | null, text: string | null): void {
-    this.items.push(new Reply(this.owner, cmd ? WAITING : DONE, cmd, text));
+    const r = new Reply(this.owner, cmd ? WAITING : DONE, cmd, text);
+    r.bytes = cmd ? heldBytes(cmd) : (text?.length ?? 0);
+    this.waitingBytes += r.bytes;
+    this.items.push(r);
   }
 
   /** The first reply not written yet. */
@@ -120,29 +127,30 @@ export class ReplyQueue {
 
   /** The next command to run (parser errors in line are passed over); take() it to run it. */
   nextToRun(): Reply | undefined {
-    while (this.toRun < this.items.length && this.items[this.toRun].state !== WAITING) this.toRun++;
+    while (this.toRun < this.items.length && this.items[this.toRun].state !== WAITING) this.waitingBytes -= this.items[this.toRun++].bytes;
     return this.items[this.toRun];
   }
 
   take(): void {
-    this.toRun++;
+    this.waitingBytes -= this.items[this.toRun++].bytes;
   }
 
   /** Forgets every place after r: the commands sent after one that ends the connection never run. */
   dropAfter(r: Reply): void {
     this.items.length = this.toRun = this.items.indexOf(r, this.sent) + 1;
+    this.waitingBytes = 0;
   }
 
   /** Asks every READ and REPLICATE not answered yet, running or still to run, to end. */
   endStreams(how: Ending): void {
-    for (let i = this.sent; i < this.items.length; i++) if (this.items[i].streams) this.items[i].end(how);
+    for (let i = this.sent; i < this.items.length; i++) if (this.items[i].isStream) this.items[i].end(how);
   }
 
   /** Forgets written replies (all of them once none is pending); true when the queue is empty. */
   compact(): boolean {
     const items = this.items;
     if (this.sent === items.length) {
-      items.length = this.sent = this.toRun = 0;
+      items.length = this.sent = this.toRun = this.waitingBytes = 0;
       return true;
     }
     if (this.sent >= COMPACT_AT && this.sent * 2 > items.length) {
@@ -152,4 +160,14 @@ export class ReplyQueue {
     }
     return false;
   }
+}
+
+/** What a waiting command holds: its payloads and long arguments, plus a little for itself. */
+function heldBytes(cmd: Command): number {
+  let n = 64;
+  if (cmd.verb === 'MSG') n += cmd.payload.length;
+  else if (cmd.verb === 'APPEND') for (const p of cmd.payloads) n += p.length;
+  else if (cmd.verb === 'AUTH') n += cmd.token.length;
+  else if (cmd.verb === 'SUBSCRIBE' || cmd.verb === 'UNSUBSCRIBE') for (const log of cmd.logs) n += log.length + 16;
+  return n;
 }

@@ -1,7 +1,8 @@
 // One REPLICATE session against one source, for one replica log.
 //
-// It asks for the records after its own head, sending the CRC of that head record so the
-// source can tell whether both hold the same history (`ERR diverged` if not). Received bytes are
+// It asks for the records after its own head, sending that head record's stored header
+// (timestamp, length, CRC) and the digest of its whole prefix (prefix-digest.ts), so the source
+// can tell whether both hold the same history (`ERR diverged` if not). Received bytes are
 // cut into runs of whole REC frames (FrameCutter, no copy) and each run goes to storage as it is
 // (appendFrames verifies parse, CRC and id continuity, and keeps the owner's ids, timestamps and
 // CRCs). After each run is durable the follower acknowledges it on the same connection
@@ -10,11 +11,19 @@
 // the link ends, after every run already handed to storage has settled, so the next session
 // starts from the true head. `ERR gone <first>` past what the replica needs (the source trimmed
 // what the replica has not copied) ends it as 'trimmed', with that first id: the replica then
-// continues from there (replica.ts). With a token the session starts with AUTH (its `OK` is skipped);
-// with TLS it connects with TLS.
+// continues from there (replica.ts). With a token the session starts with AUTH (its `OK` is
+// skipped); with TLS it connects with TLS. Then HELLO (hello.ts): a source that answers as this
+// node itself is refused (`self`).
+// The source may be hostile or broken: a frame declaring more than --max-msg, a control line
+// over 1 KiB, anything that is neither, ends the session before a byte of it is held
+// (FrameCutter), with a reason for stderr. A heartbeat's head is a claim: it counts for the lag
+// once frames back it, and a source that keeps claiming records it does not send (two heartbeats
+// in a row with a head past the last id received and no frame between them) is cut off, its
+// claim dropped (PROTOCOL.md, REPLICATE).
 import type { Socket } from 'node:net';
-import { crcHex } from '../../protocol/frame.ts';
+import { crcHex, stampText } from '../../protocol/frame.ts';
 import { authLine, dial, type DialOptions } from '../client/dial.ts';
+import { helloCommand, helloId, selfReason } from './hello.ts';
 import type { Log } from '../storage/log.ts';
 import { FrameCutter } from './frame-cutter.ts';
 import type { ReplicaStatus, ReplicationState } from './state.ts';
@@ -33,6 +42,10 @@ export interface FollowOptions {
   nodeId: string;
   /** This node's token and TLS settings for its peers. */
   dial: DialOptions;
+  /** The largest payload taken from the source (this node's --max-msg). */
+  maxMsg: number;
+  /** False once this source was caught claiming records it did not send: its heartbeats never count past what arrived. */
+  trustHeartbeats: boolean;
   /** Updated as the session goes (state, source head). */
   status: ReplicaStatus;
   counters: ReplicationState;
@@ -42,15 +55,18 @@ export interface FollowOptions {
 
 export interface FollowResult {
   /**
-   * progressed: the link was up (a heartbeat or records arrived); failed: it never was;
+   * progressed: the link was up (a heartbeat or records arrived); failed: it never was, or the
+   * source broke the protocol; self: the source is this node itself;
    * trimmed: the source's first retained id (`first`) is past the replica's next id.
    */
-  outcome: 'progressed' | 'failed' | 'diverged' | 'trimmed';
+  outcome: 'progressed' | 'failed' | 'diverged' | 'self' | 'trimmed';
   first?: number;
   /** Why the session ended, for the log. */
   reason: string;
   /** Worth a log line: the source refused (an ERR line), or storage refused what it sent. */
   rejected: boolean;
+  /** The source claimed a head in its heartbeats that its frames did not back. */
+  overclaimed?: boolean;
 }
 
 /** No byte for this long: the link is dead (heartbeats come every second). */
@@ -73,23 +89,32 @@ class FollowSession {
   private paused = false;
   private up = false;
   private ackDue = false;
+  /** The source answered HELLO (as another node). */
+  private greeted = false;
+  /** The newest heartbeat head, and the heartbeats since the last frame while it was ahead of them. */
+  private claimed = 0;
+  private unbackedBeats = 0;
   private silence: NodeJS.Timeout | null = null;
   private result: FollowResult | null = null;
   private settle: (r: FollowResult) => void = () => {};
 
   constructor(private readonly o: FollowOptions) {
-    this.cutter = new FrameCutter({
-      frames: (run, count, first, last) => this.onFrames(run, count, first, last),
-      line: (text) => this.onLine(text),
-      malformed: (reason) => this.end('failed', `bad stream from ${o.source.name}: ${reason}`),
-    });
+    this.cutter = new FrameCutter(
+      {
+        frames: (run, count, first, last) => this.onFrames(run, count, first, last),
+        line: (text) => this.onLine(text),
+        malformed: (reason) => this.end('failed', `bad stream from ${o.source.name}: ${reason}`, true),
+      },
+      o.maxMsg,
+    );
   }
 
   async run(): Promise<FollowResult> {
     const { log, source, signal } = this.o;
     const head = log.head();
     // The head record can only be missing when retention deleted it with an emptied chunk after it.
-    const crc = head > 0 && head >= log.first() ? await log.crcOf(head) : null;
+    const stamp = head > 0 && head >= log.first() ? await log.stampOf(head) : null;
+    const digest = stamp ? await log.digests.digestOf(head) : null;
     this.expected = head + 1;
     this.durable = head;
     const done = new Promise<FollowResult>((resolve) => (this.settle = resolve));
@@ -97,7 +122,7 @@ class FollowSession {
     const onAbort = () => this.end('progressed', 'stopped');
     signal.addEventListener('abort', onAbort);
     const socket = (this.socket = dial(source.host, source.port, this.o.dial.tls, () => {
-      socket.write(`${authLine(this.o.dial.token)}REPLICATE ${log.name} ${head + 1}${crc === null ? '' : ' ' + crcHex(crc)}\n`);
+      socket.write(`${authLine(this.o.dial.token)}${helloCommand(this.o.nodeId)}REPLICATE ${log.name} ${head + 1}${stamp === null ? '' : ' ' + stampText(stamp)}${digest === null ? '' : ' ' + crcHex(digest)}\n`);
     }));
     socket.setNoDelay(true);
     this.watchSilence();
@@ -116,9 +141,11 @@ class FollowSession {
 
   private onFrames(run: Buffer, count: number, first: number, last: number): void {
     if (this.result) return;
+    if (!this.greeted) return this.end('failed', `${this.o.source.name} sent records before answering HELLO`, true);
     if (first !== this.expected) return this.end('failed', `${this.o.source.name} sent id ${first} where ${this.expected} was due`, true);
     this.expected = last + 1;
-    this.markUp(last);
+    this.unbackedBeats = 0;
+    this.markUp(this.o.trustHeartbeats ? Math.max(last, this.claimed) : last);
     const { log, counters } = this.o;
     this.storing++;
     this.unstored += run.length;
@@ -142,11 +169,18 @@ class FollowSession {
 
   private onLine(text: string): void {
     if (this.result) return;
-    if (text === 'OK' && !this.up && this.o.dial.token) return; // AUTH accepted
-    if (text.startsWith('HB ')) {
+    const { source } = this.o;
+    if (text === 'OK' && !this.greeted && this.o.dial.token) return; // AUTH accepted
+    const hello = this.greeted ? null : helloId(text);
+    if (hello !== null) {
+      if (hello === this.o.nodeId) return this.end('self', selfReason(source.name, source.host, source.port, hello), true);
+      this.greeted = true;
+      return;
+    }
+    if (text.startsWith('HB ') && this.greeted) {
       const head = Number(text.slice(3));
-      if (!Number.isSafeInteger(head)) return this.end('failed', `bad heartbeat from ${this.o.source.name}: ${text}`);
-      return this.markUp(head);
+      if (!/^\d{1,16}$/.test(text.slice(3)) || !Number.isSafeInteger(head)) return this.end('failed', `bad heartbeat from ${source.name}: ${text.slice(0, 80)}`, true);
+      return this.onHeartbeat(head);
     }
     if (text.startsWith('ERR diverged')) return this.end('diverged', `${this.o.source.name}: ${text}`);
     if (text.startsWith('ERR gone ')) {
@@ -155,7 +189,26 @@ class FollowSession {
     }
     if (text.startsWith('ERR ')) return this.end(this.up ? 'progressed' : 'failed', `${this.o.source.name} refused: ${text}`, true);
     if (text.startsWith('END')) return this.end('progressed', `${this.o.source.name} ended the stream`);
-    this.end('failed', `unexpected line from ${this.o.source.name}: ${text.slice(0, 80)}`);
+    this.end('failed', `unexpected line from ${this.o.source.name}: ${JSON.stringify(text.slice(0, 80))}`, true);
+  }
+
+  /**
+   * A heartbeat claims the source's head. Claims past what was received count once frames back
+   * them (onFrames); a claim standing through two heartbeats with no frame is a source claiming
+   * records it does not send: the session ends and the lag falls back to what arrived.
+   */
+  private onHeartbeat(head: number): void {
+    const received = this.expected - 1;
+    if (head > received && this.claimed > received) this.unbackedBeats++;
+    else this.unbackedBeats = 0;
+    if (this.unbackedBeats >= 2) {
+      this.o.status.sourceHead = Math.min(this.o.status.sourceHead ?? received, received);
+      this.end('failed', `${this.o.source.name} claims head ${head} but sent nothing past ${received}; its heartbeats no longer count for the lag`, true);
+      this.result!.overclaimed = true;
+      return;
+    }
+    this.claimed = head;
+    this.markUp(Math.min(head, received));
   }
 
   /** The link is up and the source holds at least `head`. */

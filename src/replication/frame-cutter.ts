@@ -2,7 +2,8 @@
 // between them) into runs of whole frames and control lines, without copying or allocating per
 // frame: a run is a view of the received chunk. The scanning (and the carrying of a frame or line
 // split across chunks, joined once when whole) is the client's ReplyReader; this groups the
-// frames it finds side by side in one buffer into runs, one appendFrames each.
+// frames it finds side by side in one buffer into runs, one appendFrames each. The source may be
+// hostile: nothing longer than a control line or a frame of `maxPayload` is ever held.
 import type { FrameHeader } from '../../protocol/frame.ts';
 import { ReplyReader } from '../client/reply-reader.ts';
 
@@ -28,7 +29,11 @@ export class FrameCutter {
   private first = 0;
   private last = 0;
 
-  constructor(private readonly sink: CutterSink) {
+  constructor(
+    private readonly sink: CutterSink,
+    /** The longest payload accepted (this node's --max-msg): a frame declaring more breaks the stream. */
+    maxPayload = Infinity,
+  ) {
     this.reader = new ReplyReader(
       {
         frame: (buf, pos, h) => this.frame(buf, pos, h),
@@ -36,12 +41,13 @@ export class FrameCutter {
           this.flush();
           sink.line(text);
         },
-        malformed: (_reason, kind) => {
+        malformed: (reason, kind) => {
           this.flush();
-          sink.malformed(kind === 'line' ? 'control line too long' : `malformed frame after id ${this.last || 'start'}`);
+          sink.malformed(kind === 'line' ? `control line over ${MAX_LINE} bytes` : `${reason}, after id ${this.last || 'start'}`);
         },
       },
       MAX_LINE,
+      maxPayload,
     );
   }
 

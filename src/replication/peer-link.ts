@@ -1,29 +1,51 @@
-// The link to one participant: a connection that asks `LOGS` every second. It tells the
-// replicator which logs the participant holds and how far (discovery of new logs in a namespace,
-// and the heads that choose a relay), and whether the participant is reachable at all: one
-// stderr line per change, up or down. A reply missing for SILENCE_MS counts as a dead link.
+// The link to one participant: a connection that starts with the node id exchange (hello.ts) and
+// then asks `LOGS` every second. It tells the replicator which logs the participant holds and how
+// far (discovery of new logs in a namespace, and the heads that choose a relay), and whether the
+// participant is reachable at all: one stderr line per change, up or down, and per new reason it
+// is down. A reply missing for SILENCE_MS counts as a dead link. The peer may be hostile or
+// broken: its reply lines are bounded by --max-line, a reply by MAX_REPLY_LINES and
+// MAX_REPLY_BYTES, and nothing past a bound is held.
 import type { Socket } from 'node:net';
+import type { FrameHeader } from '../../protocol/frame.ts';
 import { sleep } from '../client/backoff.ts';
 import { authLine, dial, type DialOptions } from '../client/dial.ts';
+import { ReplyReader } from '../client/reply-reader.ts';
 import type { Logger } from '../logger.ts';
 import { SILENCE_MS } from './follower.ts';
+import { helloCommand, helloId, selfReason } from './hello.ts';
 import type { Participant } from './participants.ts';
 import { RECONNECT, supervise } from './supervisor.ts';
 
 const POLL_MS = 1000;
+/** The most lines (logs) one LOGS reply may have: a reply past it ends the link. */
+export const MAX_REPLY_LINES = 100_000;
+/** The most bytes one LOGS reply may take. */
+export const MAX_REPLY_BYTES = 32 << 20;
+
+export interface PeerLinkOptions {
+  /** This node's id, stated in HELLO. */
+  nodeId: string;
+  /** This node's token and TLS settings. */
+  dial: DialOptions;
+  /** The longest reply line taken from a peer (this node's --max-line). */
+  maxLine: number;
+}
 
 export class PeerLink {
   /** Reachable (its last LOGS answered in time); null until the first attempt has ended. */
   up: boolean | null = null;
-  /** The logs it holds, with their heads, as of its last LOGS. */
-  heads: ReadonlyMap<string, number> = new Map();
+  /** The address answers as this node itself (hello.ts): never followed. */
+  self = false;
+  /** The logs it holds, with their heads, as of its last LOGS; null: a copy that is no source (diverged). */
+  heads: ReadonlyMap<string, number | null> = new Map();
+  /** Why it is down, as last logged. */
+  private why = '';
   private readonly controller = new AbortController();
   private running: Promise<void> = Promise.resolve();
 
   constructor(
     readonly participant: Participant,
-    /** This node's token and TLS settings. */
-    private readonly dialOptions: DialOptions,
+    private readonly o: PeerLinkOptions,
     /** Called after each poll and each change of up. */
     private readonly onUpdate: (link: PeerLink) => void,
     private readonly logger: Logger,
@@ -44,14 +66,23 @@ export class PeerLink {
     return this.running;
   }
 
-  /** One connection: LOGS every second until it fails. */
+  /** One connection: HELLO, then LOGS every second until it fails. */
   private async poll(signal: AbortSignal): Promise<'progressed' | 'failed'> {
-    const conn = new LineConnection(this.participant.host, this.participant.port, this.dialOptions, signal);
+    const { host, port, name } = this.participant;
+    const conn = new LineConnection(host, port, this.o, signal);
     let answered = false;
     try {
-      // With a token, the first request is `AUTH` + `LOGS`: the `OK` is one more line, ignored.
-      for (let auth = authLine(this.dialOptions.token); !signal.aborted; auth = '') {
-        const lines = await conn.request(auth + 'LOGS\n', SILENCE_MS);
+      // The first request is `AUTH` (with a token) + `HELLO` + `LOGS`: their replies are lines before LOGS's.
+      for (let first = authLine(this.o.dial.token) + helloCommand(this.o.nodeId); !signal.aborted; first = '') {
+        const lines = await conn.request(first + 'LOGS\n', SILENCE_MS);
+        if (first) {
+          const id = lines.map(helloId).find((h) => h !== null);
+          if (!id) throw new Error('no HELLO reply');
+          if (id === this.o.nodeId) {
+            this.self = true;
+            throw new Error(selfReason(name, host, port, id));
+          }
+        }
         answered = true;
         this.heads = parseLogs(lines);
         this.setUp(true, '');
@@ -68,18 +99,19 @@ export class PeerLink {
 
   private setUp(up: boolean, why: string): void {
     const { name, host, port } = this.participant;
-    if (this.up !== up) this.logger(up ? `peer ${name} up at ${host}:${port}` : `peer ${name} down at ${host}:${port}: ${why}`);
+    if (this.up !== up || (!up && why !== this.why)) this.logger(up ? `peer ${name} up at ${host}:${port}` : `peer ${name} down at ${host}:${port}: ${why}`);
     this.up = up;
+    this.why = why;
     this.onUpdate(this);
   }
 }
 
-/** `LOG <name> <role> <first-id> <head> ...` lines -> name -> head. */
-function parseLogs(lines: string[]): Map<string, number> {
-  const heads = new Map<string, number>();
+/** `LOG <name> <role> <first-id> <head> ...` lines -> name -> head (null for a diverged copy). */
+function parseLogs(lines: string[]): Map<string, number | null> {
+  const heads = new Map<string, number | null>();
   for (const line of lines) {
     const words = line.split(' ');
-    if (words[0] === 'LOG' && words.length >= 5) heads.set(words[1], Number(words[4]));
+    if (words[0] === 'LOG' && words.length >= 5) heads.set(words[1], words.includes('state=diverged') ? null : Number(words[4]));
   }
   return heads;
 }
@@ -87,8 +119,9 @@ function parseLogs(lines: string[]): Map<string, number> {
 /** A connection for commands whose reply is lines up to `END`; an `ERR` line is an error. */
 class LineConnection {
   private readonly socket: Socket;
-  private text = '';
+  private readonly reader: ReplyReader;
   private lines: string[] = [];
+  private bytes = 0;
   private waiter: { resolve: (lines: string[]) => void; reject: (err: Error) => void } | null = null;
   private failure: Error | null = null;
   private readonly onAbort = () => this.fail(new Error('stopped'));
@@ -96,12 +129,20 @@ class LineConnection {
   constructor(
     host: string,
     port: number,
-    options: DialOptions,
+    options: PeerLinkOptions,
     private readonly signal: AbortSignal,
   ) {
-    this.socket = dial(host, port, options.tls, () => {});
-    this.socket.setEncoding('latin1');
-    this.socket.on('data', (data: string) => this.onData(data));
+    this.reader = new ReplyReader(
+      {
+        line: (text) => this.onLine(text),
+        frame: (_buf: Buffer, _pos: number, h: FrameHeader) => this.fail(new Error(`unexpected REC frame (id ${h.id}) in a LOGS reply`)),
+        malformed: (reason, kind) => this.fail(new Error(kind === 'line' ? `reply line over ${options.maxLine} bytes` : reason)),
+      },
+      options.maxLine,
+      0,
+    );
+    this.socket = dial(host, port, options.dial.tls, () => {});
+    this.socket.on('data', (data: Buffer) => this.reader.push(data));
     this.socket.on('error', (err) => this.fail(err));
     this.socket.on('close', () => this.fail(new Error('connection closed')));
     signal.addEventListener('abort', this.onAbort);
@@ -131,28 +172,29 @@ class LineConnection {
     this.socket.destroy();
   }
 
-  private onData(data: string): void {
-    this.text += data;
-    let lf: number;
-    while ((lf = this.text.indexOf('\n')) >= 0) {
-      const line = this.text.slice(0, lf).replace(/\r$/, '');
-      this.text = this.text.slice(lf + 1);
-      if (line === 'END' || line.startsWith('ERR ')) {
-        const waiter = this.waiter;
-        this.waiter = null;
-        const lines = this.lines;
-        this.lines = [];
-        if (line === 'END') waiter?.resolve(lines);
-        else waiter?.reject(new Error(line));
-      } else {
-        this.lines.push(line);
-      }
+  private onLine(line: string): void {
+    if (this.failure) return;
+    if (line === 'END' || line.startsWith('ERR ')) {
+      const waiter = this.waiter;
+      this.waiter = null;
+      const lines = this.lines;
+      this.lines = [];
+      this.bytes = 0;
+      if (line === 'END') waiter?.resolve(lines);
+      else waiter?.reject(new Error(line.slice(0, 200)));
+      return;
     }
+    this.bytes += line.length;
+    if (this.lines.length >= MAX_REPLY_LINES || this.bytes > MAX_REPLY_BYTES) {
+      return this.fail(new Error(`reply over ${this.lines.length >= MAX_REPLY_LINES ? `${MAX_REPLY_LINES} lines` : `${MAX_REPLY_BYTES} bytes`}`));
+    }
+    this.lines.push(line);
   }
 
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
+    this.lines = [];
     this.socket.destroy();
     this.waiter?.reject(err);
     this.waiter = null;

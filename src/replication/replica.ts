@@ -17,6 +17,8 @@ export interface ReplicaDeps {
   logger: Logger;
   /** This node's token and TLS settings for its peers. */
   dial: DialOptions;
+  /** The largest record taken from a source (--max-msg). */
+  maxMsg: number;
   /** The source for the next session, given this replica's head; null when none is known. */
   pickSource(log: string, head: number): Source | null;
 }
@@ -26,6 +28,8 @@ export class Replica {
   private readonly controller = new AbortController();
   private session: AbortController | null = null;
   private sessions = 0;
+  /** The current source claimed records it did not send: its heartbeats do not count (follower.ts). */
+  private distrusted = false;
   /** The last problem logged, so that a retry failing the same way is not logged again. */
   private logged = '';
   private running: Promise<void> = Promise.resolve();
@@ -43,6 +47,11 @@ export class Replica {
       signal,
       onCrash: (err) => this.deps.logger(`replica ${this.log.name}: ${(err as Error).stack ?? String(err)}`),
     });
+  }
+
+  /** False once the current source claimed records it did not send: its claimed heads do not count. */
+  get trustsClaims(): boolean {
+    return !this.distrusted;
   }
 
   /** Stops following; resolves once every record already received is stored. */
@@ -77,25 +86,27 @@ export class Replica {
     if (source.name !== status.source) {
       status.source = source.name;
       status.sourceHead = null; // until this source tells (HB) or its LOGS does
+      this.distrusted = false;
     }
     if (this.sessions++ > 0) deps.state.reconnects++;
-    // Shown `down` from a failure until the new session hears from its source.
-    if (status.state !== 'down') status.state = 'connecting';
+    // Shown `down` (or `self`) from a failure until the new session hears from its source.
+    if (status.state !== 'down' && status.state !== 'self') status.state = 'connecting';
     const session = (this.session = new AbortController());
     const stop = () => session.abort();
     this.controller.signal.addEventListener('abort', stop);
     try {
-      const result = await follow({ log, source, nodeId: deps.nodeId, dial: deps.dial, status, counters: deps.state, signal: session.signal });
+      const result = await follow({ log, source, nodeId: deps.nodeId, dial: deps.dial, maxMsg: deps.maxMsg, trustHeartbeats: !this.distrusted, status, counters: deps.state, signal: session.signal });
       if (result.outcome === 'diverged') {
         status.state = 'diverged';
         deps.logger(`replica ${log.name} diverged from ${result.reason}; replication of ${log.name} stopped, its ${log.head()} records are kept`);
         return 'done';
       }
+      if (result.overclaimed) this.distrusted = true;
       if (result.outcome === 'trimmed') return await this.restartAt(result.first!, result.reason);
       if (result.rejected && result.reason !== this.logged) deps.logger(`replica ${log.name}: ${result.reason}`);
       this.logged = result.rejected ? result.reason : '';
-      if (!session.signal.aborted) status.state = 'down';
-      return result.outcome;
+      if (!session.signal.aborted) status.state = result.outcome === 'self' ? 'self' : 'down';
+      return result.outcome === 'self' ? 'failed' : result.outcome;
     } finally {
       this.controller.signal.removeEventListener('abort', stop);
       this.session = null;

@@ -7,7 +7,8 @@
 // logs are picked up at the next poll (1 s); a participant removed from the file has its replicas
 // stopped (their data stays); a changed address restarts its link and its replicas' sessions.
 // Where from: the owner while its link is up; otherwise the reachable participant holding the
-// longest prefix, when longer than ours (relay); sessions move back to the owner when it returns.
+// longest prefix, when longer than ours (relay), never one whose copy diverged from its own
+// source (its LOGS says state=diverged); sessions move back to the owner when it returns.
 import { ownerOf } from '../../protocol/names.ts';
 import type { DialOptions } from '../client/dial.ts';
 import type { Logger } from '../logger.ts';
@@ -27,6 +28,8 @@ export interface ReplicatorOptions {
   self: { host: string; port: number };
   /** The token (--token-file) and TLS settings this node's connections to its peers use. */
   dial: DialOptions;
+  /** What is taken from a peer: lines up to --max-line, records up to --max-msg. */
+  limits: { maxLine: number; maxMsg: number };
 }
 
 export class Replicator {
@@ -68,13 +71,15 @@ export class Replicator {
       const now = others.find((p) => p.name === name);
       if (now && sameParticipant(now, link.participant)) continue;
       this.links.delete(name);
+      this.o.state.peers.delete(name);
       gone.add(name);
       stopping.push(link.stop());
     }
     for (const p of others) {
       if (this.links.has(p.name)) continue;
-      const link = new PeerLink(p, this.o.dial, (l) => this.onLinkUpdate(l), this.o.logger);
+      const link = new PeerLink(p, { nodeId: this.o.nodeId, dial: this.o.dial, maxLine: this.o.limits.maxLine }, (l) => this.onLinkUpdate(l), this.o.logger);
       this.links.set(p.name, link);
+      if (p.name !== this.o.nodeId) this.o.state.peers.set(p.name, { host: p.host, port: p.port, up: null });
       link.start();
     }
     // Sessions connected to a changed or removed address: end them, the next picks again.
@@ -92,11 +97,14 @@ export class Replicator {
 
   private onLinkUpdate(link: PeerLink): void {
     if (this.stopped) return;
+    const peer = this.o.state.peers.get(link.participant.name);
+    if (peer && this.links.get(link.participant.name) === link) peer.up = link.up;
     // A head the source's LOGS told: lag is known before the first heartbeat of a session.
     for (const replica of this.replicas.values()) {
       const head = link.heads.get(replica.log.name);
       const status = replica.status;
-      if (link.up && status.source === link.participant.name && head !== undefined && head > (status.sourceHead ?? -1)) status.sourceHead = head;
+      // (Not from a source whose stream was caught claiming records it does not send: follower.ts.)
+      if (link.up && status.source === link.participant.name && replica.trustsClaims && head !== undefined && head !== null && head > (status.sourceHead ?? -1)) status.sourceHead = head;
     }
     if (link.up) {
       // The owner is back: replicas copying from a relay return to it.
@@ -137,6 +145,7 @@ export class Replicator {
         state: this.o.state,
         logger: this.o.logger,
         dial: this.o.dial,
+        maxMsg: this.o.limits.maxMsg,
         pickSource: (l, head) => this.pickSource(l, head),
       });
       this.replicas.set(name, replica);

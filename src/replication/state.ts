@@ -10,8 +10,11 @@
 import type { Logger } from '../logger.ts';
 import type { Checkpoints } from '../storage/checkpoints.ts';
 
-/** connecting: link opening; catching-up / live: streaming behind / at the source's head. */
-export type ReplicaState = 'connecting' | 'catching-up' | 'live' | 'down' | 'diverged';
+/**
+ * connecting: link opening; catching-up / live: streaming behind / at the source's head;
+ * self: the source's address answers as this node itself (hello.ts), so it is not followed.
+ */
+export type ReplicaState = 'connecting' | 'catching-up' | 'live' | 'down' | 'diverged' | 'self';
 
 export interface ReplicaStatus {
   /** The participant this replica is being copied from (its owner, or a relay). */
@@ -19,6 +22,14 @@ export interface ReplicaStatus {
   state: ReplicaState;
   /** The source's head as last heard (heartbeat, frames or its LOGS); null while unknown. */
   sourceHead: number | null;
+}
+
+/** A participant of the peers file, as this node's link to it sees it. */
+export interface PeerStatus {
+  host: string;
+  port: number;
+  /** Its last LOGS answered in time; null until the first attempt has ended. */
+  up: boolean | null;
 }
 
 /** The durable side of the acknowledged ids: per follower node, per log. */
@@ -29,6 +40,8 @@ const ACK_FLUSH_MS = 200;
 export class ReplicationState {
   /** Replica logs being followed. */
   readonly replicas = new Map<string, ReplicaStatus>();
+  /** The other participants of the peers file, by name. */
+  readonly peers = new Map<string, PeerStatus>();
   /** Per log, per follower node: the id it reported durable. */
   private readonly acked = new Map<string, Map<string, number>>();
   /** Per follower node, per log: acknowledged ids not written to the ack store yet. */

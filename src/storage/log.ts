@@ -11,12 +11,14 @@
 //   (see writeGroup). See protocol/STORAGE.md for what is atomic when.
 // - `chunk.count/size` and `head` move only once a group is durable per policy; readers never
 //   look past them. On a failed write or sync the file is cut back and nothing moves.
+import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
-import { frameCrcMatches, frameLength, newFrameHeader, parseFrame } from '../../protocol/frame.ts';
+import { frameCrcMatches, frameLength, newFrameHeader, parseFrame, type RecordStamp } from '../../protocol/frame.ts';
 import { Chunk, UNSYNCED_SEALED_CHUNKS } from './chunk.ts';
 import type { RecordPayload } from '../../protocol/pieces.ts';
 import { COMMIT_BYTE, encodeRound, UNCOMMITTED_BYTE, type RoundBytes } from './round.ts';
 import { TailCache } from './tail-cache.ts';
+import { DIGEST_FILE, PrefixDigests } from './prefix-digest.ts';
 import { io, syncDir } from './io.ts';
 import { atOrAfter, currentBoot, writeDurable } from './durable.ts';
 import { reindexSealed } from './recovery.ts';
@@ -98,6 +100,8 @@ export class Log {
   private readonly listeners = new Set<(head: number) => void>();
   /** fdatasync calls on this log's chunks (a STATS figure). */
   fsyncs = 0;
+  /** The running digest of the prefix (REPLICATE's resume check). */
+  readonly digests: PrefixDigests;
   /** The marker writes, one after another (see advanceDurable). */
   private marking: Promise<void> = Promise.resolve();
 
@@ -112,6 +116,7 @@ export class Log {
   ) {
     const active = chunks[chunks.length - 1];
     this.headId = active.firstId + active.count - 1;
+    this.digests = new PrefixDigests(join(dir, DIGEST_FILE), this);
   }
 
   /** Last durable (acknowledged) id, 0 if empty. */
@@ -541,28 +546,48 @@ export class Log {
     }
   }
 
-  async crcOf(id: number): Promise<number> {
+  /** The stored header of record `id` (what a follower's resume check compares). */
+  async stampOf(id: number): Promise<RecordStamp> {
     if (id < this.first()) throw this.gone();
     if (id > this.headId) throw new LogdError('internal', `record ${id} of ${this.name} does not exist (head ${this.headId})`);
     const { data } = await this.read(id, 1, 1);
     parseFrame(data, 0, data.length, header);
-    return header.crc;
+    return { ts: header.ts, len: header.len, crc: header.crc };
   }
 
   /** Deletes the whole chunks entirely below `before` (never the active one); returns the new first(). */
   async trim(before: number): Promise<number> {
-    let n = 0;
-    while (n < this.chunks.length - 1 && this.chunks[n + 1].firstId <= before) n++;
+    const trimmable = () => {
+      let n = 0;
+      while (n < this.chunks.length - 1 && this.chunks[n + 1].firstId <= before) n++;
+      return n;
+    };
+    // The prefix digest up to the new first id is computed from records about to go: first.
+    const planned = trimmable();
+    if (planned > 0 && !this.digests.isPrepared(this.chunks[planned].firstId)) await this.digestStep('computed', () => this.digests.prepareTrim(this.chunks[planned].firstId));
+    const n = trimmable(); // again: another trim may have run meanwhile
     if (n > 0) {
-      for (const chunk of this.chunks.splice(0, n)) {
+      const first = this.chunks[n].firstId;
+      const removed = this.chunks.splice(0, n);
+      for (const chunk of removed) {
         this.unsynced.delete(chunk);
         const at = this.openSealed.indexOf(chunk);
         if (at >= 0) this.openSealed.splice(at, 1);
-        chunk.remove();
       }
+      await this.digestStep('kept', () => this.digests.persistTrim(first));
+      for (const chunk of removed) chunk.remove();
       if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
     }
     return this.first();
+  }
+
+  /** A trim's digest work: a failure costs the digest (resume checks fall back to the stamp), never the trim. */
+  private async digestStep(what: string, step: () => Promise<void>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      this.opts.logger(`log ${this.name}: prefix digest before the trim point not ${what}: ${(err as Error).message}`);
+    }
   }
 
   /**
@@ -584,6 +609,7 @@ export class Log {
     this.tail.clear();
     this.unsynced.clear();
     this.openSealed.length = 0;
+    this.digests.reset(); // the records they were computed from go
     // The removed chunks stay listed until the new one exists (readers get `gone` from them).
     for (const chunk of this.chunks) chunk.remove();
     if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);

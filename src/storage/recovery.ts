@@ -2,7 +2,7 @@
 // Sealed chunks are checked in O(1) (index length, and the last entry points at the last record,
 // which ends at the end of the file); only a chunk failing that is rescanned. The active chunk's
 // index is validated (monotonic, inside the file, last trusted entry points at the right record,
-// binary search back otherwise), then only the records past it are scanned. After a crash the
+// binary search back otherwise), then only the records past it are scanned. After a power loss the
 // chunks written since the durable point are scanned whole and their indexes checked entry by entry.
 //
 // What may be cut is decided by the durable point (durable.ts): only bytes that can be unsynced
@@ -50,7 +50,7 @@ interface Rules {
   durable: DurablePoint | null;
   /** Bytes at or after this may be unsynced (policy interval/none and a reboot since): a torn tail there is cut. */
   unsyncedFrom: { chunk: number; bytes: number } | null;
-  /** Chunks from this first id on were written since the last clean close: their indexes are checked whole. */
+  /** Chunks from this first id on may have unsynced index files: they are checked entry by entry. */
   verifyFrom: number;
 }
 
@@ -60,8 +60,11 @@ class DamageFound extends Error {
   }
 }
 
-/** Checks and repairs every chunk of the log in `dir`; the last one is left open for writing. */
-export function recoverLog(dir: string, log: string): RecoveredLog {
+/**
+ * Checks and repairs every chunk of the log in `dir`; the last one is left open for writing.
+ * `scanAll` (logtool repair): every chunk is scanned whole, so damage anywhere is found.
+ */
+export function recoverLog(dir: string, log: string, scanAll = false): RecoveredLog {
   const ids = fs
     .readdirSync(dir)
     .map(chunkFirstId)
@@ -77,7 +80,8 @@ export function recoverLog(dir: string, log: string): RecoveredLog {
     result.chunks.push(Chunk.create(dir, 1));
     return result;
   }
-  const rules = rulesOf(dir, log, durable, ids);
+  const rules = rulesOf(dir, log, durable);
+  if (scanAll) rules.verifyFrom = 0;
   // Nothing is changed until every chunk has been checked: a damaged log is left exactly as found.
   const plans: ChunkPlan[] = [];
   try {
@@ -117,32 +121,28 @@ export function recoverLog(dir: string, log: string): RecoveredLog {
 
 /**
  * A chunk that ends short of, or runs past, the next chunk's first id because that next file is
- * an empty stray: the stray is the damage (moving it aside repairs the log without cutting).
+ * a stray (empty, or a directory): the stray is the damage (moving it aside repairs the log without cutting).
  */
 function strayAfter(rules: Rules, ids: number[], damage: Damage): Damage | null {
   const c = ids.findIndex((id) => relative(rules, id) === damage.file);
   if (c < 0 || c + 1 >= ids.length || damage.stray) return null;
   const next = join(rules.dir, chunkBaseName(ids[c + 1]) + CHUNK_SUFFIX);
-  if (fs.statSync(next, { throwIfNoEntry: false })?.size !== 0) return null;
-  return { file: relative(rules, ids[c + 1]), offset: 0, reason: `empty chunk file inside the log (${damage.reason})`, stray: true };
+  const stat = fs.statSync(next, { throwIfNoEntry: false });
+  if (!stat || (stat.isFile() && stat.size > 0)) return null;
+  const what = stat.isFile() ? 'an empty chunk file' : 'not a file';
+  return { file: relative(rules, ids[c + 1]), offset: 0, reason: `${what}, named like a chunk of the log (${damage.reason})`, stray: true };
 }
 
-function rulesOf(dir: string, log: string, durable: DurablePoint | null, ids: number[]): Rules {
-  const lastId = ids[ids.length - 1];
-  let lastSize = -1;
-  try {
-    lastSize = fs.statSync(join(dir, chunkBaseName(lastId) + CHUNK_SUFFIX)).size;
-  } catch {
-    // reported by checkChunk
-  }
-  const clean = durable !== null && durable.chunk === lastId && durable.bytes === lastSize;
+function rulesOf(dir: string, log: string, durable: DurablePoint | null): Rules {
   const weak = durable !== null && durable.policy !== 'always' && durable.boot !== currentBoot();
   return {
     dir,
     log,
     durable,
     unsyncedFrom: weak ? { chunk: durable.chunk, bytes: durable.bytes } : null,
-    verifyFrom: clean ? Infinity : durable ? durable.chunk : lastId,
+    // After a kill the index files hold what this process wrote (the page cache survives); after
+    // a power loss, those written since the durable point may hold anything. Reads check them all.
+    verifyFrom: weak ? durable.chunk : Infinity,
   };
 }
 

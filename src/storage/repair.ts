@@ -1,5 +1,5 @@
-// `logtool repair DIR LOG` (node stopped): a log that recovery found damaged (recovery.ts) is
-// made to open again by moving its unreadable part aside into `<log>/damaged/`, never deleting:
+// `logtool repair DIR LOG` (node stopped): a log that recovery found damaged (recovery.ts), or
+// whose records a read found corrupt (every chunk is scanned whole here), is made to open again by moving its unreadable part aside into `<log>/damaged/`, never deleting:
 // the bytes of the damaged chunk from the damage on (copied, then cut), and every later chunk
 // file and its index (renamed). What stays holds ids first..new head without a gap; a replica
 // elsewhere can refill the rest (README, "Refilling a repaired log"). See protocol/STORAGE.md.
@@ -32,7 +32,7 @@ export async function repairLog(dataDir: string, log: string): Promise<RepairRep
   try {
     const report: RepairReport = { damage: [], moved: [], first: 1, head: 0 };
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const recovered = recoverLog(logDir, log);
+      const recovered = recoverLog(logDir, log, true);
       if (!recovered.damage) {
         const chunks = recovered.chunks;
         const active = chunks[chunks.length - 1];

@@ -100,7 +100,7 @@ export class Cases {
       case 16:
         return Buffer.from(`${verb('AUTH')} ${this.text(20).replace(/ /g, '')}${eol}`);
       case 17:
-        return Buffer.from(`${verb('REPLICATE')} ${this.log()} ${this.id()}${this.rand() < 0.5 ? ' ' + this.bytes(4).toString('hex') : ''}${eol}STOP\n`);
+        return Buffer.from(`${verb('REPLICATE')} ${this.log()} ${this.id()}${this.rand() < 0.5 ? ` ${this.id()} ${this.id()} ${this.bytes(4).toString('hex')}` : ''}${eol}STOP\n`);
       case 18:
         return Buffer.from(`ACK ${this.pick(['bob', 'x'])} ${this.id()}${eol}`);
       case 19:

@@ -174,3 +174,49 @@ test('READ meeting a corrupt record: the good records before it, then ERR intern
   wire.close();
   await node.stop();
 });
+
+test('a directory named like a chunk and a wrong id: verify reports each once without crashing, the node starts, repair fixes both', async (t) => {
+  const dir = tempDir(t);
+  const args = ['--fsync', 'always', '--chunk-bytes', '1K'];
+  const first = await startServer({ dir, args });
+  t.teardown(() => first.kill());
+  await writeRecords(first.port, 'test', 1, 30);
+  await writeRecords(first.port, 'test.dir', 1, 30);
+  await first.stop();
+  const wrongId = join(dir, 'test', chunksOf(join(dir, 'test'))[0]);
+  const data = fs.readFileSync(wrongId);
+  data.write('REC 9 ', data.indexOf('REC 3 '), 'latin1'); // the CRC covers the payload only: it still matches
+  fs.writeFileSync(wrongId, data);
+  fs.mkdirSync(join(dir, 'test.dir', '00000000000000000999.chunk'));
+
+  const verified = await logtool(['verify', dir, '--quiet']);
+  t.is(verified.code, 1, verified.stderr);
+  const damage = verified.stdout.split('\n').filter((l) => l.startsWith('DAMAGE '));
+  t.deepEqual(damage.map((l) => l.split(':')[0]), [`DAMAGE test/${wrongId.split('/').pop()}`, 'DAMAGE test.dir/00000000000000000999.chunk'], verified.stdout);
+
+  const node = await startServer({ dir, args });
+  t.teardown(() => node.kill());
+  const wire = await Wire.open(node.port);
+  // A clean stop: the sealed chunk is checked in O(1) at open, so the wrong id is found by the read.
+  t.is(await wire.command('HEAD test'), 'OK 30');
+  wire.send('READ test 1 0 NOWAIT\n');
+  const { records, end } = await wire.records();
+  t.deepEqual(records.map((r) => r.id), [1, 2]);
+  t.is(end, 'ERR internal corrupt record 3');
+  t.is(await wire.command('HEAD test.dir'), 'ERR internal test.dir is damaged: test.dir/00000000000000000999.chunk 0');
+  t.is(await wire.command('MSG test.fine ok'), 'OK 1');
+  wire.close();
+  await node.stop();
+
+  const stray = await logtool(['repair', dir, 'test.dir']);
+  t.is(stray.code, 0, stray.stderr);
+  t.regex(stray.stdout, /^moved test\.dir\/00000000000000000999\.chunk -> test\.dir\/damaged\/00000000000000000999\.chunk$/m);
+  t.regex(stray.stdout, /^test\.dir: repaired, ids 1\.\.30$/m, 'nothing but the stray moved');
+  const cut = await logtool(['repair', dir, 'test']);
+  t.is(cut.code, 0, cut.stderr);
+  t.regex(cut.stdout, /^test: repaired, ids 1\.\.2$/m);
+  const again = await logtool(['verify', dir, '--quiet']);
+  t.is(again.code, 0, again.stdout);
+  t.is((await logtool(['repair', '--help'])).code, 0);
+  t.is((await logtool(['refill', '--help'])).code, 0);
+});

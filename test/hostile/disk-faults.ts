@@ -51,7 +51,9 @@ test.serial('a full disk: ERR full, reads keep working, nothing torn is served, 
   t.is(await wire.command('HEAD test'), `OK ${last}`, 'no id was used by the refused write');
   t.is(await consistent(node.port), last, 'reads keep working and serve only whole records');
   t.regex(await wire.command(`MSG test more ${text}`), /^ERR full /);
-  wire.send(`APPEND test 3 3 3\nabc\ndef\nghi\n`);
+  // Records larger than a page: what is left of the chunk's last page cannot take them.
+  const page = 'p'.repeat(5000);
+  wire.send(`APPEND test 5000 5000 5000\n${page}\n${page}\n${page}\n`);
   t.regex(await wire.line(), /^ERR full /, 'an APPEND is refused as a whole');
   t.is(await wire.command('HEAD test'), `OK ${last}`);
 

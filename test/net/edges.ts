@@ -73,6 +73,22 @@ test('a following READ ends at its client\'s EOF (END at the head) and at its re
   await halfClosed.waitClosed();
   t.log(`streams back to 0 ${await statBecomes(server.port, 'streams', 0, 2000)} ms after the EOF was answered`);
 
+  // A REPLICATE likewise: at the follower's EOF it sends what is stored, then END.
+  const follower = await Wire.open(server.port);
+  follower.send('REPLICATE test 2\n');
+  t.is(await follower.line(), 'HB 2');
+  follower.socket.end();
+  let replicated: number[] = [];
+  for (;;) {
+    const got = await follower.records();
+    replicated = replicated.concat(got.records.map((r) => r.id));
+    if (got.end.startsWith('HB ')) continue;
+    t.is(got.end, 'END 3');
+    break;
+  }
+  t.deepEqual(replicated, [2]);
+  await follower.waitClosed();
+
   // Reset: the stream is gone within a second or two, although nothing is written to the log.
   for (const how of ['destroy', 'resetAndDestroy'] as const) {
     const gone = await Wire.open(server.port);

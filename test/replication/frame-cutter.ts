@@ -16,7 +16,7 @@ interface Seen {
   malformed: string[];
 }
 
-function collector(): { cutter: FrameCutter; seen: Seen } {
+function collector(maxPayload = Infinity): { cutter: FrameCutter; seen: Seen } {
   const seen: Seen = { frames: [], ids: [], events: [], malformed: [] };
   const cutter = new FrameCutter({
     frames(run, count, first, last) {
@@ -30,7 +30,7 @@ function collector(): { cutter: FrameCutter; seen: Seen } {
     malformed(reason) {
       seen.malformed.push(reason);
     },
-  });
+  }, maxPayload);
   return { cutter, seen };
 }
 
@@ -102,17 +102,37 @@ test('malformed input is reported once and the rest ignored', (t) => {
   const bad = collector();
   bad.cutter.push(Buffer.concat([frames(1, payloads.slice(0, 1)), Buffer.from('REC 2 x 1 00000000\r\na\r\n')]));
   t.deepEqual(bad.seen.events, ['frames 1-1']);
-  t.deepEqual(bad.seen.malformed, ['malformed frame after id 1']);
+  t.deepEqual(bad.seen.malformed, ['malformed REC frame: "REC 2 x 1 00000000\\r\\na\\r\\n", after id 1']);
   bad.cutter.push(frames(2, payloads.slice(0, 1)));
   t.is(bad.seen.events.length, 1);
 
   const long = collector();
   long.cutter.push(Buffer.alloc(5000, 'A'));
-  t.deepEqual(long.seen.malformed, ['control line too long']);
+  t.deepEqual(long.seen.malformed, ['control line over 1024 bytes']);
 
   const wrongTerminator = collector();
   const f = frames(1, [Buffer.from('abc')]);
   f[f.length - 2] = 0x58;
   wrongTerminator.cutter.push(f);
-  t.deepEqual(wrongTerminator.seen.malformed, ['malformed frame after id start']);
+  t.deepEqual(wrongTerminator.seen.malformed, [`malformed REC frame: ${JSON.stringify(f.toString('latin1'))}, after id start`]);
+});
+
+test('a frame declaring a payload over the limit breaks the stream as soon as its header is in, holding none of it', (t) => {
+  // The header alone, then bytes that would make up the declared payload: nothing is held for it.
+  const huge = collector(1024);
+  huge.cutter.push(frames(1, [Buffer.from('ok')]));
+  huge.cutter.push(Buffer.from('REC 2 1700000000000 9007199254740991 00000000\r'));
+  t.deepEqual(huge.seen.malformed, []);
+  huge.cutter.push(Buffer.from('\n' + 'x'.repeat(4096)));
+  t.deepEqual(huge.seen.malformed, ['REC frame of 9007199254740991 bytes is over the limit of 1024, after id 1']);
+  t.is(huge.cutter.buffered, 0);
+  huge.cutter.push(Buffer.alloc(1 << 20));
+  t.is(huge.cutter.buffered, 0);
+  t.deepEqual(huge.seen.events, ['frames 1-1']);
+
+  // A whole frame over the limit in one chunk is refused too; one at the limit passes.
+  const whole = collector(1024);
+  whole.cutter.push(Buffer.concat([frames(1, [Buffer.alloc(1024, 'a')]), frames(2, [Buffer.alloc(1025, 'b')])]));
+  t.deepEqual(whole.seen.events, ['frames 1-1']);
+  t.deepEqual(whole.seen.malformed, ['REC frame of 1025 bytes is over the limit of 1024, after id 1']);
 });

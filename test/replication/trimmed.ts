@@ -100,6 +100,7 @@ test('a scripted source: `ERR gone <first>` past the replica makes it restart em
       while ((lf = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, lf).trim();
         buf = buf.slice(lf + 1);
+        if (line.startsWith('HELLO ')) socket.write('HELLO alice\r\n');
         if (line === 'LOGS') socket.write('LOG alice owner 1000 1002\r\nEND\r\n');
         const m = /^REPLICATE alice (\d+)/.exec(line);
         if (!m) continue;

@@ -67,3 +67,27 @@ test('a client that pipelines without reading replies is paused, not buffered wi
   t.is(await other.command('PING'), 'PONG');
   other.close();
 });
+
+test('big commands queued behind a following READ are bounded: the server stops reading them, memory stays bounded', async (t) => {
+  t.timeout(120_000);
+  const server = await startServer({ args: ['--fsync', 'none'] });
+  t.teardown(() => server.stop());
+  const wire = await Wire.open(server.port);
+  t.teardown(() => wire.close());
+  t.is(await wire.command('MSG test first'), 'OK 1');
+  wire.send('READ test $\n');
+  const before = rssBytes(server.proc.pid!);
+  const msg = Buffer.from(`MSG test ${'x'.repeat(1024 * 1024 - 1)}\n`); // 1 MiB each, waiting behind the READ
+  let sent = 0;
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline && sent < 256) {
+    if (!wire.socket.write(msg)) await Promise.race([new Promise((r) => wire.socket.once('drain', r)), new Promise((r) => setTimeout(r, 200))]);
+    sent++;
+  }
+  const during = rssBytes(server.proc.pid!);
+  t.log(`${sent} MiB of MSGs offered behind a follow; server RSS +${((during - before) / MiB).toFixed(0)} MiB`);
+  t.true(during - before < 64 * MiB, `RSS grew by ${((during - before) / MiB).toFixed(0)} MiB`);
+  const other = await Wire.open(server.port);
+  t.teardown(() => other.close());
+  t.is(await other.command('HEAD test'), 'OK 1', 'nothing queued behind the READ ran');
+});

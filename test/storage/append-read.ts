@@ -92,7 +92,7 @@ test('read before the first retained id is gone with the first id as message', a
   const err = await t.throwsAsync(log.read(1, 10, 1000));
   t.is((err as LogdError).code, 'gone');
   t.is(err?.message, String(first));
-  await t.throwsAsync(log.crcOf(1), { message: String(first) });
+  await t.throwsAsync(log.stampOf(1), { message: String(first) });
 });
 
 test('onHead fires after the append resolves, once per round, and unsubscribes', async (t) => {
@@ -153,9 +153,9 @@ test('appendFrames keeps ids, timestamps and bytes; rejects bad CRC and wrong id
   t.is(replica.head(), 3);
   t.deepEqual(await replica.appendFrames(rest), { first: 4, last: 10 });
   t.deepEqual((await replica.read(1, 100, 1 << 20)).data, frames);
-  t.is(await replica.crcOf(7), await owner.crcOf(7));
-  t.is(await owner.crcOf(2), payloadCrc(Buffer.from('2:'.padEnd(30, 'x'))));
-  await t.throwsAsync(owner.crcOf(11));
+  t.deepEqual(await replica.stampOf(7), await owner.stampOf(7));
+  t.is((await owner.stampOf(2)).crc, payloadCrc(Buffer.from('2:'.padEnd(30, 'x'))));
+  await t.throwsAsync(owner.stampOf(11));
 });
 
 test('close and reopen keep every record, head and first', async (t) => {

@@ -207,3 +207,16 @@ for (const killed of [true, false]) {
     t.deepEqual(fs.readFileSync(idx).readUInt32LE(24), entries.readUInt32LE(24) - 1);
   });
 }
+
+test('after a power loss, wrong but ordered index entries written since the durable point are rebuilt at open', async (t) => {
+  const f = await fixture(t, { mode: 'interval', ms: 5 }, false);
+  await writeDurable(f.logDir, { policy: 'interval', boot: 'an-earlier-boot', chunk: firstIdOf(f.chunks[1]), bytes: 0 }, false);
+  const idx = join(f.logDir, f.chunks[2].replace('.chunk', '.idx'));
+  const entries = fs.readFileSync(idx);
+  entries.writeUInt32LE(entries.readUInt32LE(24) + 1, 24);
+  fs.writeFileSync(idx, entries);
+  const { store, lines } = await openStore(t, f.dir, { chunkBytes: CHUNK_BYTES });
+  t.true(lines.some((l) => l.includes('log alice:') && l.includes('repaired 1 index files')), lines.join('\n'));
+  t.is(fs.readFileSync(idx).readUInt32LE(24), entries.readUInt32LE(24) - 1, 'fixed before any read');
+  t.is((await store.get('alice')!.read(1, 1000, 1 << 20)).count, RECORDS);
+});

@@ -1,15 +1,21 @@
-// LOGS and STATS: what this node holds and how it is doing.
+// LOGS and STATS: what this node holds and how it is doing. The reply texts are also the
+// read-only view the status port (src/http) translates into metrics and its page.
 import { END, logLine, statLine } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
 import type { Session } from '../session.ts';
 
 export function handleLogs(ctx: LoopContext, session: Session): void {
+  session.reply(logsReply(ctx));
+}
+
+/** The LOGS reply, END included. */
+export function logsReply(ctx: LoopContext): string {
   let reply = '';
   for (const name of ctx.store.names()) {
     const log = ctx.store.get(name)!;
     reply += logLine(name, ctx.logs.role(name) ?? 'replica', log.first(), log.head(), replicationExtras(ctx, name, log.head()));
   }
-  session.reply(reply + END);
+  return reply + END;
 }
 
 /** A replica's source, state and lag; failover state; each follower's acknowledged id. */
@@ -29,6 +35,11 @@ function replicationExtras(ctx: LoopContext, name: string, head: number): Record
 }
 
 export function handleStats(ctx: LoopContext, session: Session): void {
+  session.reply(statsReply(ctx));
+}
+
+/** The STATS reply, END included. */
+export function statsReply(ctx: LoopContext): string {
   const s = ctx.stats;
   let reply =
     statLine('uptime_ms', Date.now() - s.startedAt) +
@@ -46,7 +57,7 @@ export function handleStats(ctx: LoopContext, session: Session): void {
   for (const [verb, n] of s.commands) reply += statLine('cmd.' + verb.toLowerCase(), n);
   for (const [code, n] of s.errors) reply += statLine('err.' + code, n);
   for (const name of ctx.store.names()) reply += statLine('head.' + name, ctx.store.get(name)!.head());
-  session.reply(reply + replicationStats(ctx) + END);
+  return reply + replicationStats(ctx) + END;
 }
 
 function replicationStats(ctx: LoopContext): string {
@@ -63,6 +74,7 @@ function replicationStats(ctx: LoopContext): string {
     maxLag = Math.max(maxLag, lag);
     lines += statLine('lag.' + name, lag);
   }
+  for (const [name, peer] of r.peers) if (peer.up !== null) lines += statLine('peer_up.' + name, peer.up ? 1 : 0);
   return (
     statLine('repl_records_in', r.recordsIn) +
     statLine('repl_bytes_in', r.bytesIn) +

@@ -1,6 +1,8 @@
-// REPLICATE <log> <start> [<crc>]: the stream a follower copies a log from. Before streaming,
-// the follower's position is checked against this node's copy: a start past head+1, or a CRC of
-// record start-1 that differs from ours, means the two histories differ (`ERR diverged`); then
+// REPLICATE <log> <start> [<ts> <len> <crc>]: the stream a follower copies a log from. Before
+// streaming, the follower's position is checked against this node's copy: a start past head+1, or
+// a record start-1 whose stored header (timestamp, length, CRC) differs from ours, means the two
+// histories differ (`ERR diverged`), and so does a prefix digest (prefix-digest.ts) that differs
+// from ours: the records before it differ; then
 // `HB <head>` at once and every second, and the stored REC frames from start on, live, exactly
 // as READ-follow sends them (the ReadStream below does the streaming and the backpressure).
 // The follower's `ACK <node> <id>` lines arrive through input() and are recorded for LOGS, WAIT
@@ -10,7 +12,7 @@
 // (STATS bad_acks) and logged once per stream.
 import type { Command } from '../../../protocol/commands.ts';
 import { LogdError } from '../../../protocol/errors.ts';
-import { crcHex } from '../../../protocol/frame.ts';
+import { crcHex, stampText } from '../../../protocol/frame.ts';
 import { CRLF, endAt, errLine } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
 import { errorReply } from '../failure.ts';
@@ -119,15 +121,23 @@ class ReplicateStream implements Stream {
       if (ctx.logs.writable(cmd.log)) return this.counted('diverged', `${cmd.log}: the follower holds records up to ${cmd.start - 1}, this node, its writer, only up to ${head}`);
       return this.counted('syntax', `start ${cmd.start} is past the head ${head} of ${cmd.log} here`);
     }
+    // A copy that diverged from its source holds an abandoned history: it is never a relay.
+    if (ctx.replication.replicas.get(cmd.log)?.state === 'diverged') return this.counted('nolog', `${cmd.log}: this node's copy diverged from its source and is not served to followers`);
     const first = ctx.logs.first(cmd.log);
     if (cmd.start < first) return this.counted('gone', String(first));
-    if (cmd.crc === null || cmd.start - 1 < first) return null;
-    const ours = await ctx.logs.get(cmd.log)!.crcOf(cmd.start - 1);
-    if (ours === cmd.crc) return null;
-    return this.counted('diverged', `record ${cmd.start - 1} of ${cmd.log} has crc ${crcHex(ours)} here and ${crcHex(cmd.crc)} on the follower`);
+    if (cmd.resume === null || cmd.start - 1 < first) return null;
+    const ours = await ctx.logs.get(cmd.log)!.stampOf(cmd.start - 1);
+    const theirs = cmd.resume;
+    if (ours.ts !== theirs.ts || ours.len !== theirs.len || ours.crc !== theirs.crc) {
+      return this.counted('diverged', `record ${cmd.start - 1} of ${cmd.log} is ${stampText(ours)} here and ${stampText(theirs)} on the follower`);
+    }
+    if (cmd.digest === null) return null;
+    const digest = await ctx.logs.get(cmd.log)!.digests.digestOf(cmd.start - 1);
+    if (digest === null || digest === cmd.digest) return null;
+    return this.counted('diverged', `records 1..${cmd.start - 1} of ${cmd.log} differ: prefix digest ${crcHex(digest)} here and ${crcHex(cmd.digest)} on the follower`);
   }
 
-  private counted(code: 'gone' | 'diverged' | 'syntax', text: string): string {
+  private counted(code: 'gone' | 'diverged' | 'syntax' | 'nolog', text: string): string {
     this.ctx.stats.error(code);
     return errLine(code, text);
   }

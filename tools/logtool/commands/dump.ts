@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { arity, integer, name, EXIT_FAILED, EXIT_OK, NotFoundError, type Subcommand } from '../cli.ts';
 import { ChunkScanner, listChunks, readIndex, type ChunkFile } from '../chunk-files.ts';
 import { lockShared } from '../data-lock.ts';
@@ -34,6 +35,7 @@ ${FORMAT_HELP}`,
       const out = new Output();
       let count = 0;
       for (let c = firstChunk(chunks, from); c < chunks.length && count < limit; c++) {
+        if (!(await stat(chunks[c].chunkPath)).isFile()) return damaged(out, `${chunks[c].chunkPath} is not a regular file`);
         const scanner = new ChunkScanner(chunks[c].chunkPath, await startPosition(chunks[c], from));
         for await (const frame of scanner.frames()) {
           if (!frame.crcOk) return damaged(out, `record ${frame.id} fails its CRC check`);
