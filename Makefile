@@ -2,7 +2,7 @@
 NODE_TS := node --import tsx
 # The node id of `make run` (the README's session writes to alice): `make run ID=bob`.
 ID ?= alice
-BUILD_INPUTS := $(shell find src protocol tools/logtool tools/logtail -name '*.ts') $(wildcard tools/*.ts) tools/build.js tsconfig.build.json
+BUILD_INPUTS := $(shell find src protocol tools/logtool tools/logtail -type f ! -name '*.txt' ! -name '*.md') $(wildcard tools/*.ts) tools/build.js tsconfig.build.json
 .PHONY: install build run test typecheck cover bench bench-quick bench-storage bench-server bench-replication soak clean
 
 install: node_modules/.install-stamp

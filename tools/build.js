@@ -1,8 +1,9 @@
 // Compiles the package to dist/: ESM JavaScript and .d.ts for src/, protocol/, logtool and logtail
-// (tsconfig.build.json). `npm ci` and `npm pack` run it (the prepare script), and so does make
-// when a source changed; the tests run the .ts sources through tsx instead.
+// (tsconfig.build.json), plus the files src/ reads beside its modules (the status page's HTML,
+// CSS and JS). `npm ci` and `npm pack` run it (the prepare script), and so does make when a
+// source changed; the tests run the .ts sources through tsx instead.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,4 +24,7 @@ for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true }))
   const fixed = text.replace(TS_SPECIFIER, '$1.js$2');
   if (fixed !== text) writeFileSync(file, fixed);
 }
+// Every file of src/ that is not TypeScript goes where the compiled module will look for it.
+cpSync(join(root, 'src'), join(dist, 'src'), { recursive: true, filter: (src) => !src.endsWith('.ts') });
+
 writeFileSync(join(dist, '.build-stamp'), '');

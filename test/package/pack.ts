@@ -41,7 +41,7 @@ test('npm pack, install offline into a fresh project, import from plain ESM, run
   t.is(packed.code, 0, packed.stderr);
   const [{ filename, files }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
   const paths = files.map((f) => f.path);
-  for (const needed of ['LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'bin/logd.js', 'dist/src/client/index.js', 'dist/src/client/index.d.ts', 'dist/src/main.js', 'docs/CLIENT.md']) {
+  for (const needed of ['LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'bin/logd.js', 'dist/src/client/index.js', 'dist/src/client/index.d.ts', 'dist/src/main.js', 'dist/src/http/page/index.html', 'docs/CLIENT.md']) {
     t.true(paths.includes(needed), `the tarball holds ${needed}`);
   }
   const unwanted = paths.filter((p) => /^(test|bench|tools|src|\.ci)\/|\.(pem|key|ts)$|build-stamp/.test(p) && !p.endsWith('.d.ts'));
