@@ -7,7 +7,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const LOGD = fileURLToPath(new URL('../bin/logd.js', import.meta.url));
+/** The node runs from the sources, through tsx like this tool: no build needed to try an edit. */
+const LOGD = ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))];
 const NAMES = ['alice', 'bob', 'carol'];
 
 const HELP = `Usage: make cluster [ARGS="..."]   (or: node --import tsx tools/cluster.ts [options])
@@ -53,7 +54,7 @@ function parse(): { dir: string; port: number; httpPort: number } | null {
 function startNode(name: string, dir: string, peers: string, port: number, httpPort: number): ClusterNode {
   const proc = spawn(
     process.execPath,
-    [LOGD, '--id', name, '--data', join(dir, name), '--listen', `127.0.0.1:${port}`, '--peers', peers, '--http', `127.0.0.1:${httpPort}`],
+    [...LOGD, '--id', name, '--data', join(dir, name), '--listen', `127.0.0.1:${port}`, '--peers', peers, '--http', `127.0.0.1:${httpPort}`],
     { stdio: ['ignore', 'inherit', 'pipe'] },
   );
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));

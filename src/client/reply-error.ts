@@ -14,6 +14,20 @@ export class ConnectionError extends Error {
   }
 }
 
+/** `ERR conflict <log> next id is <n>`: a conditional append was refused; nothing was stored. */
+export class ConflictError extends LogdError {
+  constructor(
+    message: string,
+    /** The log's next id when the append was refused. */
+    readonly nextId: number,
+  ) {
+    super('conflict', message);
+    this.name = 'ConflictError';
+  }
+}
+
+const NEXT_ID = / next id is (\d+)$/;
+
 /**
  * The LogdError an `ERR <code> <text>` line stands for, or null for any other line. Its message
  * reads as a sentence led by the code: `nolog: this node holds no log "bob"`.
@@ -23,6 +37,8 @@ export function replyError(line: string): LogdError | null {
   const space = line.indexOf(' ', 4);
   const word = space < 0 ? line.slice(4) : line.slice(4, space);
   const text = space < 0 ? '' : line.slice(space + 1);
+  const next = word === 'conflict' ? NEXT_ID.exec(text) : null;
+  if (next) return new ConflictError(`conflict: ${text}`, Number(next[1]));
   if (!(ERROR_CODES as readonly string[]).includes(word)) return clientError('internal', `server error ${line.slice(4)}`);
   return clientError(word as ErrorCode, readable(word as ErrorCode, text));
 }

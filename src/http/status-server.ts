@@ -3,9 +3,10 @@
 // reads the node through a NodeView and changes nothing. Bounded whatever clients do: few
 // connections, small request heads, deadlines on slow requests and idle sockets, no request
 // bodies read, and node:http stops reading a socket whose responses are not being taken.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from '../logger.ts';
 import { renderMetrics } from './metrics.ts';
 import { Sampler, statusJson } from './status.ts';
@@ -29,8 +30,7 @@ export interface StatusServer {
 }
 
 export async function startStatusServer(where: { host: string; port: number }, view: NodeView, logger: Logger): Promise<StatusServer> {
-  const page = new Map<string, [Buffer, string]>();
-  for (const [path, [file, type]] of Object.entries(PAGE_FILES)) page.set(path, [readFileSync(new URL(`./page/${file}`, import.meta.url)), type]);
+  const page = loadPage();
   const sampler = new Sampler(view);
   // Requests answered in the same turn of the event loop (pipelined, or many clients at once)
   // share one rendering: a flood of scrapes costs the node's loop little more than one.
@@ -82,6 +82,19 @@ export async function startStatusServer(where: { host: string; port: number }, v
       return closed;
     },
   };
+}
+
+/**
+ * The page files, read once. They sit next to this module (src/http/page/); a compiled copy of
+ * it (dist/src/http/) finds them there when the build copied them, else in the sources.
+ */
+function loadPage(): Map<string, [Buffer, string]> {
+  const dirs = [new URL('./page/', import.meta.url), new URL('../../../src/http/page/', import.meta.url)];
+  const dir = dirs.find((d) => existsSync(new URL('index.html', d)));
+  if (!dir) throw new Error(`--http: the status page files are missing (looked in ${dirs.map((d) => fileURLToPath(d)).join(' and ')})`);
+  const page = new Map<string, [Buffer, string]>();
+  for (const [path, [file, type]] of Object.entries(PAGE_FILES)) page.set(path, [readFileSync(new URL(file, dir)), type]);
+  return page;
 }
 
 function oncePerTurn(render: () => string): () => string {

@@ -16,7 +16,8 @@ export const INDEX_SUFFIX = '.idx';
 const CHUNK_NAME = /^([0-9]{20})\.chunk$/;
 /**
  * Under --fsync interval, at most this many of a log's newest sealed chunks wait for their seal
- * (fdatasync) at any time (log.ts, roll); recovery treats a short one among them as a torn tail.
+ * (fdatasync) at any time (log.ts, roll), which bounds how far back a power loss can tear (the
+ * durable point, durable.ts, is never older than the oldest of them).
  */
 export const UNSYNCED_SEALED_CHUNKS = 4;
 /** A blocking read this slow came from the disk, not the page cache (a 1 MiB memcpy takes ~0.2 ms). */

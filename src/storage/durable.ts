@@ -71,8 +71,8 @@ export function atOrAfter(aChunk: number, aBytes: number, b: { chunk: number; by
  * bytes past the durable point (a crash) and the policy syncs at all, they are synced first and
  * the point moves to the end, so the old run's policy no longer matters; under `none` the point
  * stays (nothing promised it; the boot alone tells a later kill from a power loss). Returns the
- * durable point now in force. Failures (a full disk) are logged, never thrown: the old marker only
- * makes the next recovery stricter.
+ * durable point now in force. Failures (a full disk) are logged, never thrown: the old marker
+ * names an earlier point, which never claims more than was synced.
  */
 export function settleDurable(dir: string, found: DurablePoint | null, policy: FsyncPolicy['mode'], chunkPaths: string[], end: { chunk: number; bytes: number }, logger: (line: string) => void): { chunk: number; bytes: number } {
   const boot = currentBoot();

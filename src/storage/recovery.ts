@@ -13,8 +13,9 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { Chunk, chunkFirstId, chunkBaseName, CHUNK_SUFFIX } from './chunk.ts';
 import { atOrAfter, currentBoot, readDurable, type DurablePoint } from './durable.ts';
-import { INDEX_ENTRY_BYTES, IndexBuffer, readEntry } from './index-buffer.ts';
-import { findFrameAfter, isUncommittedFrame, scanFrames } from './scan.ts';
+import { INDEX_ENTRY_BYTES, IndexBuffer } from './index-buffer.ts';
+import { openIndex, rebuildIndex, sealedChunkOk } from './index-check.ts';
+import { findFrameAfter, isUncommittedFrame } from './scan.ts';
 
 /** Where a log is damaged beyond a torn tail. */
 export interface Damage {
@@ -73,7 +74,7 @@ export function recoverLog(dir: string, log: string, scanAll = false): Recovered
   const durable = readDurable(dir);
   const result: RecoveredLog = { chunks: [], droppedBytes: 0, repairedIndexes: 0, droppedChunks: 0, durable, damage: null };
   if (ids.length === 0) {
-    if (durable && (durable.chunk > 1 || durable.bytes > 0)) {
+    if (durable && durable.bytes > 0) {
       result.damage = { file: `${log}/${chunkBaseName(durable.chunk)}${CHUNK_SUFFIX}`, offset: 0, reason: `no chunk files, but ${durable.bytes} bytes of chunk ${durable.chunk} were synced` };
       return result;
     }
@@ -179,13 +180,13 @@ function checkChunk(rules: Rules, firstId: number, expected: number | undefined)
   const chunk = new Chunk(rules.dir, firstId, 0, 0, null);
   try {
     chunk.fd = fs.openSync(chunk.chunkPath, 'r+');
-    chunk.indexFd = fs.openSync(chunk.indexPath, fs.constants.O_RDWR | fs.constants.O_CREAT);
+    chunk.indexFd = openIndex(chunk.indexPath, false);
   } catch (err) {
     chunk.close();
     throw new DamageFound({ file: relative(rules, firstId), offset: 0, reason: `cannot open: ${(err as Error).message}`, stray: true });
   }
   const fileSize = fs.fstatSync(chunk.fd).size;
-  const indexSize = fs.fstatSync(chunk.indexFd).size;
+  const indexSize = chunk.indexFd < 0 ? 0 : fs.fstatSync(chunk.indexFd).size;
   const plan: ChunkPlan = { chunk, fileSize, indexSize, index: null, kept: 0, repaired: false, drop: [] };
   const verify = firstId >= rules.verifyFrom;
   if (!verify && expected !== undefined && expected > 0 && indexSize === expected * INDEX_ENTRY_BYTES && sealedChunkOk(chunk, fileSize, expected)) {
@@ -231,8 +232,9 @@ function apply(plan: ChunkPlan, active: boolean, result: RecoveredLog): void {
     return;
   }
   if (plan.repaired) result.repairedIndexes++;
-  if (plan.kept < index.length || index.length * INDEX_ENTRY_BYTES !== indexSize) {
+  if (plan.kept < index.length || index.length * INDEX_ENTRY_BYTES !== indexSize || (active && chunk.indexFd < 0)) {
     try {
+      if (chunk.indexFd < 0) chunk.indexFd = openIndex(chunk.indexPath, true);
       fs.writeSync(chunk.indexFd, index.bytes(plan.kept, index.length), 0, (index.length - plan.kept) * INDEX_ENTRY_BYTES, plan.kept * INDEX_ENTRY_BYTES);
       fs.ftruncateSync(chunk.indexFd, index.length * INDEX_ENTRY_BYTES);
     } catch (err) {
@@ -247,70 +249,6 @@ function apply(plan: ChunkPlan, active: boolean, result: RecoveredLog): void {
   chunk.indexWritten = index.length;
 }
 
-/** O(1) check of a sealed chunk: its last index entry points at its last record. Sets count and size. */
-function sealedChunkOk(chunk: Chunk, size: number, expected: number): boolean {
-  const entry = Buffer.allocUnsafe(INDEX_ENTRY_BYTES);
-  fs.readSync(chunk.indexFd, entry, 0, INDEX_ENTRY_BYTES, (expected - 1) * INDEX_ENTRY_BYTES);
-  const lastPos = readEntry(entry, 0);
-  if (lastPos >= size) return false;
-  const end = scanFrames(chunk.fd, lastPos, size, chunk.firstId + expected - 1, 1, () => {});
-  if (end === lastPos) return false;
-  chunk.count = expected;
-  chunk.size = end;
-  return true;
-}
-
-/**
- * Validates the index file against the chunk and scans the records past its last trusted entry
- * (with `verify`, scans the whole chunk and compares every entry); sets the chunk's count and size.
- * `kept`: leading entries of the file that are right; `repaired`: the file held wrong entries.
- */
-function rebuildIndex(chunk: Chunk, size: number, indexSize: number, maxRecords: number, verify: boolean): { index: IndexBuffer; kept: number; repaired: boolean } {
-  const bytes = Buffer.allocUnsafe(indexSize);
-  const got = indexSize > 0 ? fs.readSync(chunk.indexFd, bytes, 0, indexSize, 0) : 0;
-  const fileEntries = Math.floor(got / INDEX_ENTRY_BYTES);
-  const ragged = got % INDEX_ENTRY_BYTES !== 0;
-  if (verify) {
-    const index = new IndexBuffer();
-    chunk.size = scanFrames(chunk.fd, 0, size, chunk.firstId, maxRecords, (pos) => index.push(pos));
-    chunk.count = index.length;
-    let kept = 0;
-    const common = Math.min(fileEntries, index.length);
-    while (kept < common && readEntry(bytes, kept * INDEX_ENTRY_BYTES) === index.get(kept)) kept++;
-    return { index, kept, repaired: kept < fileEntries || ragged };
-  }
-  const entries = Math.min(fileEntries, maxRecords);
-  // The longest prefix that starts at 0, strictly increases and stays inside the chunk.
-  let trusted = 0;
-  for (let prev = -1; trusted < entries; trusted++) {
-    const pos = readEntry(bytes, trusted * INDEX_ENTRY_BYTES);
-    if (pos <= prev || pos >= size || (trusted === 0 && pos !== 0)) break;
-    prev = pos;
-  }
-  const pointsAtRecord = (i: number): boolean => {
-    const pos = readEntry(bytes, i * INDEX_ENTRY_BYTES);
-    return scanFrames(chunk.fd, pos, size, chunk.firstId + i, 1, () => {}) > pos;
-  };
-  if (trusted > 0 && !pointsAtRecord(trusted - 1)) {
-    // Binary search for the first entry that no longer points at its record.
-    let lo = 0;
-    let hi = trusted - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (pointsAtRecord(mid)) lo = mid + 1;
-      else hi = mid;
-    }
-    trusted = lo;
-  }
-  // The scan restarts at the last trusted entry's record, which re-derives that entry.
-  const kept = Math.max(0, trusted - 1);
-  const index = IndexBuffer.from(bytes, kept);
-  const from = trusted > 0 ? readEntry(bytes, kept * INDEX_ENTRY_BYTES) : 0;
-  chunk.size = scanFrames(chunk.fd, from, size, chunk.firstId + kept, maxRecords - kept, (pos) => index.push(pos));
-  chunk.count = index.length;
-  return { index, kept, repaired: trusted < fileEntries || ragged };
-}
-
 /** Deletes a chunk and its index, counting its bytes as dropped. */
 function dropChunk(dir: string, firstId: number, result: RecoveredLog): void {
   const chunk = new Chunk(dir, firstId, 0, 0, null);
@@ -318,22 +256,4 @@ function dropChunk(dir: string, firstId: number, result: RecoveredLog): void {
   result.droppedChunks++;
   fs.rmSync(chunk.chunkPath);
   fs.rmSync(chunk.indexPath, { force: true });
-}
-
-/**
- * Read time: rebuilds a sealed, open chunk's index file from its frames when any entry is wrong.
- * Returns the number of wrong entries (0: the index is right, or a record itself is damaged).
- */
-export function reindexSealed(chunk: Chunk): number {
-  const index = new IndexBuffer(chunk.count);
-  scanFrames(chunk.fd, 0, chunk.size, chunk.firstId, chunk.count, (pos) => index.push(pos));
-  if (index.length !== chunk.count) return 0;
-  const file = fs.readFileSync(chunk.indexPath);
-  let wrong = Math.abs(file.length - chunk.count * INDEX_ENTRY_BYTES) > 0 ? 1 : 0;
-  for (let i = 0; i < chunk.count; i++) {
-    if ((i + 1) * INDEX_ENTRY_BYTES > file.length || readEntry(file, i * INDEX_ENTRY_BYTES) !== index.get(i)) wrong++;
-  }
-  // In place (same inode): readers' open descriptors see the new entries.
-  if (wrong > 0) fs.writeFileSync(chunk.indexPath, index.bytes(0, index.length));
-  return wrong;
 }

@@ -11,7 +11,9 @@ export function statusUrl(node: { stderr(): string }): string {
 
 export function httpGet(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    get(url, (res) => {
+    // A fresh connection each time: reusing a kept-alive one races with the server closing it
+    // after its keep-alive timeout (5 s), which a loaded machine can reach between two requests.
+    get(url, { agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));

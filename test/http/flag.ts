@@ -1,24 +1,22 @@
 // --http: off by default, a usage error when malformed, a clear start failure when taken.
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOGD } from '../_commands.ts';
 import { startServer } from '../_server.ts';
 
-function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
+/** The start failure: startServer rejects with the exit code and the node's stderr. */
+async function startFailure(args: string[]): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'logd-http-flag-'));
-  const proc = spawn(process.execPath, [...LOGD, '--id', 'alice', '--data', dir, '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) =>
-    proc.on('exit', (code) => {
-      rmSync(dir, { recursive: true, force: true });
-      resolve({ code, stderr });
-    }),
-  );
+  try {
+    return await startServer({ id: 'alice', dir, args }).then(
+      (node) => node.stop().then(() => 'started'),
+      (e: Error) => e.message,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('without --http there is no status port', async (t) => {
@@ -28,9 +26,9 @@ test('without --http there is no status port', async (t) => {
 });
 
 test('a malformed --http is a usage error (exit 2)', async (t) => {
-  const { code, stderr } = await run(['--http', 'localhost']);
-  t.is(code, 2);
-  t.regex(stderr, /--http: expected HOST:PORT, got localhost/);
+  const failure = await startFailure(['--http', 'localhost']);
+  t.regex(failure, /exited with 2 before listening/);
+  t.regex(failure, /--http: expected HOST:PORT, got localhost/);
 });
 
 test('a --http port already taken stops the start with a line naming it (exit 1)', async (t) => {
@@ -38,7 +36,7 @@ test('a --http port already taken stops the start with a line naming it (exit 1)
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   t.teardown(() => taken.close());
   const port = (taken.address() as { port: number }).port;
-  const { code, stderr } = await run(['--http', `127.0.0.1:${port}`]);
-  t.is(code, 1);
-  t.regex(stderr, new RegExp(`logd: --http 127\\.0\\.0\\.1:${port}: listen EADDRINUSE`));
+  const failure = await startFailure(['--http', `127.0.0.1:${port}`]);
+  t.regex(failure, /exited with 1 before listening/);
+  t.regex(failure, new RegExp(`logd: --http 127\\.0\\.0\\.1:${port}: listen EADDRINUSE`));
 });

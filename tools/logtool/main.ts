@@ -2,6 +2,7 @@
 import { logdVersion } from '../../src/version.ts';
 import { failure, parse, EXIT_OK, EXIT_USAGE, UsageError, type Subcommand } from './cli.ts';
 import { checkpoint } from './commands/checkpoint.ts';
+import { consumers } from './commands/consumers.ts';
 import { dump } from './commands/dump.ts';
 import { accept, refuse } from './commands/failover.ts';
 import { head } from './commands/head.ts';
@@ -25,6 +26,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   checkpoint,
   refuse,
   accept,
+  consumers,
   verify,
   dump,
   import: importFile,
