@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CRC_IMPLEMENTATION } from '../protocol/crc.ts';
+import { fdLimit, planFds } from './fd-limit.ts';
 import { Appender } from './loop/appender.ts';
 import { AuthThrottle } from './loop/auth-throttle.ts';
 import { errorReply } from './loop/failure.ts';
@@ -18,7 +19,9 @@ import type { ServerOptions } from './options.ts';
 import { Replicator } from './replication/replicator.ts';
 import { startRetention } from './replication/retention.ts';
 import { ReplicationState } from './replication/state.ts';
+import { DIVERGED_FILE } from './replication/diverged-marks.ts';
 import { ACK_DIR, Checkpoints } from './storage/checkpoints.ts';
+import { StateFile } from './storage/state-file.ts';
 import { Store, parseFsyncPolicy } from './storage/store.ts';
 
 export interface Logd {
@@ -36,19 +39,29 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
   const tokenDigest = token === null ? null : createHash('sha256').update(token).digest();
   const tls = loadTls(options);
   const started = Date.now();
+  const fds = planFds(fdLimit(), options.maxOpenFiles ?? undefined);
+  const maxConns = Math.min(options.maxConns, fds.connections);
+  logger(
+    `files: descriptor limit ${fds.limit}: storage keeps at most ${fds.storageFiles} open, at most ${fds.replicas} replica logs are followed at once, ` +
+      `at most ${maxConns} connections${maxConns < options.maxConns ? ` (--max-conns ${options.maxConns} does not fit)` : ''}, at most ${options.maxLogs} logs per namespace`,
+  );
   const store = await Store.open({
     dir: options.data,
     fsync: parseFsyncPolicy(options.fsync),
     chunkBytes: options.chunkBytes,
     maxMsg: options.maxMsg,
     logger,
+    openFiles: fds.storageFiles,
+    maxLogs: options.maxLogs,
   });
   let listener: Listener | null = null;
   let status: StatusServer | null = null;
   try {
+    // Every change to a log goes through this one object (loop/logs.ts).
+    const logs = new LogDirectory(store, options.id);
     // A damaged own log stays closed (store.damage answers for it) and a full disk cannot create
     // it yet (its first write will): the node starts anyway, to serve what it can.
-    await store.create(options.id).catch((err: NodeJS.ErrnoException) => {
+    await logs.create(options.id).catch((err: NodeJS.ErrnoException) => {
       if (!store.damage(options.id) && err.code !== 'ENOSPC') throw err;
       if (!store.damage(options.id)) logger(`cannot create log ${options.id} yet: ${err.message}`);
     });
@@ -56,7 +69,6 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     let closing: Promise<void> | null = null;
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));
-    const logs = new LogDirectory(store, options.id);
     const replication = new ReplicationState(Checkpoints.load(options.data, ACK_DIR), logger);
     let replicator: Replicator | null = null;
     let stopRetention: (() => Promise<void>) | null = null;
@@ -79,7 +91,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       {
         host: options.host,
         port: options.port,
-        maxConns: options.maxConns,
+        maxConns,
         idleTimeoutMs: options.idleTimeoutMs,
         limits: { maxLine: options.maxLine, maxMsg: options.maxMsg, maxBatch: options.maxBatch },
         slowConsumer: { maxPending: options.maxPending, writeDeadlineMs: options.writeDeadlineMs },
@@ -117,10 +129,12 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     if (options.peers) {
       replicator = new Replicator({
         logs,
+        divergedFile: new StateFile(options.data, DIVERGED_FILE),
         state: replication,
         nodeId: options.id,
         logger,
         self: { host: address.address, port: address.port },
+        maxReplicas: fds.replicas,
         dial: { token, tls: tls?.client ?? null },
         limits: { maxLine: options.maxLine, maxMsg: options.maxMsg },
       });
