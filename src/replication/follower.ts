@@ -36,7 +36,7 @@ export interface Source {
   port: number;
 }
 
-export interface FollowOptions {
+export interface FollowSessionOptions {
   /** The local replica. */
   log: ReplicaLog;
   source: Source;
@@ -76,7 +76,7 @@ export const SILENCE_MS = 3000;
 /** Bytes handed to storage and not yet durable above which the follower stops reading. */
 const MAX_UNSTORED = 8 * 1024 * 1024;
 
-export function follow(opts: FollowOptions): Promise<FollowResult> {
+export function follow(opts: FollowSessionOptions): Promise<FollowResult> {
   return new FollowSession(opts).run();
 }
 
@@ -102,7 +102,7 @@ class FollowSession {
   private headProven = false;
   private settle: (r: FollowResult) => void = () => {};
 
-  constructor(private readonly o: FollowOptions) {
+  constructor(private readonly o: FollowSessionOptions) {
     this.cutter = new FrameCutter(
       {
         frames: (run, count, first, last) => this.onFrames(run, count, first, last),

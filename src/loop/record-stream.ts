@@ -22,7 +22,7 @@ const READ_BUDGET = 64 * 1024 * 1024;
 const STALL_MS = 100;
 const READ_RECORDS = 16384;
 
-export class ReadStream implements Stream {
+export class RecordStream implements Stream {
   private sink: StreamSink | null = null;
   private next = 0;
   private remaining: number;
