@@ -1,4 +1,4 @@
-// READ as a stream: stored frames go to the client as they are, a bounded run at a time, and only
+// READ as a stream: stored frames go to the client as they are, a bounded range at a time, and only
 // while the client keeps up (backpressure); at the head it waits for new records unless NOWAIT.
 // `@<consumer>` starts after that consumer's checkpoint (read when the stream starts); WAIT <ms>
 // ends the stream with END after at most ms, like STOP.
