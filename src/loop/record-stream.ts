@@ -13,7 +13,7 @@ import type { Stream, StreamSink } from './session.ts';
  * client holds little memory; doubling while the client keeps up, for throughput. A client that
  * is merely slower than the disk (a short wait for its socket to drain) keeps the step it had.
  * All streams share READ_BUDGET: with many, each step stays small, so the memory a crowd of
- * stalled followers holds is bounded by the budget, not by their number.
+ * stalled readers (READ or REPLICATE) holds is bounded by the budget, not by their number.
  */
 const MIN_READ_BYTES = 64 * 1024;
 const MAX_READ_BYTES = 1024 * 1024;
