@@ -4,6 +4,7 @@
 import test from 'ava';
 import { UNSYNCED_SEALED_CHUNKS } from '../../src/storage/chunk.ts';
 import { io } from '../../src/storage/io.ts';
+import { inject } from '../_inject.ts';
 import { idsOf, openStore, payloads, tempDir } from './_store.ts';
 
 const realSync = io.fdatasync;
@@ -18,15 +19,13 @@ test.serial('interval: appends go on while sealed chunks wait for their sync; th
   const held: (() => void)[] = [];
   let firstCall!: () => void;
   const called = new Promise<void>((resolve) => (firstCall = resolve));
-  io.fdatasync = (fd) =>
+  const restore = inject(t, io, 'fdatasync', (fd) =>
     new Promise<void>((resolve) => {
       events.push('sync');
       firstCall();
       held.push(() => void realSync(fd).then(resolve));
-    });
-  t.teardown(() => {
-    io.fdatasync = realSync;
-  });
+    }),
+  );
   const release = (what: string) => {
     events.push(what);
     held.shift()!();
@@ -46,7 +45,7 @@ test.serial('interval: appends go on while sealed chunks wait for their sync; th
   t.true(events.indexOf('more acknowledged') > events.indexOf('oldest seal released'), events.join(', '));
   const closing = store.close().then(() => events.push('closed')); // waits for the remaining seals
   await turn();
-  io.fdatasync = realSync; // the seals not started yet sync for real
+  restore(); // the seals not started yet sync for real
   release('last held seal released');
   while (held.length > 0) held.shift()!();
   await closing;
