@@ -1,7 +1,7 @@
 // logtail against a real server: append, partial lines, rotation, truncation, deletion,
 // re-creation, its own restart, a server outage, same-size rewrites with --mtime.
 import test from 'ava';
-import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Client } from '../../src/client/index.ts';
@@ -45,7 +45,17 @@ async function expectLog(log: string, expected: string[], tail?: RunningTail): P
   );
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 400));
+/**
+ * A barrier line: logtail sends a file's lines in order, so once `line`, appended now, is the
+ * log's last record and the log holds exactly `want` + `line`, nothing was resent or skipped
+ * before it (a late duplicate would sit ahead of it). Returns the new `want`.
+ */
+async function barrier(file: string, log: string, want: string[], line: string, tail?: RunningTail): Promise<string[]> {
+  appendFileSync(file, `${line}\n`);
+  const next = [...want, line];
+  await expectLog(log, next, tail);
+  return next;
+}
 
 test('append, partial line, rotation, truncation, deletion, re-creation, restart: the exact records', async (t) => {
   const dir = tempDir(t);
@@ -55,13 +65,13 @@ test('append, partial line, rotation, truncation, deletion, re-creation, restart
   const want = ['a1', 'a2'];
   await expectLog('lt.app', want, tail);
 
+  // One write: once a3 is stored, logtail has read the partial `a4` too. Sent early, it would be
+  // stored as `a4` and then `+` instead of one `a4+`.
   appendFileSync(file, 'a3\na4');
   want.push('a3');
   await expectLog('lt.app', want, tail);
-  await settle();
-  t.deepEqual(await payloads(client, 'lt.app'), want, 'a partial line waits for its newline');
-  appendFileSync(file, '\n');
-  want.push('a4');
+  appendFileSync(file, '+\n');
+  want.push('a4+');
   await expectLog('lt.app', want, tail);
 
   // Rotation: mv, then a new file at the path. The old file's last lines come first.
@@ -89,8 +99,8 @@ test('append, partial line, rotation, truncation, deletion, re-creation, restart
   tail = startTail(t, file, 'lt.app', ['--status-log', 'lt.status']);
   want.push('e1', 'e2');
   await expectLog('lt.app', want, tail);
-  await settle();
-  t.deepEqual(await payloads(client, 'lt.app'), want, 'nothing resent after the restart');
+  const final = await barrier(file, 'lt.app', want, 'e3', tail); // nothing resent after the restart
+  t.deepEqual(await payloads(client, 'lt.app'), final);
 
   const events = (await payloads(client, 'lt.status')).map((s) => s.split(' ')[0]);
   t.is(events[0], 'opened');
@@ -99,8 +109,8 @@ test('append, partial line, rotation, truncation, deletion, re-creation, restart
   t.true(events.includes('rotated') || events.filter((e) => e === 'missing').length >= 2, events.join(','));
   const state = JSON.parse(readFileSync(join(dir, '.app.log.logtail'), 'utf8'));
   t.deepEqual(Object.keys(state).sort(), ['ino', 'lastId', 'offset']);
-  t.is(state.lastId, want.length);
-  t.is(state.offset, 'd1\ne1\ne2\n'.length);
+  t.is(state.lastId, final.length);
+  t.is(state.offset, 'd1\ne1\ne2\ne3\n'.length);
   await tail.stop();
 });
 
@@ -116,8 +126,8 @@ test('a file rotated while logtail was stopped is finished first', async (t) => 
   writeFileSync(file, 's1\n');
   tail = startTail(t, file, 'lt.rot');
   await expectLog('lt.rot', ['r1', 'r2', 's1'], tail);
+  t.deepEqual(await barrier(file, 'lt.rot', ['r1', 'r2', 's1'], 's2', tail), await payloads(client, 'lt.rot'));
   await tail.stop();
-  t.pass();
 });
 
 test('a batch stored before its acknowledgement reached the state file is not sent again', async (t) => {
@@ -134,8 +144,7 @@ test('a batch stored before its acknowledgement reached the state file is not se
   appendFileSync(file, 'k4\n');
   tail = startTail(t, file, 'lt.ack', ['--state', state]);
   await expectLog('lt.ack', ['k1', 'k2', 'k3', 'k4'], tail);
-  await settle();
-  t.deepEqual(await payloads(client, 'lt.ack'), ['k1', 'k2', 'k3', 'k4']);
+  t.deepEqual(await barrier(file, 'lt.ack', ['k1', 'k2', 'k3', 'k4'], 'k5', tail), await payloads(client, 'lt.ack'));
   await tail.stop();
 });
 
@@ -161,7 +170,8 @@ test('survives the server being down: buffers, reconnects, resumes without loss 
   c.destroy();
   await own.stop();
   appendFileSync(file, 'l2\nl3\n');
-  await settle();
+  const retries = tail.stderr().split('retrying').length;
+  await until(() => tail.stderr(), async () => tail.stderr().split('retrying').length > retries); // it tried the dead server
   own = await startServer({ id: 'dn', dir: data, args });
   c = await connect({ port });
   await wantOn(['l1', 'l2', 'l3']);
@@ -178,11 +188,12 @@ test('--mtime: a same-size rewrite is read again', async (t) => {
   writeFileSync(file, 'x1\n');
   const tail = startTail(t, file, 'lt.mtime', ['--mtime']);
   await expectLog('lt.mtime', ['x1'], tail);
-  await new Promise((r) => setTimeout(r, 50));
+  const { mtime } = statSync(file);
   writeFileSync(file, 'y1\n');
+  utimesSync(file, mtime, new Date(mtime.getTime() + 1000)); // a newer mtime whatever the clock's resolution
   await expectLog('lt.mtime', ['x1', 'y1'], tail);
+  t.deepEqual(await barrier(file, 'lt.mtime', ['x1', 'y1'], 'y2', tail), await payloads(client, 'lt.mtime'));
   await tail.stop();
-  t.pass();
 });
 
 test('--help, and usage errors exit 2', async (t) => {
