@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'denied', // command not allowed (e.g. SHUTDOWN without --allow-shutdown)
   'auth', // authentication required or failed
   'diverged', // replica history differs from the source's
+  'conflict', // a conditional append whose expected next id is not the log's: `ERR conflict <log> next id is <n>`
   'busy', // too many connections
   'full', // disk full
   'internal', // anything else: I/O error, corrupt record

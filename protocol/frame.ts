@@ -144,6 +144,18 @@ export function parseFrame(buf: Uint8Array, pos: number, end: number, out: Frame
   return total;
 }
 
+/** The timestamp of the frame header at the start of buf (the rest may be missing), or -1 if malformed. */
+export function frameHeaderTimestamp(buf: Uint8Array): number {
+  if (buf[0] !== 82 || buf[1] !== 69 || buf[2] !== 67 || buf[3] !== SPACE) return -1;
+  let pos = 4;
+  while (pos < buf.length && buf[pos] >= 48 && buf[pos] <= 57) pos++;
+  if (pos === 4 || buf[pos] !== SPACE) return -1;
+  const start = ++pos;
+  let ts = 0;
+  while (pos < buf.length && buf[pos] >= 48 && buf[pos] <= 57) ts = ts * 10 + (buf[pos++] - 48);
+  return pos > start && pos - start <= 16 && buf[pos] === SPACE ? ts : -1;
+}
+
 function prefixOk(buf: Uint8Array, pos: number, end: number): boolean {
   const rec = [82, 69, 67, SPACE];
   for (let i = 0; pos + i < end; i++) if (buf[pos + i] !== rec[i]) return false;

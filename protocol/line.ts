@@ -4,14 +4,15 @@
 import type { Command, Verb } from './commands.ts';
 import { VERBS } from './commands.ts';
 import { LogdError } from './errors.ts';
+import { parseTime } from './time.ts';
 import { SPACE, Tokens, crcAt, decimalAt, nameAt, snippet, wordAt } from './tokens.ts';
 
 export const USAGE: Record<Verb, string> = {
   PING: 'PING',
-  MSG: 'MSG <log> <text>',
-  APPEND: 'APPEND <log> <len> [<len> ...]',
+  MSG: 'MSG <log>[@<next-id>] <text>',
+  APPEND: 'APPEND <log>[@<next-id>] <len> [<len> ...]',
   HEAD: 'HEAD <log>',
-  READ: 'READ <log> <start> [<limit>] [NOWAIT]',
+  READ: 'READ <log> <start>|@<consumer> [<limit>] [NOWAIT|WAIT <ms>]',
   STOP: 'STOP',
   SUBSCRIBE: 'SUBSCRIBE <log> [<log> ...]',
   UNSUBSCRIBE: 'UNSUBSCRIBE [<log> ...]',
@@ -21,7 +22,9 @@ export const USAGE: Record<Verb, string> = {
   WAIT: 'WAIT <log> <id> <replicas> [<timeout-ms>]',
   LOGS: 'LOGS',
   STATS: 'STATS',
-  CHECKPOINT: 'CHECKPOINT <consumer> <log> [<id>]',
+  CHECKPOINT: 'CHECKPOINT <consumer> <log> [<id> [RESET]]',
+  CONSUMERS: 'CONSUMERS [<log>]',
+  SEEK: 'SEEK <log> <time>',
   TRIM: 'TRIM <log> <before-id>',
   REFUSE: 'REFUSE <log>',
   ACCEPT: 'ACCEPT <log>',
@@ -34,7 +37,10 @@ const lower = (word: string): Uint8Array => Buffer.from(word.toLowerCase(), 'lat
 // MSG first: it is the hot verb.
 const VERB_WORDS = [...VERBS].sort((a, b) => (a === 'MSG' ? -1 : b === 'MSG' ? 1 : 0)).map((verb) => ({ verb, word: lower(verb) }));
 const NOWAIT = lower('NOWAIT');
+const WAIT = lower('WAIT');
+const RESET = lower('RESET');
 const DOLLAR = 36;
+const AT = 64;
 
 /** The verb spelled by buf[s, e) in any case, or null. */
 export function verbAt(buf: Uint8Array, s: number, e: number): Verb | null {
@@ -69,6 +75,20 @@ export function classifyLongLine(buf: Uint8Array, s: number, e: number): number 
 const syntax = (text: string): LogdError => new LogdError('syntax', text);
 const usage = (verb: Verb): LogdError => syntax(`usage: ${USAGE[verb]}`);
 
+/**
+ * The conditional target `<log>@<next-id>` in buf[s, e), for a token that is not a plain log
+ * name (a valid name holds no '@', so plain appends never get here). Throws for a bad one.
+ */
+export function conditionalTarget(buf: Buffer, s: number, e: number): { log: string; expect: number } {
+  let at = s;
+  while (at < e && buf[at] !== AT) at++;
+  const log = at < e ? nameAt(buf, s, at) : null;
+  if (log === null) throw syntax(`bad log name "${snippet(buf, s, at)}"`);
+  const expect = decimalAt(buf, at + 1, e);
+  if (expect < 1) throw syntax(`bad next id "${snippet(buf, at + 1, e)}"`);
+  return { log, expect };
+}
+
 /** The MSG grammar: payload = everything after the one space that follows the log token. */
 function parseMsg(buf: Buffer, p: number, e: number, maxMsg: number): Command {
   while (p < e && buf[p] === SPACE) p++;
@@ -80,7 +100,11 @@ function parseMsg(buf: Buffer, p: number, e: number, maxMsg: number): Command {
   // Length first: a MSG over the limit is refused the same way when it streams in (parser.ts).
   if (e - textStart > maxMsg) throw new LogdError('toolong', `message over ${maxMsg} bytes`);
   const log = nameAt(buf, logStart, logEnd);
-  if (log === null) throw syntax(`bad log name "${snippet(buf, logStart, logEnd)}"`);
+  if (log === null) {
+    const target = conditionalTarget(buf, logStart, logEnd);
+    if (textStart === e) throw syntax('empty message');
+    return { verb: 'MSG', log: target.log, payload: buf.subarray(textStart, e), expect: target.expect };
+  }
   if (textStart === e) throw syntax('empty message');
   return { verb: 'MSG', log, payload: buf.subarray(textStart, e) };
 }
@@ -97,8 +121,9 @@ class Args {
     if (this.t.count < min || this.t.count > max) throw usage(this.verb);
   }
 
-  name(i: number, what = 'log'): string {
-    const name = nameAt(this.buf, this.t.start[i], this.t.end[i]);
+  /** `skip`: bytes of the token before the name (the '@' of `@<consumer>`). */
+  name(i: number, what = 'log', skip = 0): string {
+    const name = nameAt(this.buf, this.t.start[i] + skip, this.t.end[i]);
     if (name === null) throw syntax(`bad ${what} name "${this.text(i)}"`);
     return name;
   }
@@ -122,6 +147,16 @@ class Args {
 
   isByte(i: number, byte: number): boolean {
     return this.t.end[i] - this.t.start[i] === 1 && this.buf[this.t.start[i]] === byte;
+  }
+
+  startsWith(i: number, byte: number): boolean {
+    return this.buf[this.t.start[i]] === byte;
+  }
+
+  time(i: number): number {
+    const time = parseTime(this.buf.toString('latin1', this.t.start[i], this.t.end[i]));
+    if (time === null) throw syntax(`bad time "${this.text(i)}"`);
+    return time;
   }
 
   /** 8 hex digits (a CRC-32). */
@@ -158,16 +193,8 @@ export function parseCommand(verb: Exclude<Verb, 'APPEND'>, buf: Buffer, argStar
     case 'ACCEPT':
       a.count(1, 1);
       return { verb, log: a.name(0) };
-    case 'READ': {
-      a.count(2, 4);
-      const nowait = a.is(tokens.count - 1, NOWAIT);
-      const n = nowait ? tokens.count - 1 : tokens.count;
-      if (n < 2 || n > 3) throw usage(verb);
-      const log = a.name(0);
-      const start = a.isByte(1, DOLLAR) ? '$' : a.number(1, 'start', 1);
-      const limit = n === 3 ? a.number(2, 'limit', 0) : 0;
-      return { verb, log, start, limit, nowait };
-    }
+    case 'READ':
+      return parseRead(a);
     case 'SUBSCRIBE':
       a.count(1, Infinity);
       return { verb, logs: a.names(0) };
@@ -191,9 +218,18 @@ export function parseCommand(verb: Exclude<Verb, 'APPEND'>, buf: Buffer, argStar
     case 'WAIT':
       a.count(3, 4);
       return { verb, log: a.name(0), id: a.number(1, 'id', 1), replicas: a.number(2, 'replicas', 0), timeoutMs: tokens.count === 4 ? a.number(3, 'timeout', 0) : 0 };
-    case 'CHECKPOINT':
-      a.count(2, 3);
-      return { verb, consumer: a.name(0, 'consumer'), log: a.name(1), id: tokens.count === 3 ? a.number(2, 'id', 0) : null };
+    case 'CHECKPOINT': {
+      a.count(2, 4);
+      if (tokens.count === 4 && !a.is(3, RESET)) throw usage(verb);
+      const cmd = { verb, consumer: a.name(0, 'consumer'), log: a.name(1), id: tokens.count >= 3 ? a.number(2, 'id', 0) : null };
+      return tokens.count === 4 ? { ...cmd, reset: true } : cmd;
+    }
+    case 'CONSUMERS':
+      a.count(0, 1);
+      return { verb, log: tokens.count === 1 ? a.name(0) : null };
+    case 'SEEK':
+      a.count(2, 2);
+      return { verb, log: a.name(0), time: a.time(1) };
     case 'TRIM':
       a.count(2, 2);
       return { verb, log: a.name(0), before: a.number(1, 'before-id', 1) };
@@ -201,4 +237,23 @@ export function parseCommand(verb: Exclude<Verb, 'APPEND'>, buf: Buffer, argStar
       a.count(1, 1);
       return { verb, token: buf.toString('utf8', tokens.start[0], tokens.end[0]) };
   }
+}
+
+/** READ <log> <start>|$|@<consumer> [<limit>] [NOWAIT | WAIT <ms>] */
+function parseRead(a: Args): Command {
+  const n = a.t.count;
+  if (n < 2) throw usage('READ');
+  const log = a.name(0);
+  const start = a.isByte(1, DOLLAR) ? '$' : a.startsWith(1, AT) ? { consumer: a.name(1, 'consumer', 1) } : a.number(1, 'start', 1);
+  let i = 2;
+  const limit = i < n && !a.is(i, NOWAIT) && !a.is(i, WAIT) ? a.number(i++, 'limit', 0) : 0;
+  let nowait = false;
+  let waitMs = -1;
+  for (; i < n; i++) {
+    if (a.is(i, NOWAIT) && !nowait) nowait = true;
+    else if (a.is(i, WAIT) && waitMs < 0 && i + 1 < n) waitMs = a.number(++i, 'wait', 0);
+    else throw usage('READ');
+  }
+  if (nowait && waitMs >= 0) throw syntax('NOWAIT and WAIT <ms> exclude each other');
+  return waitMs < 0 ? { verb: 'READ', log, start, limit, nowait } : { verb: 'READ', log, start, limit, nowait, waitMs };
 }

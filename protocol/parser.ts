@@ -19,7 +19,7 @@
 import type { Command } from './commands.ts';
 import type { ErrorCode } from './errors.ts';
 import { LogdError } from './errors.ts';
-import { APPEND_LINE, OTHER_LINE, USAGE, classifyLongLine, parseCommand, verbAt } from './line.ts';
+import { APPEND_LINE, OTHER_LINE, USAGE, classifyLongLine, conditionalTarget, parseCommand, verbAt } from './line.ts';
 import { Pieces, sliceViews } from './pieces.ts';
 import { CR, LF, SPACE, Tokens, decimalAt, nameAt, snippet } from './tokens.ts';
 
@@ -72,6 +72,8 @@ export class Parser {
   private msgLineLimit = -1;
   // The APPEND whose bodies are streaming in.
   private appendLog = '';
+  /** The APPEND's expected next id (`<log>@<next-id>`), 0 when unconditional. */
+  private appendExpect = 0;
   private lens: number[] = [];
   /** null while the bodies of a refused APPEND are skipped. */
   private payloads: Buffer[] | null = null;
@@ -252,13 +254,24 @@ export class Parser {
       total += len;
       if (len > largest) largest = len;
     }
-    const log = nameAt(buf, t.start[0], t.end[0]);
+    let log = nameAt(buf, t.start[0], t.end[0]);
+    let expect = 0;
+    let badTarget: LogdError | null = null;
+    if (log === null) {
+      try {
+        ({ log, expect } = conditionalTarget(buf, t.start[0], t.end[0]));
+      } catch (err) {
+        if (!(err instanceof LogdError)) throw err;
+        badTarget = err;
+      }
+    }
     const { maxMsg, maxBatch } = this.limits;
-    if (log === null) this.sink.error('syntax', `bad log name "${snippet(buf, t.start[0], t.end[0])}"`);
+    if (badTarget !== null) this.sink.error(badTarget.code, badTarget.message);
     else if (largest > maxMsg) this.sink.error('toolong', `record over ${maxMsg} bytes`);
     else if (total > maxBatch) this.sink.error('toolong', `batch over ${maxBatch} bytes`);
     const refused = log === null || largest > maxMsg || total > maxBatch;
     this.appendLog = log ?? '';
+    this.appendExpect = expect;
     this.lens = lens;
     this.payloads = refused ? null : [];
     this.bodyIndex = 0;
@@ -301,10 +314,10 @@ export class Parser {
   private endBody(): void {
     this.bodyIndex++;
     if (this.bodyIndex < this.lens.length) return this.startBody();
-    const { appendLog: log, payloads } = this;
+    const { appendLog: log, appendExpect: expect, payloads } = this;
     this.dropAppend();
     this.state = LINE;
-    if (payloads !== null) this.sink.command({ verb: 'APPEND', log, payloads });
+    if (payloads !== null) this.sink.command(expect === 0 ? { verb: 'APPEND', log, payloads } : { verb: 'APPEND', log, payloads, expect });
   }
 
   private die(code: ErrorCode, text: string): void {

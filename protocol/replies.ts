@@ -38,6 +38,11 @@ export function logLine(name: string, role: string, first: number, head: number,
   return line + CRLF;
 }
 
+/** `CONSUMER <name> <log> <checkpoint> <lag>` */
+export function consumerLine(name: string, log: string, checkpoint: number, lag: number): string {
+  return 'CONSUMER ' + name + ' ' + log + ' ' + checkpoint + ' ' + lag + CRLF;
+}
+
 /** The fields of a `LOG` line as sent (first and head unparsed), its extras as key -> value. */
 export function parseLogLine(line: string): { name: string; role: string; first: string; head: string; extras: Record<string, string> } {
   const [, name, role, first, head, ...rest] = line.split(' ');

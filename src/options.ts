@@ -32,6 +32,8 @@ export interface ServerOptions {
   retainBytes: number;
   retainAgeMs: number;
   retainUntilReplicated: boolean;
+  /** Retention keeps every chunk a consumer with a checkpoint on the log has not passed. */
+  retainUntilConsumed: boolean;
   /** The status port (--http): /metrics and the status page; null = off. */
   http: { host: string; port: number } | null;
 }
@@ -65,6 +67,8 @@ Options:
   --retain-age DURATION  delete whole chunks whose newest record is older, e.g. 90s, 30m, 12h, 7d (default: none)
   --retain-until-replicated
                          on logs this node writes, delete only chunks every participant has acknowledged
+  --retain-until-consumed
+                         delete only chunks every consumer with a checkpoint on the log has passed
   --http HOST:PORT       serve a status port: GET /metrics (Prometheus text format) and / (a status
                          page of this node, its participants and logs, with live charts); read-only
                          and unauthenticated, so bind it where only operators reach it (default: off)
@@ -140,6 +144,7 @@ export function parseOptions(argv: string[]): ServerOptions | null {
       'retain-bytes': { type: 'string' },
       'retain-age': { type: 'string' },
       'retain-until-replicated': { type: 'boolean', default: false },
+      'retain-until-consumed': { type: 'boolean', default: false },
       http: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -172,6 +177,7 @@ export function parseOptions(argv: string[]): ServerOptions | null {
     retainBytes: values['retain-bytes'] === undefined ? 0 : parseSize(values['retain-bytes'], '--retain-bytes'),
     retainAgeMs: values['retain-age'] === undefined ? 0 : parseDuration(values['retain-age'], '--retain-age'),
     retainUntilReplicated: values['retain-until-replicated']!,
+    retainUntilConsumed: values['retain-until-consumed']!,
     http: values.http === undefined ? null : parseListen(values.http, '--http'),
   };
   if (options.maxMsg > options.maxBatch) options.maxBatch = options.maxMsg;

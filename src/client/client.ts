@@ -10,7 +10,7 @@ import { materialize, type Materialized, type Reducer } from './materialize.ts';
 import { ReadStream } from './read-stream.ts';
 import { ConnectionError, replyError } from './reply-error.ts';
 import { Subscription } from './subscription.ts';
-import { NotReplicatedError, type LogInfo, type LogRecord, type ReadOptions, type ReplicaOptions } from './types.ts';
+import { NotReplicatedError, type AppendOptions, type ConsumerInfo, type LogInfo, type LogRecord, type ReadOptions, type ReplicaOptions } from './types.ts';
 
 export type Payload = Buffer | Uint8Array | string;
 
@@ -48,27 +48,33 @@ export class Client {
     await this.conn.request('PING\n');
   }
 
-  /** Appends the payloads atomically with consecutive ids (APPEND); binary-safe. */
-  async append(log: string, payloads: readonly Payload[]): Promise<{ first: number; last: number }> {
+  /**
+   * Appends the payloads atomically with consecutive ids (APPEND); binary-safe. With `expect`,
+   * only if the log's next id is `expect` (else a ConflictError carrying the next id, nothing stored).
+   */
+  async append(log: string, payloads: readonly Payload[], opts: AppendOptions = {}): Promise<{ first: number; last: number }> {
     if (payloads.length === 0) throw new LogdError('syntax', 'append needs at least one payload');
-    const reply = await this.conn.request(encodeAppend(log, payloads));
+    const reply = await this.conn.request(encodeAppend(target(log, opts), payloads));
     const [, first, last] = reply.split(' ');
     return { first: number(first, reply), last: number(last, reply) };
   }
 
   /**
    * Appends one record with MSG: non-empty text without line breaks. Returns its id. With
-   * `replicas`, it then waits (WAIT) until that many other participants have stored it, and
-   * throws NotReplicatedError (the record is written) if fewer had after `timeoutMs`.
+   * `expect`, only if the log's next id is `expect` (else a ConflictError carrying the next id):
+   * resending it after a lost reply stores the record once at most. With `replicas`, it then
+   * waits (WAIT) until that many other participants have stored it, and throws
+   * NotReplicatedError (the record is written) if fewer had after `timeoutMs`.
    */
-  async msg(log: string, text: Payload, opts: ReplicaOptions = {}): Promise<number> {
+  async msg(log: string, text: Payload, opts: AppendOptions & ReplicaOptions = {}): Promise<number> {
+    const to = target(log, opts);
     let id: number;
     if (typeof text === 'string') {
       if (text.length === 0 || text.includes('\n') || text.endsWith('\r')) throw badMsg(text);
-      id = okId(await this.conn.request(`MSG ${log} ${text}\n`));
+      id = okId(await this.conn.request(`MSG ${to} ${text}\n`));
     } else {
       if (text.length === 0 || text.includes(10) || text[text.length - 1] === 13) throw badMsg(text);
-      id = okId(await this.conn.request(Buffer.concat([Buffer.from(`MSG ${log} `), text, NEWLINE])));
+      id = okId(await this.conn.request(Buffer.concat([Buffer.from(`MSG ${to} `), text, NEWLINE])));
     }
     if (opts.replicas) {
       const k = await this.wait(log, id, opts.replicas, opts.timeoutMs ?? 0);
@@ -86,14 +92,36 @@ export class Client {
     return okId(await this.conn.request(`WAIT ${log} ${id} ${replicas} ${timeoutMs}\n`));
   }
 
+  /**
+   * The id of the first record whose timestamp is at or after `time` (ms since the epoch, a Date,
+   * or an ISO 8601 string); head + 1 when there is none.
+   */
+  async seek(log: string, time: number | Date | string): Promise<number> {
+    const when = time instanceof Date ? time.getTime() : time;
+    return okId(await this.conn.request(`SEEK ${log} ${when}\n`));
+  }
+
+  /** The consumers with a stored checkpoint (on one log when named), with their lag. */
+  async consumers(log?: string): Promise<ConsumerInfo[]> {
+    const lines = await this.list(log === undefined ? 'CONSUMERS\n' : `CONSUMERS ${log}\n`);
+    return lines.map((line) => {
+      const [, name, logName, checkpoint, lag] = line.split(' ');
+      return { name, log: logName, checkpoint: number(checkpoint, line), lag: number(lag, line) };
+    });
+  }
+
   /** The last id of the log (0 when empty). */
   async head(log: string): Promise<number> {
     return okId(await this.conn.request(`HEAD ${log}\n`));
   }
 
-  /** Fetches (no id) or stores a consumer's durable position in a log; returns it. */
-  async checkpoint(consumer: string, log: string, id?: number): Promise<number> {
-    return okId(await this.conn.request(`CHECKPOINT ${consumer} ${log}${id === undefined ? '' : ` ${id}`}\n`));
+  /**
+   * Fetches (no id) or stores a consumer's durable position in a log; returns it. The server
+   * refuses an id past the head, and one below the stored position unless `reset`.
+   */
+  async checkpoint(consumer: string, log: string, id?: number, opts: { reset?: boolean } = {}): Promise<number> {
+    const args = id === undefined ? '' : ` ${id}${opts.reset ? ' RESET' : ''}`;
+    return okId(await this.conn.request(`CHECKPOINT ${consumer} ${log}${args}\n`));
   }
 
   /** Deletes the whole chunks below `before`; returns the first retained id. */
@@ -126,14 +154,15 @@ export class Client {
    */
   read(log: string, start: number | '$', opts: ReadOptions = {}): ReadStream {
     const limit = opts.limit ?? 0;
-    const wait = opts.wait ?? false;
+    const wait = opts.waitMs !== undefined || (opts.wait ?? false);
+    const until = opts.waitMs !== undefined ? ` WAIT ${opts.waitMs}` : wait ? '' : ' NOWAIT';
     const stream = new ReadStream(this.conn, log, wait);
-    this.conn.send(`READ ${log} ${start} ${limit}${wait ? '' : ' NOWAIT'}\n`, stream);
+    this.conn.send(`READ ${log} ${start} ${limit}${until}\n`, stream);
     return stream;
   }
 
   /** Every record from `start` on, live, surviving disconnects: see follow.ts. Own connection. */
-  follow(log: string, start: number | '$', opts: FollowOptions = {}): AsyncGenerator<LogRecord, void, undefined> {
+  follow(log: string, start: number | '$' | { consumer: string }, opts: FollowOptions = {}): AsyncGenerator<LogRecord, void, undefined> {
     return follow(this.options, log, start, opts);
   }
 
@@ -229,6 +258,13 @@ function encodeAppend(log: string, payloads: readonly Payload[]): Buffer {
     buf[pos++] = 10;
   }
   return buf;
+}
+
+/** `<log>` or, for a conditional append, `<log>@<next-id>`. */
+function target(log: string, opts: AppendOptions): string {
+  if (opts.expect === undefined) return log;
+  if (!Number.isSafeInteger(opts.expect) || opts.expect < 1) throw new LogdError('syntax', `expect must be an id >= 1, got ${opts.expect}`);
+  return `${log}@${opts.expect}`;
 }
 
 function badMsg(text: Payload): LogdError {

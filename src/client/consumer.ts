@@ -2,9 +2,10 @@
 // position; it commits its progress with CHECKPOINT <name> <log> <id>.
 //
 // Delivery guarantee (at least once, in order, no gaps):
-// - On start the consumer fetches its position P (the last committed id, 0 if none) and
-//   delivers P+1, P+2, ... in id order with no gap and no repeat within one run, live, across
-//   disconnects and server restarts (see follow.ts).
+// - On start the consumer reads with `READ <log> @<name>`: the server starts after the stored
+//   position P (the last committed id, 0 if none), and the consumer delivers P+1, P+2, ... in
+//   id order with no gap and no repeat within one run, live, across disconnects and server
+//   restarts (see follow.ts).
 // - A record counts as processed once the loop asks for the next record, i.e. the body of
 //   `for await` for it has finished without break or throw; or when commit(id) names it.
 //   The record in hand when the loop is left by break/throw is NOT processed.
@@ -55,7 +56,7 @@ export class Consumer implements AsyncIterable<LogRecord> {
     this.log = opts.log;
   }
 
-  /** The last id the server has stored for this consumer. */
+  /** The last id the server has stored for this consumer (known once the first record came). */
   get committed(): number {
     return this.committedId;
   }
@@ -68,13 +69,13 @@ export class Consumer implements AsyncIterable<LogRecord> {
   async *[Symbol.asyncIterator](): AsyncGenerator<LogRecord, void, undefined> {
     if (this.started) throw new Error(`consumer ${this.name} is already being iterated`);
     this.started = true;
-    const start = await this.position();
-    this.committedId = this.processedId = this.deliveredId = start;
     const commitEvery = this.opts.commitEvery ?? 100;
     this.timer = setInterval(() => this.commit().catch((err: Error) => this.opts.onError?.(err)), this.opts.commitIntervalMs ?? 1000);
     this.timer.unref();
     try {
-      for await (const record of follow(this.server, this.log, start + 1, { ...this.opts, signal: this.abort.signal })) {
+      for await (const record of follow(this.server, this.log, { consumer: this.name }, { ...this.opts, signal: this.abort.signal })) {
+        // The first record tells where the server started: right after the stored position.
+        if (this.deliveredId === 0) this.committedId = this.processedId = record.id - 1;
         this.deliveredId = record.id;
         yield record;
         this.processedId = record.id;
@@ -116,11 +117,6 @@ export class Consumer implements AsyncIterable<LogRecord> {
     if (id <= this.committedId) return;
     await this.request(`CHECKPOINT ${this.name} ${this.log} ${id}\n`);
     this.committedId = Math.max(this.committedId, id);
-  }
-
-  private async position(): Promise<number> {
-    const reply = await this.request(`CHECKPOINT ${this.name} ${this.log}\n`);
-    return Number(reply.slice(3));
   }
 
   /** One command on the consumer's own control connection, reopened after a failure. */

@@ -51,4 +51,21 @@ export interface ReadOptions {
    * waiting means following the log forever.
    */
   wait?: boolean;
+  /** Wait for records, but end after at most this many ms (READ ... WAIT <ms>); implies wait. */
+  waitMs?: number;
+}
+
+export interface AppendOptions {
+  /** Store only if the log's next id is this (a conditional append); else a ConflictError. */
+  expect?: number;
+}
+
+/** One line of CONSUMERS. */
+export interface ConsumerInfo {
+  name: string;
+  log: string;
+  /** The last id the consumer has processed. */
+  checkpoint: number;
+  /** head - checkpoint: the records it has not processed yet. */
+  lag: number;
 }

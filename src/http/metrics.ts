@@ -49,7 +49,7 @@ const INFO = { name: 'logd_log_info', type: 'gauge', help: "Always 1; the log's 
 const STATE = { name: 'logd_replica_state', type: 'gauge', help: 'The replica state: 1 for the current one, 0 for the others.' } as const;
 const ACKED = { name: 'logd_log_acked_id', type: 'gauge', help: 'The id the follower reported durable (ACK).' } as const;
 const NODE = { name: 'logd_node_info', type: 'gauge', help: 'Always 1; the node id as a label.' } as const;
-const REPLICA_STATES = ['connecting', 'catching-up', 'live', 'down', 'diverged'];
+const REPLICA_STATES = ['connecting', 'catching-up', 'live', 'down', 'diverged', 'self'];
 
 type Labels = Record<string, string>;
 

@@ -1,7 +1,9 @@
 // Gathers the appends that arrive in one turn of the event loop (a pipelined burst of MSGs, the
 // commands of every connection that had data in this turn) and hands them to storage in arrival
 // order after the turn's I/O (setImmediate), where they share one disk write and one fsync. A run of MSGs becomes one storage call whose
-// records stand alone (atomic = false); each APPEND stays one atomic call, all or none.
+// records stand alone (atomic = false); each APPEND stays one atomic call, all or none. A
+// conditional append (MSG or APPEND with `@<next-id>`) is a call of its own: storage checks its
+// expected id when its round assigns ids, and a conflict refuses that call alone.
 // Hot path: no closure or promise per command; each caller is just its reply slot.
 import type { RecordPayload } from '../../protocol/pieces.ts';
 import { okId, okRange } from '../../protocol/replies.ts';
@@ -15,6 +17,8 @@ const EAGER_FLUSH_BYTES = 4 * 1024 * 1024;
 interface Segment {
   payloads: RecordPayload[];
   atomic: boolean;
+  /** The expected next id of a conditional append, 0 for none. */
+  expect: number;
   /** Per caller: its reply slot, and how many records it added (0: one record from MSG). */
   slots: ReplySlot[];
   counts: number[];
@@ -40,19 +44,25 @@ export class Appender {
     private readonly stored: { recordsIn: number; bytesIn: number },
   ) {}
 
-  /** MSG (one payload: replies `OK <id>`) or APPEND (an array: replies `OK <first> <last>`). */
-  add(log: Log, payloads: RecordPayload | Buffer[], slot: ReplySlot): void {
+  /**
+   * MSG (one payload: replies `OK <id>`) or APPEND (an array: replies `OK <first> <last>`).
+   * `expect` > 0: only if the log's next id is that when its turn comes (else `ERR conflict`).
+   */
+  add(log: Log, payloads: RecordPayload | Buffer[], slot: ReplySlot, expect = 0): void {
     let pending = this.pending.get(log);
     if (!pending) this.pending.set(log, (pending = { segments: [], bytes: 0 }));
     const segments = pending.segments;
     if (Array.isArray(payloads)) {
       let bytes = 0;
       for (const p of payloads) bytes += p.length;
-      segments.push({ payloads, atomic: true, slots: [slot], counts: [payloads.length], bytes });
+      segments.push({ payloads, atomic: true, expect, slots: [slot], counts: [payloads.length], bytes });
       pending.bytes += bytes;
+    } else if (expect !== 0) {
+      segments.push({ payloads: [payloads], atomic: true, expect, slots: [slot], counts: [0], bytes: payloads.length });
+      pending.bytes += payloads.length;
     } else {
       let run = segments[segments.length - 1];
-      if (!run || run.atomic) segments.push((run = { payloads: [], atomic: false, slots: [], counts: [], bytes: 0 }));
+      if (!run || run.atomic) segments.push((run = { payloads: [], atomic: false, expect: 0, slots: [], counts: [], bytes: 0 }));
       run.payloads.push(payloads);
       run.slots.push(slot);
       run.counts.push(0);
@@ -84,7 +94,7 @@ export class Appender {
   private write(log: Log, segments: Segment[]): void {
     for (const segment of segments) {
       this.inFlight++;
-      log.append(segment.payloads, segment.atomic).then(
+      log.append(segment.payloads, segment.atomic, segment.expect).then(
         (ids) => {
           const { slots, counts } = segment;
           this.stored.recordsIn += segment.payloads.length;

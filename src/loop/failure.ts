@@ -32,6 +32,8 @@ const ACCESS: Readonly<Record<Verb, 'open' | 'read' | 'auth'>> = {
   LOGS: 'read',
   HELLO: 'read',
   STATS: 'read',
+  CONSUMERS: 'read',
+  SEEK: 'read',
   MSG: 'auth',
   APPEND: 'auth',
   CHECKPOINT: 'auth',

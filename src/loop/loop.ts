@@ -6,10 +6,10 @@ import { LogdError, type ErrorCode } from '../../protocol/errors.ts';
 import { OK, PONG, helloLine } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
 import { errorReply, requireAccess } from './failure.ts';
-import { handleCheckpoint } from './handlers/checkpoint.ts';
+import { handleCheckpoint, handleConsumers } from './handlers/checkpoint.ts';
 import { handleAccept, handleRefuse } from './handlers/failover.ts';
 import { handleLogs, handleStats } from './handlers/info.ts';
-import { handleHead, handleRead } from './handlers/read.ts';
+import { handleHead, handleRead, handleSeek } from './handlers/read.ts';
 import { handleReplicate } from './handlers/replicate.ts';
 import { handleAuth, handleClose, handleShutdown } from './handlers/session.ts';
 import { handleSubscribe, handleUnsubscribe } from './handlers/subscribe.ts';
@@ -53,9 +53,9 @@ export class Loop {
         case 'HELLO':
           return session.reply(helloLine(ctx.options.id));
         case 'MSG':
-          return handleWrite(ctx, session, cmd.log, cmd.payload);
+          return handleWrite(ctx, session, cmd.log, cmd.payload, cmd.expect);
         case 'APPEND':
-          return handleWrite(ctx, session, cmd.log, cmd.payloads);
+          return handleWrite(ctx, session, cmd.log, cmd.payloads, cmd.expect);
         case 'HEAD':
           return handleHead(ctx, session, cmd.log);
         case 'READ':
@@ -69,7 +69,11 @@ export class Loop {
         case 'STATS':
           return handleStats(ctx, session);
         case 'CHECKPOINT':
-          return handleCheckpoint(ctx, session, cmd.consumer, cmd.log, cmd.id);
+          return handleCheckpoint(ctx, session, cmd);
+        case 'CONSUMERS':
+          return handleConsumers(ctx, session, cmd.log);
+        case 'SEEK':
+          return handleSeek(ctx, session, cmd.log, cmd.time);
         case 'TRIM':
           return handleTrim(ctx, session, cmd.log, cmd.before);
         case 'AUTH':

@@ -1,5 +1,7 @@
 // READ as a stream: stored frames go to the client as they are, a bounded run at a time, and only
 // while the client keeps up (backpressure); at the head it waits for new records unless NOWAIT.
+// `@<consumer>` starts after that consumer's checkpoint (read when the stream starts); WAIT <ms>
+// ends the stream with END after at most ms, like STOP.
 import { LogdError } from '../../protocol/errors.ts';
 import { endAt, errLine } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
@@ -30,22 +32,26 @@ export class ReadStream implements Stream {
   private started = false;
   private finished = false;
   private unwatch: (() => void) | null = null;
+  private waitTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ctx: LoopContext,
     private readonly log: string,
-    private readonly start_: number | '$',
+    private readonly start_: number | '$' | { consumer: string },
     limit: number,
     private nowait: boolean,
     /** Counts what was sent (records, frame bytes): STATS for READ, the replication counters for REPLICATE. */
     private readonly sent: (records: number, bytes: number) => void,
+    /** WAIT <ms>: the longest the stream runs; -1 for no bound. */
+    private readonly waitMs = -1,
   ) {
     this.remaining = limit === 0 ? Infinity : limit;
   }
 
   start(sink: StreamSink): void {
     this.sink = sink;
-    this.next = this.start_ === '$' ? this.ctx.logs.head(this.log) + 1 : this.start_;
+    const from = this.start_;
+    this.next = from === '$' ? this.ctx.logs.head(this.log) + 1 : typeof from === 'number' ? from : this.ctx.store.checkpoint(from.consumer, this.log) + 1;
     const first = this.ctx.logs.first(this.log);
     if (this.next < first) {
       this.ctx.stats.error('gone');
@@ -54,6 +60,7 @@ export class ReadStream implements Stream {
     if (this.stopped) return this.finish(endAt(this.next));
     this.started = true;
     this.ctx.stats.streams++;
+    if (this.waitMs >= 0) this.waitTimer = setTimeout(() => this.stop(), this.waitMs);
     void this.pump();
   }
 
@@ -126,6 +133,7 @@ export class ReadStream implements Stream {
     if (this.finished) return;
     this.finished = true;
     if (this.started) this.ctx.stats.streams--;
+    if (this.waitTimer) clearTimeout(this.waitTimer);
     this.unwatch?.();
     this.unwatch = null;
     this.sink!.end(line);

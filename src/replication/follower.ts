@@ -9,19 +9,22 @@
 // (`ACK <node> <id>`, at most one per turn), so the source knows how far it is. The link is dead
 // after SILENCE_MS without a byte (the source heartbeats every second). The session ends when
 // the link ends, after every run already handed to storage has settled, so the next session
-// starts from the true head. `ERR gone <first>` past what the replica needs (the source trimmed
-// what the replica has not copied) ends it as 'trimmed', with that first id: the replica then
-// continues from there (replica.ts). With a token the session starts with AUTH (its `OK` is
-// skipped); with TLS it connects with TLS. Then HELLO (hello.ts): a source that answers as this
-// node itself is refused (`self`).
+// starts from the true head. `ERR gone <first>` from the log's owner, past what the replica
+// needs (the owner trimmed what the replica has not copied), ends it as 'trimmed', with that
+// first id: the replica then continues from there (replica.ts). A relay's `ERR gone` is only a
+// refusal: what it trimmed, the owner may still hold. With a token the session starts with AUTH
+// (its `OK` is skipped); with TLS it connects with TLS. Then HELLO (hello.ts): a source that
+// answers as this node itself is refused (`self`).
 // The source may be hostile or broken: a frame declaring more than --max-msg, a control line
 // over 1 KiB, anything that is neither, ends the session before a byte of it is held
 // (FrameCutter), with a reason for stderr. A heartbeat's head is a claim: it counts for the lag
 // once frames back it, and a source that keeps claiming records it does not send (two heartbeats
 // in a row with a head past the last id received and no frame between them) is cut off, its
-// claim dropped (PROTOCOL.md, REPLICATE).
+// claim dropped (PROTOCOL.md, REPLICATE). A copy that holds nothing and starts past id 1 keeps
+// the prefix digest its source tells it (`DIGEST`).
 import type { Socket } from 'node:net';
 import { crcHex, stampText } from '../../protocol/frame.ts';
+import { ownerOf } from '../../protocol/names.ts';
 import { authLine, dial, type DialOptions } from '../client/dial.ts';
 import { helloCommand, helloId, selfReason } from './hello.ts';
 import type { Log } from '../storage/log.ts';
@@ -182,14 +185,24 @@ class FollowSession {
       if (!/^\d{1,16}$/.test(text.slice(3)) || !Number.isSafeInteger(head)) return this.end('failed', `bad heartbeat from ${source.name}: ${text.slice(0, 80)}`, true);
       return this.onHeartbeat(head);
     }
+    if (text.startsWith('DIGEST ') && this.greeted) return this.onDigest(text);
     if (text.startsWith('ERR diverged')) return this.end('diverged', `${this.o.source.name}: ${text}`);
-    if (text.startsWith('ERR gone ')) {
+    if (text.startsWith('ERR gone ') && this.o.source.name === ownerOf(this.o.log.name)) {
       const first = Number(text.slice(9));
       if (Number.isSafeInteger(first) && first > this.expected) return this.end('trimmed', `${this.o.source.name} starts ${this.o.log.name} at id ${first}`, false, first);
     }
     if (text.startsWith('ERR ')) return this.end(this.up ? 'progressed' : 'failed', `${this.o.source.name} refused: ${text}`, true);
     if (text.startsWith('END')) return this.end('progressed', `${this.o.source.name} ended the stream`);
     this.end('failed', `unexpected line from ${this.o.source.name}: ${JSON.stringify(text.slice(0, 80))}`, true);
+  }
+
+  /** `DIGEST <id> <digest>`: the prefix digest before the first record of a copy that holds none yet. */
+  private onDigest(text: string): void {
+    const m = /^DIGEST (\d{1,16}) ([0-9a-f]{8})$/.exec(text);
+    if (!m) return this.end('failed', `bad DIGEST line from ${this.o.source.name}: ${text.slice(0, 80)}`, true);
+    const { log } = this.o;
+    const id = Number(m[1]);
+    if (id === this.expected - 1 && log.head() === id && log.first() === id + 1) log.digests.adopt(id, parseInt(m[2], 16));
   }
 
   /**

@@ -34,8 +34,6 @@ export interface PeerLinkOptions {
 export class PeerLink {
   /** Reachable (its last LOGS answered in time); null until the first attempt has ended. */
   up: boolean | null = null;
-  /** The address answers as this node itself (hello.ts): never followed. */
-  self = false;
   /** The logs it holds, with their heads, as of its last LOGS; null: a copy that is no source (diverged). */
   heads: ReadonlyMap<string, number | null> = new Map();
   /** Why it is down, as last logged. */
@@ -78,10 +76,7 @@ export class PeerLink {
         if (first) {
           const id = lines.map(helloId).find((h) => h !== null);
           if (!id) throw new Error('no HELLO reply');
-          if (id === this.o.nodeId) {
-            this.self = true;
-            throw new Error(selfReason(name, host, port, id));
-          }
+          if (id === this.o.nodeId) throw new Error(selfReason(name, host, port, id)); // never up: never followed
         }
         answered = true;
         this.heads = parseLogs(lines);

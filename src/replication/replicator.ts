@@ -8,7 +8,8 @@
 // stopped (their data stays); a changed address restarts its link and its replicas' sessions.
 // Where from: the owner while its link is up; otherwise the reachable participant holding the
 // longest prefix, when longer than ours (relay), never one whose copy diverged from its own
-// source (its LOGS says state=diverged); sessions move back to the owner when it returns.
+// source (its LOGS says state=diverged) nor one caught claiming records it did not send;
+// sessions move back to the owner when it returns.
 import { ownerOf } from '../../protocol/names.ts';
 import type { DialOptions } from '../client/dial.ts';
 import type { Logger } from '../logger.ts';
@@ -16,6 +17,7 @@ import type { LogDirectory } from '../loop/logs.ts';
 import type { Source } from './follower.ts';
 import { ParticipantsWatcher, sameParticipant, type Participant } from './participants.ts';
 import { PeerLink } from './peer-link.ts';
+import { DivergedMarks } from './diverged-marks.ts';
 import { Replica } from './replica.ts';
 import type { ReplicationState } from './state.ts';
 
@@ -39,8 +41,10 @@ export class Replicator {
   /** Replicas being created (their local log first); a name in here is not started twice. */
   private readonly creating = new Set<string>();
   private stopped = false;
+  private readonly marks: DivergedMarks;
 
   constructor(private readonly o: ReplicatorOptions) {
+    this.marks = new DivergedMarks(o.logs.store.dir);
     o.logs.onRolesChanged(() => this.reconcile());
   }
 
@@ -146,7 +150,8 @@ export class Replicator {
         logger: this.o.logger,
         dial: this.o.dial,
         maxMsg: this.o.limits.maxMsg,
-        pickSource: (l, head) => this.pickSource(l, head),
+        marks: this.marks,
+        pickSource: (l, head, avoid) => this.pickSource(l, head, avoid),
       });
       this.replicas.set(name, replica);
       replica.start();
@@ -157,13 +162,13 @@ export class Replicator {
     }
   }
 
-  private pickSource(log: string, head: number): Source | null {
+  private pickSource(log: string, head: number, avoid: ReadonlySet<string>): Source | null {
     const ownerLink = this.links.get(ownerOf(log));
     if (ownerLink?.up) return ownerLink.participant;
     let best: PeerLink | null = null;
     let bestHead = head;
     for (const link of this.links.values()) {
-      if (link === ownerLink || !link.up) continue;
+      if (link === ownerLink || !link.up || avoid.has(link.participant.name)) continue;
       const theirs = link.heads.get(log) ?? 0;
       if (theirs > bestHead) {
         best = link;

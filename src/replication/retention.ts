@@ -3,7 +3,9 @@
 // (a sealed chunk's last write is its file's mtime). The active chunk always stays. Under
 // --retain-until-replicated a log this node writes keeps every record some current participant
 // has not acknowledged yet (as the cl-prevalence multimaster removes a log only once every other
-// master processed it): a participant that never acknowledged holds back all trimming.
+// master processed it): a participant that never acknowledged holds back all trimming. Under
+// --retain-until-consumed every log keeps each chunk some consumer with a checkpoint on it has
+// not passed (its records are not all at or below the lowest checkpoint).
 // The chunk files are listed from the data directory, whose layout is fixed (DESIGN.md).
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +21,8 @@ export interface RetentionPolicy {
   ageMs: number;
   /** The writer keeps what a current participant has not acknowledged. */
   untilReplicated: boolean;
+  /** Keep what a consumer with a checkpoint on the log has not passed. */
+  untilConsumed: boolean;
 }
 
 const INTERVAL_MS = 2000;
@@ -55,6 +59,13 @@ async function retainAll(policy: RetentionPolicy, logs: LogDirectory, replicatio
         held = ' (held back by unacknowledged records)';
       }
     }
+    if (policy.untilConsumed) {
+      const consumed = consumedUpTo(logs.store.consumers(name));
+      if (consumed + 1 < before) {
+        before = consumed + 1;
+        held = ' (held back by unconsumed records)';
+      }
+    }
     if (before <= log.first()) continue;
     const was = log.first();
     const first = await log.trim(before);
@@ -83,6 +94,13 @@ export function replicatedUpTo(participants: Iterable<string>, acks: ReadonlyMap
   let min = Infinity;
   for (const p of participants) min = Math.min(min, acks.get(p) ?? 0);
   return min === Infinity ? Number.MAX_SAFE_INTEGER : min;
+}
+
+/** The lowest checkpoint of the consumers of a log (no consumer: no limit). */
+export function consumedUpTo(consumers: readonly { id: number }[]): number {
+  let min = Number.MAX_SAFE_INTEGER;
+  for (const c of consumers) min = Math.min(min, c.id);
+  return min;
 }
 
 async function listChunks(dir: string): Promise<ChunkFile[]> {

@@ -49,6 +49,15 @@ export class Checkpoints {
     return this.positions.get(consumer)?.get(log) ?? 0;
   }
 
+  /** Every stored position (of one log, when named), sorted by consumer then log. */
+  list(log?: string): { consumer: string; log: string; id: number }[] {
+    const out: { consumer: string; log: string; id: number }[] = [];
+    for (const [consumer, logs] of this.positions) {
+      for (const [name, id] of logs) if (log === undefined || name === log) out.push({ consumer, log: name, id });
+    }
+    return out.sort((a, b) => (a.consumer === b.consumer ? compare(a.log, b.log) : compare(a.consumer, b.consumer)));
+  }
+
   set(consumer: string, log: string, id: number): Promise<void> {
     return this.setMany(consumer, [[log, id]]);
   }
@@ -116,4 +125,8 @@ export class Checkpoints {
     await fs.promises.rename(tmp, join(this.dir, consumer));
     await syncDir(this.dir);
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

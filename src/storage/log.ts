@@ -4,7 +4,10 @@
 // start through the index and return the stored bytes unchanged.
 //
 // Dev notes (the invariants):
-// - One round at a time, so ids are assigned in arrival order.
+// - One round at a time, so ids are assigned in arrival order. A conditional batch (`expect`) is
+//   checked when its round assigns its ids, so appends queued ahead of it count.
+// - Timestamps never go backwards: a round stamps max(clock, the newest timestamp stored), the
+//   order SEEK's binary search relies on.
 // - A group's bytes are written with the first byte of its first frame set to 'X', and only later
 //   flipped to 'R' (a one-byte write cannot be torn): recovery never mistakes a group cut short
 //   by a kill or a power loss for committed records. With fsync=always the flip is two-phase
@@ -13,6 +16,7 @@
 //   look past them. On a failed write or sync the file is cut back and nothing moves.
 import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
+import { seekTime, timestampAt } from './seek.ts';
 import { frameCrcMatches, frameLength, newFrameHeader, parseFrame, type RecordStamp } from '../../protocol/frame.ts';
 import { Chunk, UNSYNCED_SEALED_CHUNKS } from './chunk.ts';
 import type { RecordPayload } from '../../protocol/pieces.ts';
@@ -59,6 +63,10 @@ interface Batch {
   atomic: boolean;
   /** appendFrames: the id the frames start at; append: assigned when the round takes the batch. */
   firstId: number;
+  /** append: store only if the log's next id is this when the round takes the batch; 0: always. */
+  expect: number;
+  /** appendFrames: the timestamp of the last frame; 0 for payloads. */
+  lastTs: number;
   resolve(range: { first: number; last: number }): void;
   reject(err: unknown): void;
 }
@@ -78,6 +86,8 @@ const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmedi
 
 export class Log {
   private headId: number;
+  /** The newest timestamp stored (see round); -1 until read from the head record. */
+  private lastTs = -1;
   private readonly queue: Batch[] = [];
   private writing = false;
   private idle: Promise<void> = Promise.resolve();
@@ -132,13 +142,14 @@ export class Log {
   /**
    * Appends payloads with consecutive ids. `atomic` (the default): after a crash all of them are
    * there or none; false: each record stands alone (a run of MSGs gathered into one call), which
-   * spares the commit byte and, with fsync=always, the second phase.
+   * spares the commit byte and, with fsync=always, the second phase. `expect` (> 0): store only if
+   * the log's next id is `expect` when the batch's turn comes, else reject with `conflict`.
    */
-  append(payloads: readonly RecordPayload[], atomic = true): Promise<{ first: number; last: number }> {
+  append(payloads: readonly RecordPayload[], atomic = true, expect = 0): Promise<{ first: number; last: number }> {
     for (const p of payloads) {
       if (p.length > this.opts.maxMsg) return Promise.reject(new LogdError('toolong', `payload of ${p.length} bytes is over the limit of ${this.opts.maxMsg}`));
     }
-    return this.enqueue(payloads, null, payloads.length, 0, atomic);
+    return this.enqueue(payloads, null, payloads.length, 0, atomic, expect, 0);
   }
 
   /**
@@ -156,14 +167,14 @@ export class Log {
       else if (header.id !== firstId + count) return Promise.reject(new LogdError('internal', `frames for ${this.name} skip from id ${firstId + count - 1} to ${header.id}`));
       pos += len;
     }
-    return this.enqueue(null, frames, count, firstId, true);
+    return this.enqueue(null, frames, count, firstId, true, 0, header.ts);
   }
 
-  private enqueue(payloads: readonly RecordPayload[] | null, frames: Buffer | null, count: number, firstId: number, atomic: boolean): Promise<{ first: number; last: number }> {
+  private enqueue(payloads: readonly RecordPayload[] | null, frames: Buffer | null, count: number, firstId: number, atomic: boolean, expect: number, lastTs: number): Promise<{ first: number; last: number }> {
     if (this.closing) return Promise.reject(new LogdError('internal', `log ${this.name} is closed`));
     if (count === 0) return Promise.resolve({ first: this.headId + 1, last: this.headId });
     return new Promise((resolve, reject) => {
-      this.queue.push({ payloads, frames, count, firstId, atomic, resolve, reject });
+      this.queue.push({ payloads, frames, count, firstId, atomic, expect, lastTs, resolve, reject });
       this.kick();
     });
   }
@@ -202,7 +213,9 @@ export class Log {
 
   /** Takes the queued batches that fit in the active chunk and writes them (see writeGroup). */
   private async round(): Promise<void> {
-    const ts = Date.now();
+    if (this.lastTs < 0) this.lastTs = await this.headTimestamp();
+    const ts = Math.max(Date.now(), this.lastTs);
+    this.lastTs = ts;
     const pending = this.awaitingCommit;
     let nextId = (pending ? pending.lastId : this.headId) + 1;
     let end = pending ? pending.end : this.active.size;
@@ -213,6 +226,11 @@ export class Log {
       if (batch.frames && batch.firstId !== nextId) {
         this.queue.shift();
         batch.reject(new LogdError('internal', `frames for ${this.name} start at id ${batch.firstId}, expected ${nextId}`));
+        continue;
+      }
+      if (batch.expect !== 0 && batch.expect !== nextId) {
+        this.queue.shift();
+        batch.reject(new LogdError('conflict', `${this.name} next id is ${nextId}`));
         continue;
       }
       const bytes = batch.frames ? batch.frames.length : payloadBytes(batch.payloads!, nextId, ts);
@@ -228,6 +246,7 @@ export class Log {
         end = 0;
       }
       this.queue.shift();
+      if (batch.lastTs > this.lastTs) this.lastTs = batch.lastTs; // a replica's frames: the owner's clock
       batch.firstId = nextId;
       nextId += batch.count;
       total += bytes;
@@ -533,6 +552,43 @@ export class Log {
       count++;
     }
     return { data: pos === data.length ? data : data.subarray(0, pos), count };
+  }
+
+  /** The newest stored timestamp (the head record's), 0 for an empty log or when it cannot be read. */
+  private async headTimestamp(): Promise<number> {
+    if (this.headId === 0) return 0;
+    try {
+      return (await this.stampOf(this.headId)).ts;
+    } catch (err) {
+      this.opts.logger(`log ${this.name}: cannot read the timestamp of record ${this.headId}: ${(err as Error).message}`);
+      return 0;
+    }
+  }
+
+  /**
+   * The first id whose timestamp is at or after `time` (ms), head + 1 when none: a binary search
+   * over the chunks, then within one through its index (seek.ts), O(log n) reads.
+   */
+  async seek(time: number): Promise<number> {
+    for (;;) {
+      try {
+        return await seekTime([...this.chunks], this.headId, time, (chunk, i) => this.withChunk(chunk, (c) => timestampAt(c, i)));
+      } catch (err) {
+        if (!(err instanceof LogdError && err.code === 'gone')) throw err;
+        // A chunk was trimmed under the search: search what is left.
+      }
+    }
+  }
+
+  /** Runs fn with the chunk's files open (and counted among the recently read). */
+  private async withChunk<T>(chunk: Chunk, fn: (chunk: Chunk) => Promise<T>): Promise<T> {
+    chunk.acquire(() => this.gone());
+    this.keepOpen(chunk);
+    try {
+      return await fn(chunk);
+    } finally {
+      chunk.release();
+    }
   }
 
   /** Rebuilds a sealed chunk's index file from its frames if it was wrong; true if it was. */

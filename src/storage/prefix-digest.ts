@@ -12,7 +12,7 @@
 // <id> still has the stamp it was computed over (records past a crash's cut are written again
 // with new timestamps); points below the first retained id cannot change any more. A log trimmed
 // before it had a point there (or by an older logd) has no digest: lookups answer null.
-import { rmSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, openSync, rmSync } from 'node:fs';
 import { appendFile, open, readFile } from 'node:fs/promises';
 import { newFrameHeader, parseFrame, type RecordStamp } from '../../protocol/frame.ts';
 import { crcOfRange } from '../../protocol/crc.ts';
@@ -88,6 +88,23 @@ export class PrefixDigests {
     this.unknowable = false;
     this.loaded = Promise.resolve();
     rmSync(this.path, { force: true });
+  }
+
+  /**
+   * digest(id) as the source of a copy that starts at id + 1 (it joined a trimmed log) tells it:
+   * kept durably, since no record of this copy can ever recompute it.
+   */
+  adopt(id: number, digest: number): void {
+    if (this.points.has(id)) return;
+    this.add(id, { ts: 0, len: 0, crc: 0, digest, unverified: false, kept: true });
+    this.unknowable = false;
+    const fd = openSync(this.path, 'a');
+    try {
+      appendFileSync(fd, line(id, { ts: 0, len: 0, crc: 0, digest }));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** True when a trim to `first` needs no prepareTrim: the point is in memory, or there is no digest to keep. */

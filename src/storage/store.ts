@@ -150,6 +150,11 @@ export class Store {
     return this.checkpoints.get(consumer, log);
   }
 
+  /** The stored consumer positions (of one log, when named), sorted by consumer then log. */
+  consumers(log?: string): { consumer: string; log: string; id: number }[] {
+    return this.checkpoints.list(log);
+  }
+
   /** Stores a consumer's position; durable before it resolves. */
   setCheckpoint(consumer: string, log: string, id: number): Promise<void> {
     return this.checkpoints.set(consumer, log, id);

@@ -57,6 +57,14 @@ test('server errors become LogdError with their code; the connection stays usabl
   await client.ping();
 });
 
+test('read with waitMs: ends after at most that long with what came (READ ... WAIT)', async (t) => {
+  await client.append('cl.waitms', ['1', '2']);
+  const stream = client.read('cl.waitms', 1, { limit: 10, waitMs: 50 });
+  t.deepEqual(text(await collect(stream)), ['1', '2']);
+  t.is(stream.nextId, 3);
+  t.deepEqual(await collect(client.read('cl.waitms', 3, { waitMs: 0 })), []);
+});
+
 test('read: limit, NOWAIT, start past the head, $', async (t) => {
   await client.append('cl.read', ['1', '2', '3', '4', '5']);
   t.deepEqual(text(await collect(client.read('cl.read', 2, { limit: 2 }))), ['2', '3']);

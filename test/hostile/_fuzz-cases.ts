@@ -68,7 +68,7 @@ export class Cases {
   command(): Buffer {
     const eol = this.pick(['\n', '\r\n', '\n', '\n\n', '  \n']);
     const verb = (v: string) => (this.rand() < 0.1 ? v.toLowerCase() : v);
-    switch (this.int(22)) {
+    switch (this.int(25)) {
       case 0:
         return Buffer.from(`${verb('PING')}${eol}`);
       case 1:
@@ -102,13 +102,23 @@ export class Cases {
       case 17:
         return Buffer.from(`${verb('REPLICATE')} ${this.log()} ${this.id()}${this.rand() < 0.5 ? ` ${this.id()} ${this.id()} ${this.bytes(4).toString('hex')}` : ''}${eol}STOP\n`);
       case 18:
-        return Buffer.from(`ACK ${this.pick(['bob', 'x'])} ${this.id()}${eol}`);
+        if (this.rand() < 0.5) return Buffer.from(`ACK ${this.pick(['bob', 'x'])} ${this.id()}${eol}`);
+        return Buffer.from(`${verb('WAIT')} ${this.log()} ${this.id()} ${this.int(3)}${this.rand() < 0.5 ? ' ' + this.int(50) : ''}${eol}${this.rand() < 0.5 ? 'STOP\n' : ''}`);
       case 19:
         return Buffer.from(`${this.pick(['SHUTDOWN', 'CLOSE', 'PING'])}${eol}`);
       case 20:
         return Buffer.from(`${this.pick(['FOO', 'M', 'MSGX', 'APPENDING', '\t', ''])} ${this.text(30)}${eol}`);
+      case 21:
+        return Buffer.from(`${verb('MSG')} ${this.log()}@${this.id()} ${this.text(100)}${eol}`, 'latin1');
+      case 22:
+        return Buffer.from(`${verb('READ')} ${this.log()} ${this.pick(['@c1', '@', '@.c', this.id()])} ${this.int(20)}${this.pick([' NOWAIT', ` WAIT ${this.id()}`, ' WAIT', ' WAIT 5 NOWAIT', ''])}${eol}STOP\n`);
+      case 23:
+        return Buffer.from(
+          `${this.pick([`SEEK ${this.log()} ${this.pick([this.id(), '2026-12-01T10:00:00Z', '2026-02-30T00:00:00.5+01:00', this.text(20)])}`, `CONSUMERS${this.rand() < 0.5 ? ' ' + this.log() : ''}`, `CHECKPOINT c1 ${this.log()} ${this.id()} RESET`])}${eol}`,
+          'latin1',
+        );
       default:
-        return Buffer.from(`${this.pick(['MSG', 'READ', 'HEAD', 'APPEND', 'TRIM', 'CHECKPOINT'])}${' '.repeat(this.int(3))}${eol}`);
+        return Buffer.from(`${this.pick(['MSG', 'READ', 'HEAD', 'APPEND', 'TRIM', 'CHECKPOINT', 'SEEK', 'CONSUMERS'])}${' '.repeat(this.int(3))}${eol}`);
     }
   }
 
@@ -116,7 +126,8 @@ export class Cases {
     const n = 1 + this.int(this.rand() < 0.1 ? 300 : 5);
     const bodies = Array.from({ length: n }, () => this.bytes(this.rand() < 0.02 ? 70_000 : this.int(100)));
     const lens = bodies.map((b) => b.length);
-    const parts: Buffer[] = [Buffer.from(`APPEND ${this.log()} ${lens.join(' ')}\n`)];
+    const target = this.rand() < 0.2 ? `${this.log()}@${this.id()}` : this.log();
+    const parts: Buffer[] = [Buffer.from(`APPEND ${target} ${lens.join(' ')}\n`)];
     for (const body of bodies) parts.push(body, Buffer.from(this.pick(['\n', '\r\n'])));
     return Buffer.concat(parts);
   }

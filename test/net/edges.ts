@@ -82,7 +82,7 @@ test('a following READ ends at its client\'s EOF (END at the head) and at its re
   for (;;) {
     const got = await follower.records();
     replicated = replicated.concat(got.records.map((r) => r.id));
-    if (got.end.startsWith('HB ')) continue;
+    if (got.end.startsWith('HB ') || got.end.startsWith('DIGEST ')) continue; // (DIGEST: no resume stamp, start > 1)
     t.is(got.end, 'END 3');
     break;
   }

@@ -97,6 +97,17 @@ test('APPEND batches over max-batch are refused and skipped; the next command pa
   t.is(parser.buffered, 0);
 });
 
+test('a conditional APPEND carries its next id; a bad one is refused and its bodies skipped', (t) => {
+  const { rec, parser } = feed([b('APPEND t@4 3 2\nabc\nde\nAPPEND t@x 3\nabc\nAPPEND t/u@4 1\nz\nPING\n')]);
+  t.deepEqual(rec.events, [
+    `cmd ${JSON.stringify({ verb: 'APPEND', log: 't', payloads: [b('abc'), b('de')], expect: 4 })}`,
+    'error syntax bad next id "x"',
+    'error syntax bad log name "t/u"',
+    'cmd {"verb":"PING"}',
+  ]);
+  t.is(parser.buffered, 0);
+});
+
 test('a MSG text may exceed max-line up to max-msg, streaming in over many chunks', (t) => {
   const limits = { maxLine: 64, maxMsg: 10_000, maxBatch: 10_000 };
   const text = Buffer.alloc(10_000, 0x7a);
@@ -188,8 +199,16 @@ const GRAMMAR: [string, Command | string][] = [
   ['MSG a b\r\r', { verb: 'MSG', log: 'a', payload: b('b\r') }],
   ['MSG a', 'error syntax empty message'],
   ['MSG a ', 'error syntax empty message'],
-  ['MSG', 'error syntax usage: MSG <log> <text>'],
+  ['MSG', 'error syntax usage: MSG <log>[@<next-id>] <text>'],
   ['MSG a/b x', 'error syntax bad log name "a/b"'],
+  ['MSG a@7 b c', { verb: 'MSG', log: 'a', payload: b('b c'), expect: 7 }],
+  ['MSG a@0 b', 'error syntax bad next id "0"'],
+  ['MSG a@ b', 'error syntax bad next id ""'],
+  ['MSG a@x b', 'error syntax bad next id "x"'],
+  ['MSG a@1@2 b', 'error syntax bad next id "1@2"'],
+  ['MSG @1 b', 'error syntax bad log name ""'],
+  ['MSG a/b@1 b', 'error syntax bad log name "a/b"'],
+  ['MSG a@3', 'error syntax empty message'],
   ['HEAD a.b-c_D9', { verb: 'HEAD', log: 'a.b-c_D9' }],
   ['HEAD .a', 'error syntax bad log name ".a"'],
   ['READ a 1', { verb: 'READ', log: 'a', start: 1, limit: 0, nowait: false }],
@@ -199,8 +218,19 @@ const GRAMMAR: [string, Command | string][] = [
   ['READ a 9007199254740991 9007199254740991', { verb: 'READ', log: 'a', start: 9007199254740991, limit: 9007199254740991, nowait: false }],
   ['READ a 9007199254740992', 'error syntax bad start "9007199254740992"'],
   ['READ a 0', 'error syntax bad start "0"'],
-  ['READ a 1 NOWAIT NOWAIT', 'error syntax bad limit "NOWAIT"'],
-  ['READ a NOWAIT', 'error syntax usage: READ <log> <start> [<limit>] [NOWAIT]'],
+  ['READ a 1 NOWAIT NOWAIT', 'error syntax usage: READ <log> <start>|@<consumer> [<limit>] [NOWAIT|WAIT <ms>]'],
+  ['READ a NOWAIT', 'error syntax bad start "NOWAIT"'],
+  ['READ a @idx', { verb: 'READ', log: 'a', start: { consumer: 'idx' }, limit: 0, nowait: false }],
+  ['READ a @idx 5 nowait', { verb: 'READ', log: 'a', start: { consumer: 'idx' }, limit: 5, nowait: true }],
+  ['READ a @ 5', 'error syntax bad consumer name "@"'],
+  ['READ a @../x', 'error syntax bad consumer name "@../x"'],
+  ['READ a 3 10 WAIT 250', { verb: 'READ', log: 'a', start: 3, limit: 10, nowait: false, waitMs: 250 }],
+  ['READ a @idx wait 0', { verb: 'READ', log: 'a', start: { consumer: 'idx' }, limit: 0, nowait: false, waitMs: 0 }],
+  ['READ a 1 WAIT', 'error syntax usage: READ <log> <start>|@<consumer> [<limit>] [NOWAIT|WAIT <ms>]'],
+  ['READ a 1 WAIT -5', 'error syntax bad wait "-5"'],
+  ['READ a 1 10 WAIT 5 NOWAIT', 'error syntax NOWAIT and WAIT <ms> exclude each other'],
+  ['READ a 1 NOWAIT WAIT 5', 'error syntax NOWAIT and WAIT <ms> exclude each other'],
+  ['READ a 1 WAIT 5 WAIT 6', 'error syntax usage: READ <log> <start>|@<consumer> [<limit>] [NOWAIT|WAIT <ms>]'],
   ['STOP', { verb: 'STOP' }],
   ['SUBSCRIBE a b', { verb: 'SUBSCRIBE', logs: ['a', 'b'] }],
   ['SUBSCRIBE', 'error syntax usage: SUBSCRIBE <log> [<log> ...]'],
@@ -221,6 +251,25 @@ const GRAMMAR: [string, Command | string][] = [
   ['CHECKPOINT c a', { verb: 'CHECKPOINT', consumer: 'c', log: 'a', id: null }],
   ['CHECKPOINT c a 0', { verb: 'CHECKPOINT', consumer: 'c', log: 'a', id: 0 }],
   ['CHECKPOINT c/ a 0', 'error syntax bad consumer name "c/"'],
+  ['CHECKPOINT c a 3 reset', { verb: 'CHECKPOINT', consumer: 'c', log: 'a', id: 3, reset: true }],
+  ['CHECKPOINT c a 3 BACK', 'error syntax usage: CHECKPOINT <consumer> <log> [<id> [RESET]]'],
+  ['CONSUMERS', { verb: 'CONSUMERS', log: null }],
+  ['CONSUMERS a', { verb: 'CONSUMERS', log: 'a' }],
+  ['CONSUMERS a b', 'error syntax usage: CONSUMERS [<log>]'],
+  ['SEEK a 1764583200000', { verb: 'SEEK', log: 'a', time: 1764583200000 }],
+  ['SEEK a 2026-12-01T10:00:00Z', { verb: 'SEEK', log: 'a', time: Date.UTC(2026, 11, 1, 10) }],
+  ['SEEK a 2026-12-01T10:00:00.5+01:30', { verb: 'SEEK', log: 'a', time: Date.UTC(2026, 11, 1, 8, 30, 0, 500) }],
+  ['SEEK a 2026-12-01T10:00:00.123-0200', { verb: 'SEEK', log: 'a', time: Date.UTC(2026, 11, 1, 12, 0, 0, 123) }],
+  ['SEEK a 2026-12-01T10:00:00', { verb: 'SEEK', log: 'a', time: Date.UTC(2026, 11, 1, 10) }],
+  ['SEEK a 2026-02-30T10:00:00Z', 'error syntax bad time "2026-02-30T10:00:00Z"'],
+  ['SEEK a 2026-12-01 10:00:00', 'error syntax usage: SEEK <log> <time>'],
+  ['SEEK a 10m', 'error syntax bad time "10m"'],
+  ['SEEK a 0050-06-01T00:00:00Z', { verb: 'SEEK', log: 'a', time: 0 }],
+  ['SEEK a 1970-01-01T00:00:00.001+00:00', { verb: 'SEEK', log: 'a', time: 1 }],
+  ['SEEK a 2024-02-29T23:59:59.999Z', { verb: 'SEEK', log: 'a', time: Date.UTC(2024, 1, 29, 23, 59, 59, 999) }],
+  ['SEEK a 2026-12-01T10:00:00+24:00', 'error syntax bad time "2026-12-01T10:00:00+24:00"'],
+  ['SEEK a 2026-12-01T10:00:60Z', 'error syntax bad time "2026-12-01T10:00:60Z"'],
+  ['SEEK a -5', 'error syntax bad time "-5"'],
   ['TRIM a 7', { verb: 'TRIM', log: 'a', before: 7 }],
   ['TRIM a 0', 'error syntax bad before-id "0"'],
   ['REFUSE a', { verb: 'REFUSE', log: 'a' }],

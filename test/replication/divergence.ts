@@ -2,6 +2,7 @@ import test from 'ava';
 import { cpSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crcHex, payloadCrc } from '../../protocol/frame.ts';
+import { Wire } from '../_wire.ts';
 import { Cluster, logs, readAll, talk, waitFor, write } from './_cluster.ts';
 
 test('an owner restarted from an older copy that takes new writes: followers report diverged and keep their history', async (t) => {
@@ -83,6 +84,8 @@ test('an owner restored from an older copy rewrites a record with the same paylo
     t.like(await aliceOn('bob'), { head: 10, state: 'diverged' });
     t.deepEqual(await readAll(cluster.port('bob'), 'alice'), bobHistory, 'nothing of the new history is appended');
     t.regex(bob.stderr(), /ERR diverged record 10 of alice is \d+ 3 [0-9a-f]{8} here and \d+ 3 [0-9a-f]{8} on the follower/);
+    // After the restart it knows at once, from its mark, before any source is asked.
+    if (run === 2) t.regex(bob.stderr(), /replica alice diverged from alice: ERR diverged .* \(recorded before this start in \.diverged\)/);
     // (acks are durable: alice's restored copy remembers bob's 9, the prefix both share)
     t.true(Number((await logs(cluster.port('alice'))).get('alice')!['ack.bob'] ?? 0) <= 9, 'the owner records no ACK of the new history from a diverged replica');
     if (run === 1) await bob.stop();
@@ -99,6 +102,15 @@ test('an owner restored from an older copy rewrites a record with the same paylo
   await waitFor('carol at 15 from alice', async () => (await aliceOn('carol'))?.head === 15);
   t.deepEqual(await readAll(cluster.port('carol'), 'alice'), aliceHistory);
   t.notRegex(carol.stderr(), /diverged/);
+
+  // The operator moves bob's copy away: the mark goes with it, bob copies alice's history.
+  await cluster.nodes.get('bob')!.stop();
+  rmSync(join(cluster.dataDir('bob'), 'alice'), { recursive: true });
+  const bob = await cluster.start('bob');
+  await waitFor('bob at 15', async () => (await aliceOn('bob'))?.head === 15);
+  t.deepEqual(await readAll(cluster.port('bob'), 'alice'), aliceHistory);
+  t.like(await aliceOn('bob'), { state: 'live' });
+  t.regex(bob.stderr(), /replica alice: this copy is no longer the one that diverged/);
 });
 
 test('copies that differ inside the prefix, not at the resume record: the prefix digest tells', async (t) => {
@@ -125,4 +137,35 @@ test('copies that differ inside the prefix, not at the resume record: the prefix
   t.like(await aliceOn('bob'), { head: 10 });
   t.regex(bob.stderr(), /ERR diverged records 1\.\.10 of alice differ: prefix digest [0-9a-f]{8} here and [0-9a-f]{8} on the follower/);
   t.deepEqual(readFileSync(chunk), bobHistory, 'nothing appended');
+});
+
+test('a copy that joins a trimmed log is told the prefix digest before its first record, and passes it on', async (t) => {
+  const cluster = await Cluster.create(['alice', 'bob']);
+  t.teardown(() => cluster.stopAll());
+  await cluster.start('alice', { args: ['--chunk-bytes', '2048'] });
+  for (let k = 0; k < 5; k++) await write(cluster.port('alice'), 'alice', 20, `r${k}-`);
+  const first = Number((await talk(cluster.port('alice'), 'TRIM alice 60\n')).toString('latin1').split(/[ \r]/)[1]);
+  t.true(first > 1);
+  await cluster.start('bob');
+  await waitFor('bob to copy from the first retained id', async () => {
+    const info = (await logs(cluster.port('bob'))).get('alice');
+    return info?.first === first && info.head === 100;
+  });
+  const digestLine = async (port: number) => {
+    const wire = await Wire.open(port);
+    wire.send(`REPLICATE alice ${first}\n`);
+    t.regex(await wire.line(), /^HB \d+$/);
+    const line = await wire.line();
+    wire.close();
+    return line;
+  };
+  const owners = await digestLine(cluster.port('alice'));
+  t.regex(owners ?? '', new RegExp(`^DIGEST ${first - 1} [0-9a-f]{8}$`));
+  t.is(await digestLine(cluster.port('bob')), owners, "bob knows alice's prefix digest although it never held those records");
+  // And bob's sessions send it: a restart resumes with the stamp and the digest, and alice accepts them.
+  await cluster.nodes.get('bob')!.stop();
+  await write(cluster.port('alice'), 'alice', 5, 'more-');
+  await cluster.start('bob');
+  await waitFor('bob at 105', async () => (await logs(cluster.port('bob'))).get('alice')?.head === 105);
+  t.notRegex(cluster.nodes.get('bob')!.stderr(), /diverged/);
 });

@@ -6,7 +6,7 @@ import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { MiB, mib, watchRss } from '../hostile/_memory.ts';
-import { Cluster, logs, waitFor, write } from './_cluster.ts';
+import { Cluster, logs, readAll, waitFor, write } from './_cluster.ts';
 import { fakeSource, flood, frame, type FakeScript, type FakeSource } from './_fake-source.ts';
 
 interface Case {
@@ -154,4 +154,64 @@ test('a participants line for another name at this node\'s own address: the node
   cluster.writePeers('bob', [['bob', bobPort], ['alice', cluster.port('alice')]]);
   await waitFor('bob at 10 and live', async () => (await aliceOnBob())?.head === 10 && (await aliceOnBob())?.state === 'live');
   t.is(bob.stderr().split('\n').filter((l) => l.includes('is this node itself')).length, 2, 'one line for the link, one for the replica');
+});
+
+test('a relay whose heads are lies is dropped for an honest one while the owner is down', async (t) => {
+  const fake = await fakeSource({
+    name: 'liar',
+    logs: (s) => s.write('LOG alice replica 1 99999 state=live\r\nEND\r\n'),
+    replicate(_start, socket) {
+      socket.write('HB 99999\r\n');
+      const timer = setInterval(() => socket.write('HB 99999\r\n'), 300);
+      socket.on('close', () => clearInterval(timer));
+    },
+  });
+  const cluster = await Cluster.create(['alice', 'bob', 'carol']);
+  t.teardown(async () => {
+    await fake.close();
+    await cluster.stopAll();
+  });
+  await cluster.start('alice');
+  await cluster.start('carol');
+  await write(cluster.port('alice'), 'alice', 20, 'r');
+  await waitFor('carol at 20', async () => (await logs(cluster.port('carol'))).get('alice')?.head === 20);
+  await cluster.nodes.get('alice')!.stop();
+
+  // bob first knows only the liar, which claims the longest prefix: tried, caught, avoided.
+  cluster.writePeers('bob', [['alice', cluster.port('alice')], ['bob', cluster.port('bob')], ['liar', fake.port]]);
+  const bob = await cluster.start('bob');
+  await waitFor('the liar to be caught', () => /replica alice: liar claims head 99999 but sent nothing past 0/.test(bob.stderr()));
+  const asked = fake.requests.length;
+  // An honest relay appears: bob copies from it, and never asks the liar again.
+  cluster.writePeers('bob', [['alice', cluster.port('alice')], ['bob', cluster.port('bob')], ['carol', cluster.port('carol')], ['liar', fake.port]]);
+  await waitFor('bob at 20 from carol', async () => {
+    const info = (await logs(cluster.port('bob'))).get('alice');
+    return info?.head === 20 && info.source === 'carol';
+  });
+  t.is(fake.requests.length, asked, 'the liar is not asked again');
+  t.like((await logs(cluster.port('bob'))).get('alice'), { lag: 0, state: 'live' });
+});
+
+test("a relay answering `ERR gone` past a copy's head does not make it drop its records; only the owner's word does", async (t) => {
+  const fake = await fakeSource({
+    name: 'liar',
+    logs: (s) => s.write('LOG alice replica 99999 100000 state=live\r\nEND\r\n'),
+    replicate: (_start, socket) => socket.write('ERR gone 99999\r\n'),
+  });
+  const cluster = await Cluster.create(['alice', 'bob']);
+  t.teardown(async () => {
+    await fake.close();
+    await cluster.stopAll();
+  });
+  await cluster.start('alice');
+  await cluster.start('bob');
+  await write(cluster.port('alice'), 'alice', 20, 'r');
+  await waitFor('bob at 20', async () => (await logs(cluster.port('bob'))).get('alice')?.head === 20);
+  const kept = await readAll(cluster.port('bob'), 'alice');
+  await cluster.nodes.get('alice')!.stop();
+  cluster.writePeers('bob', [['alice', cluster.port('alice')], ['bob', cluster.port('bob')], ['liar', fake.port]]);
+  await waitFor('the relay to be asked', () => fake.requests.length >= 2);
+  await waitFor('the refusal to be logged', () => /replica alice: liar starts alice at id 99999, but liar is a relay: this copy keeps its records up to 20 until the owner says so/.test(cluster.nodes.get('bob')!.stderr()));
+  t.like((await logs(cluster.port('bob'))).get('alice'), { first: 1, head: 20 });
+  t.deepEqual(await readAll(cluster.port('bob'), 'alice'), kept);
 });

@@ -10,7 +10,7 @@ const chunks = [
 ];
 
 test('the trim point keeps at most retain-bytes, drops chunks older than retain-age, never the active chunk', (t) => {
-  const none = { bytes: 0, ageMs: 0, untilReplicated: false };
+  const none = { bytes: 0, ageMs: 0, untilReplicated: false, untilConsumed: false };
   t.is(trimPoint(chunks, none, 10_000), 1);
   t.is(trimPoint(chunks, { ...none, bytes: 3500 }, 10_000), 1);
   t.is(trimPoint(chunks, { ...none, bytes: 2000 }, 10_000), 21);

@@ -1,12 +1,12 @@
 // Joining a trimmed log: a new participant starts at the owner's first retained id; a replica
 // that was away while the owner trimmed past its head drops its older records and continues from
-// the owner's first id. No copy ever holds a gap. Also: a scripted source that answers
-// `ERR gone` with a first id past the replica.
-import test from 'ava';
+// the owner's first id. No copy ever holds a gap. Also: a scripted owner that answers
+// `ERR gone` with a first id past the replica, and a scripted relay that does (ignored).
+import test, { type ExecutionContext } from 'ava';
 import { createServer, type Socket } from 'node:net';
 import { crcOfRange } from '../../protocol/crc.ts';
 import { crcHex } from '../../protocol/frame.ts';
-import { Cluster, logs, talk, waitFor, write, type LogInfo } from './_cluster.ts';
+import { Cluster, freePort, logs, talk, waitFor, write, type LogInfo } from './_cluster.ts';
 
 const SMALL_CHUNKS = ['--chunk-bytes', '1024'];
 
@@ -80,10 +80,11 @@ test('a replica that was away while the owner trimmed past its head drops its re
   t.is((await check()).first, trimmed);
 });
 
-test('a scripted source: `ERR gone <first>` past the replica makes it restart empty at that id and ask from there', async (t) => {
-  const cluster = await Cluster.create(['alice', 'bob']);
-  t.teardown(() => cluster.stopAll());
-  // alice is a script: LOGS shows alice at 1000..1002, REPLICATE below 1000 is gone, from 1000 it streams.
+/**
+ * A scripted holder of alice's log at 1000..1002 (ids below are trimmed): LOGS lists it with
+ * `role`, REPLICATE below 1000 answers `ERR gone 1000`, from 1000 on it streams. Notes what it was asked.
+ */
+async function scriptedHolder(t: ExecutionContext, role: string): Promise<{ port: number; asked: string[] }> {
   const asked: string[] = [];
   const frame = (id: number) => {
     const text = `r${id}`;
@@ -100,8 +101,8 @@ test('a scripted source: `ERR gone <first>` past the replica makes it restart em
       while ((lf = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, lf).trim();
         buf = buf.slice(lf + 1);
-        if (line.startsWith('HELLO ')) socket.write('HELLO alice\r\n');
-        if (line === 'LOGS') socket.write('LOG alice owner 1000 1002\r\nEND\r\n');
+        if (line.startsWith('HELLO ')) socket.write(`HELLO ${role === 'owner' ? 'alice' : 'carol'}\r\n`);
+        if (line === 'LOGS') socket.write(`LOG alice ${role} 1000 1002\r\nEND\r\n`);
         const m = /^REPLICATE alice (\d+)/.exec(line);
         if (!m) continue;
         asked.push(line);
@@ -116,7 +117,13 @@ test('a scripted source: `ERR gone <first>` past the replica makes it restart em
     for (const s of sockets) s.destroy();
     script.close();
   });
-  const port = (script.address() as { port: number }).port;
+  return { port: (script.address() as { port: number }).port, asked };
+}
+
+test('a scripted owner: `ERR gone <first>` past the replica makes it restart empty at that id and ask from there', async (t) => {
+  const cluster = await Cluster.create(['alice', 'bob']);
+  t.teardown(() => cluster.stopAll());
+  const { port, asked } = await scriptedHolder(t, 'owner');
   cluster.writePeers('bob', [['alice', port], ['bob', cluster.port('bob')]]);
   await cluster.start('bob');
   const bob = cluster.port('bob');
@@ -129,4 +136,18 @@ test('a scripted source: `ERR gone <first>` past the replica makes it restart em
   const ours = await recordsFrom(bob, 'alice', 1000);
   t.deepEqual(ours.ids, [1000, 1001, 1002]);
   t.is((await talk(bob, 'READ alice 1 1 NOWAIT\n')).toString('latin1'), 'ERR gone 1000\r\nOK\r\n');
+});
+
+test('a relay that trimmed (scripted carol, the owner unreachable): its `ERR gone` is only logged, the copy drops nothing', async (t) => {
+  const cluster = await Cluster.create(['alice', 'bob', 'carol']);
+  t.teardown(() => cluster.stopAll());
+  const { port, asked } = await scriptedHolder(t, 'replica');
+  const nobody = await freePort(); // alice, the owner: nothing listens there
+  cluster.writePeers('bob', [['alice', nobody], ['bob', cluster.port('bob')], ['carol', port]]);
+  await cluster.start('bob');
+  await waitFor('bob to ask the relay and log its refusal', () => /replica alice: carol refused: ERR gone 1000/.test(cluster.nodes.get('bob')!.stderr()));
+  t.is(asked[0], 'REPLICATE alice 1');
+  t.false(asked.includes('REPLICATE alice 1000'), asked.join(', '));
+  t.like((await logs(cluster.port('bob'))).get('alice'), { first: 1, head: 0 });
+  t.false(/continues from id/.test(cluster.nodes.get('bob')!.stderr()));
 });

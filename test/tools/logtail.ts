@@ -148,6 +148,34 @@ test('a batch stored before its acknowledgement reached the state file is not se
   await tail.stop();
 });
 
+test('with another writer on the log, a batch stored before its acknowledgement reached the state file is not sent again', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'shared.log');
+  const state = join(dir, 'shared.state');
+  writeFileSync(file, 'L1\n');
+  let tail = startTail(t, file, 'lt.shared', ['--state', state]);
+  await expectLog('lt.shared', ['L1'], tail);
+  t.is(await client.msg('lt.shared', 'other'), 2);
+  // logtail claims id 2 for L2 and L3, is refused (conflict), saves that its next batch claims
+  // id 3, and sends it there.
+  appendFileSync(file, 'L2\nL3\n');
+  await expectLog('lt.shared', ['L1', 'other', 'L2', 'L3'], tail);
+  await tail.stop();
+  const saved = JSON.parse(readFileSync(state, 'utf8'));
+  t.deepEqual(saved, { ino: saved.ino, offset: 'L1\nL2\nL3\n'.length, lastId: 4 });
+  // As if logtail died after the server stored L2 and L3 but before their acknowledgement reached
+  // the state file: the state as saved right before that batch went out.
+  writeFileSync(state, JSON.stringify({ ...saved, offset: 'L1\n'.length, lastId: 2 }));
+  t.is(await client.msg('lt.shared', 'other2'), 5);
+  appendFileSync(file, 'L4\n');
+  tail = startTail(t, file, 'lt.shared', ['--state', state]);
+  await expectLog('lt.shared', ['L1', 'other', 'L2', 'L3', 'other2', 'L4'], tail);
+  // Lines go out in order: a resent L2 or L3 would come before L5.
+  appendFileSync(file, 'L5\n');
+  await expectLog('lt.shared', ['L1', 'other', 'L2', 'L3', 'other2', 'L4', 'L5'], tail);
+  await tail.stop();
+});
+
 test('survives the server being down: buffers, reconnects, resumes without loss or duplicates', async (t) => {
   const dir = tempDir(t);
   const data = join(dir, 'data');

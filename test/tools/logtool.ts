@@ -55,6 +55,42 @@ test('read: text, json, raw, --from, --limit', async (t) => {
   t.regex(raw.stdout, /^REC 1 \d+ 3 [0-9a-f]{8}\r\none\r\n$/);
 });
 
+test('read --since: an ISO time or an age back from now starts at the first record stamped then or later', async (t) => {
+  const stamps = async (): Promise<number[]> => {
+    const out: number[] = [];
+    for await (const r of client.read('tool.since', 1)) out.push(r.timestamp);
+    return out;
+  };
+  await client.append('tool.since', ['early', 'also early']);
+  const [early] = await stamps();
+  // A later round: its timestamp is after the first ones (once the clock has moved on).
+  while (Date.now() <= early) await new Promise((r) => setTimeout(r, 1));
+  await client.msg('tool.since', 'late');
+  const lateTs = (await stamps())[2];
+  t.true(lateTs > early);
+  t.is((await logtool(['read', 'tool.since', '--since', new Date(lateTs).toISOString(), ...net])).stdout, 'late\n');
+  t.is((await logtool(['read', 'tool.since', '--since', new Date(early).toISOString(), ...net])).stdout, 'early\nalso early\nlate\n');
+  t.is((await logtool(['read', 'tool.since', '--since', '2h', ...net])).stdout, 'early\nalso early\nlate\n');
+  t.is((await logtool(['read', 'tool.since', '--since', '2999-01-01T00:00:00Z', ...net])).stdout, '');
+  const bad = await logtool(['read', 'tool.since', '--since', 'yesterday', ...net]);
+  t.is(bad.code, 2);
+  t.is((await logtool(['read', 'tool.since', '--since', '2h', '--from', '1', ...net])).code, 2);
+});
+
+test('consumers: one line per consumer and log with its checkpoint and lag', async (t) => {
+  await client.append('tool.cons', ['a', 'b', 'c']);
+  await client.checkpoint('indexer', 'tool.cons', 1);
+  await client.checkpoint('mailer', 'tool.cons', 3);
+  const one = await logtool(['consumers', 'tool.cons', ...net]);
+  t.is(one.code, 0, one.stderr);
+  t.is(one.stdout, 'indexer tool.cons 1 2\nmailer tool.cons 3 0\n');
+  t.regex((await logtool(['consumers', ...net])).stdout, /^indexer tool.cons 1 2$/m);
+  t.is((await logtool(['consumers', 'nosuch', ...net])).code, 1);
+  t.is((await logtool(['checkpoint', 'mailer', 'tool.cons', '2', ...net])).code, 2, 'backwards without --reset');
+  t.is((await logtool(['checkpoint', 'mailer', 'tool.cons', '2', '--reset', ...net])).stdout, '2\n');
+  t.is((await logtool(['checkpoint', 'mailer', 'tool.cons', '4', ...net])).code, 2, 'past the head');
+});
+
 test('read --follow gets later records; --from $ only new ones', async (t) => {
   await client.msg('tool.f', 'old');
   let exited = false;

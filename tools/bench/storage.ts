@@ -2,20 +2,24 @@
 //   append records/s in batches of 1, 100 and 1000 under each fsync policy (32 appends in flight,
 //   like a pipelining client: group commit shares writes and fsyncs between them);
 //   sequential read of 1M records (runs of 4096 records / 256 KiB, as READ streams them);
+//   SEEK by time on a 1M-record log reopened from disk (binary search: O(log n) reads);
 //   open time of a 10M-record log after a kill (index tail unwritten) and after a clean close.
-// Not a test: it prints figures. `--quick` shrinks the sizes for a smoke run.
+// Not a test: it prints figures. `--quick` shrinks the sizes for a smoke run; `--seek` prints
+// only the SEEK figure.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { newFrameHeader, parseFrame } from '../../protocol/frame.ts';
 import { parseFsyncPolicy, Store } from '../../src/storage/store.ts';
 
 const PAYLOAD = Buffer.alloc(100, 'x');
 const IN_FLIGHT = 32;
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 0.3 : 2;
+const SEEKS = quick ? 200 : 1000;
 const READ_RECORDS = quick ? 100_000 : 1_000_000;
 const OPEN_RECORDS = quick ? 500_000 : 10_000_000;
 const CHUNK_BYTES = 64 << 20;
@@ -87,6 +91,46 @@ async function readRate(): Promise<string> {
   }
 }
 
+/** SEEK to random times on a log of READ_RECORDS records, reopened (sealed chunks' indexes on disk). */
+async function seekTimes(): Promise<string> {
+  const dir = tempDir();
+  try {
+    const filling = await Store.open({ dir, fsync: { mode: 'none' }, chunkBytes: CHUNK_BYTES, maxMsg: 1 << 20, logger: silent });
+    await fill(filling, READ_RECORDS);
+    await filling.close();
+    const store = await Store.open({ dir, fsync: { mode: 'none' }, chunkBytes: CHUNK_BYTES, maxMsg: 1 << 20, logger: silent });
+    try {
+      const log = store.get('bench')!;
+      const header = newFrameHeader();
+      const stamp = async (id: number): Promise<number> => {
+        const { data } = await log.read(id, 1, 1);
+        parseFrame(data, 0, data.length, header);
+        return header.ts;
+      };
+      const from = await stamp(1);
+      const to = (await stamp(log.head())) + 1;
+      const ms: number[] = [];
+      const cpu = process.cpuUsage();
+      for (let i = 0; i < SEEKS; i++) {
+        const time = from + Math.floor(Math.random() * (to - from + 1));
+        const started = performance.now();
+        await log.seek(time);
+        ms.push(performance.now() - started);
+      }
+      const used = process.cpuUsage(cpu);
+      const cpuMs = (used.user + used.system) / 1000 / SEEKS; // unlike wall time, not inflated by a busy machine
+      const first = ms[0];
+      ms.sort((a, b) => a - b);
+      const at = (q: number): string => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))].toFixed(3);
+      return `median ${at(0.5)} ms  p99 ${at(0.99)} ms  max ${ms[ms.length - 1].toFixed(3)} ms  cpu ${cpuMs.toFixed(3)} ms/seek  (first after open ${first.toFixed(3)} ms, ${SEEKS} seeks)`;
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function openMs(dir: string): Promise<{ ms: number; store: Store; line: string }> {
   let line = '';
   const started = performance.now();
@@ -132,10 +176,12 @@ async function main(): Promise<void> {
   const fillAt = process.argv.indexOf('--fill-and-wait');
   if (fillAt >= 0) return fillAndWait(process.argv[fillAt + 1], Number(process.argv[fillAt + 2]));
   console.log(`storage benchmark: 100-byte payloads, ${IN_FLIGHT} appends in flight, chunk ${CHUNK_BYTES >> 20} MiB, node ${process.version}`);
+  if (process.argv.includes('--seek')) return console.log(`SEEK by time on ${READ_RECORDS.toLocaleString('en-US')} records:  ${await seekTimes()}`);
   for (const policy of ['always', 'interval:1000', 'none']) {
     for (const batch of [1, 100, 1000]) console.log(`append fsync=${policy.padEnd(13)} batch=${String(batch).padEnd(4)} ${await appendRate(policy, batch)}`);
   }
   console.log(`sequential read of ${READ_RECORDS.toLocaleString('en-US')} records:  ${await readRate()}`);
+  console.log(`SEEK by time on ${READ_RECORDS.toLocaleString('en-US')} records:  ${await seekTimes()}`);
   for (const line of await openTimes()) console.log(line);
 }
 

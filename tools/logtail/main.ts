@@ -16,7 +16,8 @@ Follows <file> like tail -F and appends each new complete line to the log NAME (
 line, without its LF; lines are bytes, not necessarily UTF-8). Detects truncation (the file
 shrank: read it again from 0), rotation (another inode at the path: finish the old file, then
 read the new one), a missing file (wait for it to come back). Keeps its position (inode, offset,
-last id) in a state file, so a restart neither resends nor skips a line. While the server is
+last id) in a state file, so a restart neither resends nor skips a line; its appends are
+conditional (APPEND <log>@<next-id>), so that holds even when other writers share the log. While the server is
 down it reads ahead at most --buffer bytes, reconnects with backoff and resumes.
 
 Options:

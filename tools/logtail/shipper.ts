@@ -1,12 +1,15 @@
 // Sends the queue to the server, one APPEND batch at a time, and records each acknowledged line
 // in the state file. When the server is down it reconnects with backoff; the queue (bounded)
 // waits, and the tailer stops reading once it is full.
-// After every (re)connection it first reconciles: records after the last acknowledged id that
-// equal the next queued lines were stored by a batch whose acknowledgement was lost (the
-// connection or logtail died in between), so they are acknowledged now instead of sent again.
+// Batches of the data log are conditional appends (APPEND <log>@<next-id>), claiming the ids
+// right after `lastId`, so a batch can only ever be stored there. A conflict means that ids were
+// taken since: by a batch of ours whose acknowledgement was lost (the connection or logtail died
+// in between; the records there equal the next queued lines), or by another writer. Ours are
+// acknowledged instead of sent again; then the next batch claims the log's next id, and that id
+// is saved in the state file before the batch goes out, so that a restart knows where it landed.
 import { LogdError } from '../../protocol/errors.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../../src/client/backoff.ts';
-import { connect, type Client, type ConnectOptions } from '../../src/client/index.ts';
+import { ConflictError, connect, type Client, type ConnectOptions } from '../../src/client/index.ts';
 import type { Entry, EntryQueue } from './queue.ts';
 import { saveState, type TailState } from './state.ts';
 
@@ -30,12 +33,15 @@ const RECONCILE_WAIT_MS = 1000;
 
 export class Shipper {
   private client: Client | null = null;
-  /** The last id accounted for in the data log; null until known (first start: the head). */
+  /** The id before the one the next data batch claims; null until known (first start: the head). */
   private lastId: number | null;
+  /** The file position of the last acknowledged line; null before any (first start). */
+  private position: { ino: number; offset: number } | null;
   private readonly abort = new AbortController();
 
   constructor(private readonly opts: ShipperOptions) {
     this.lastId = opts.state?.lastId ?? null;
+    this.position = opts.state ? { ino: opts.state.ino, offset: opts.state.offset } : null;
   }
 
   async run(): Promise<void> {
@@ -48,9 +54,16 @@ export class Shipper {
       try {
         const client = await this.connected();
         const batch = queue.batch(this.opts.batchRecords, this.opts.batchBytes);
-        const { last } = await client.append(batch[0].log, batch.map((e) => e.payload));
-        queue.shift(batch.length);
-        this.acknowledged(batch, last);
+        const log = batch[0].log;
+        const expect = log === this.opts.log ? this.lastId! + 1 : undefined;
+        try {
+          const { last } = await client.append(log, batch.map((e) => e.payload), { expect });
+          queue.shift(batch.length);
+          this.acknowledged(batch, last);
+        } catch (err) {
+          if (!(err instanceof ConflictError)) throw err;
+          await this.reconcile(client, err.nextId);
+        }
         attempt = 0;
       } catch (err) {
         if (signal.aborted) break;
@@ -73,7 +86,7 @@ export class Shipper {
     this.dropClient();
     const client = await connect(this.opts.server);
     try {
-      await this.reconcile(client);
+      this.lastId ??= await client.head(this.opts.log);
     } catch (err) {
       client.destroy();
       throw err;
@@ -82,26 +95,28 @@ export class Shipper {
     return client;
   }
 
-  private async reconcile(client: Client): Promise<void> {
-    const head = await client.head(this.opts.log);
-    const lastId = this.lastId;
-    this.lastId = head;
-    if (lastId === null || head <= lastId) return;
+  /**
+   * After a conflict (the log's next id is `next`): the records from lastId + 1 that equal the
+   * next queued lines, in order, are a batch of ours stored before its acknowledgement was lost
+   * (it could only land right after lastId): acknowledged now. The rest belong to other writers.
+   */
+  private async reconcile(client: Client, next: number): Promise<void> {
     const { queue, log } = this.opts;
+    const from = this.lastId! + 1;
     let i = 0; // queue position of the next line of the data log to compare
     let matched: Entry | null = null;
-    let matchedId = 0;
-    for await (const record of client.read(log, lastId + 1, { limit: head - lastId })) {
-      i = await this.lineAt(i);
-      if (i < 0 || !queue.at(i).payload.equals(record.payload)) break;
-      matched = queue.at(i);
-      matchedId = record.id;
-      queue.remove(i);
+    if (next > from) {
+      for await (const record of client.read(log, from, { limit: next - from })) {
+        i = await this.lineAt(i);
+        if (i < 0 || !queue.at(i).payload.equals(record.payload)) break;
+        matched = queue.at(i);
+        queue.remove(i);
+      }
     }
-    if (matched) {
-      this.save(matched, matchedId);
-      this.opts.onProgress();
-    }
+    if (matched) this.position = { ino: matched.ino!, offset: matched.end };
+    this.lastId = next - 1;
+    this.save();
+    if (matched) this.opts.onProgress();
   }
 
   /** The queue position of the first data-log line at or after i, waiting a little for the tailer; -1 if none comes. */
@@ -120,13 +135,15 @@ export class Shipper {
     const line = batch[batch.length - 1];
     if (line.ino !== null) {
       this.lastId = last;
-      this.save(line, last);
+      this.position = { ino: line.ino, offset: line.end };
+      this.save();
     }
     this.opts.onProgress();
   }
 
-  private save(line: Entry, lastId: number): void {
-    saveState(this.opts.statePath, { ino: line.ino!, offset: line.end, lastId });
+  /** Saves the position and lastId (once a line was acknowledged: before that there is no position). */
+  private save(): void {
+    if (this.position) saveState(this.opts.statePath, { ...this.position, lastId: this.lastId! });
   }
 
   private dropClient(): void {

@@ -1,13 +1,14 @@
 // logtail's position, kept in a state file so that a restart neither resends nor skips a line:
 // the inode of the file being read, the offset after the last line the server acknowledged,
-// and the id the server gave that line (used to recognise a batch that was stored just before
-// a crash, whose acknowledgement never reached the state file).
+// and the id right before the one the next batch claims (its conditional append's next id - 1;
+// used to recognise a batch that was stored just before a crash, whose acknowledgement never
+// reached the state file: it can only have landed right after that id).
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 
 export interface TailState {
   ino: number;
   offset: number;
-  /** The id of the last acknowledged line in the data log; 0 before any. */
+  /** The id before the one the next batch claims: the last acknowledged line's, or after a conflict the log's head then. */
   lastId: number;
 }
 

@@ -1,6 +1,7 @@
 // logtool: logd from the shell. `logtool <subcommand> ...`; exit codes in cli.ts.
 import { failure, parse, EXIT_OK, EXIT_USAGE, UsageError, type Subcommand } from './cli.ts';
 import { checkpoint } from './commands/checkpoint.ts';
+import { consumers } from './commands/consumers.ts';
 import { dump } from './commands/dump.ts';
 import { head } from './commands/head.ts';
 import { importFile } from './commands/import.ts';
@@ -21,6 +22,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   logs,
   stats,
   checkpoint,
+  consumers,
   verify,
   dump,
   import: importFile,

@@ -96,9 +96,11 @@ class ReplicateStream implements Stream {
       refusal = err instanceof LogdError && err.code === 'gone' ? this.counted('gone', String(ctx.logs.first(cmd.log))) : errorReply(ctx, err);
     }
     if (refusal !== null) return this.end(refusal);
+    const handoff = await this.digestForNewCopy();
     if (this.stopped) return this.end(endAt(cmd.start));
     const beat = () => sink.writeLine('HB ' + ctx.logs.head(cmd.log) + CRLF);
     beat();
+    if (handoff !== null) sink.writeLine(`DIGEST ${cmd.start - 1} ${crcHex(handoff)}${CRLF}`);
     this.heartbeat = setInterval(() => sink.ready && beat(), HEARTBEAT_MS);
     this.reader = new ReadStream(ctx, cmd.log, cmd.start, 0, this.atHead, (_records, bytes) => (ctx.replication.bytesOut += bytes));
     this.reader.start({
@@ -135,6 +137,20 @@ class ReplicateStream implements Stream {
     const digest = await ctx.logs.get(cmd.log)!.digests.digestOf(cmd.start - 1);
     if (digest === null || digest === cmd.digest) return null;
     return this.counted('diverged', `records 1..${cmd.start - 1} of ${cmd.log} differ: prefix digest ${crcHex(digest)} here and ${crcHex(cmd.digest)} on the follower`);
+  }
+
+  /**
+   * A follower that holds nothing and starts past id 1 (it joins a trimmed log) cannot know the
+   * prefix digest before its first record: this node tells it, if it knows it.
+   */
+  private async digestForNewCopy(): Promise<number | null> {
+    const { ctx, cmd } = this;
+    if (cmd.resume !== null || cmd.start === 1) return null;
+    try {
+      return (await ctx.logs.get(cmd.log)?.digests.digestOf(cmd.start - 1)) ?? null;
+    } catch {
+      return null; // trimmed meanwhile: the stream itself will say gone
+    }
   }
 
   private counted(code: 'gone' | 'diverged' | 'syntax' | 'nolog', text: string): string {

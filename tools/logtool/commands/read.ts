@@ -5,10 +5,12 @@ import type { Client, LogRecord } from '../../../src/client/index.ts';
 
 export const read: Subcommand = {
   summary: 'print records of a log',
-  usage: `read <log> [--from ID|$] [--limit N] [--follow] [--format text|json|raw] [--quiet]
+  usage: `read <log> [--from ID|$ | --since AGE|TIME] [--limit N] [--follow] [--format text|json|raw] [--quiet]
 
 Prints the records from --from (default 1) up to the current head, or with --follow, live and
-forever (reconnecting when the connection drops; --from $ means only new records). --limit N
+forever (reconnecting when the connection drops; --from $ means only new records). --since
+starts at the first record stamped at or after a time: an age back from now (90s, 10m, 2h, 7d)
+or an ISO 8601 time (2026-12-01T10:00:00Z, milliseconds and offset optional). --limit N
 stops after N records. Exit 1 when the server does not hold the log or the records were trimmed.
 When stdout is not a terminal (a file, a pipe), progress goes to stderr unless --quiet.
 ${FORMAT_HELP}
@@ -16,6 +18,7 @@ ${NETWORK_HELP}`,
   network: true,
   options: {
     from: { type: 'string' },
+    since: { type: 'string' },
     limit: { type: 'string' },
     follow: { type: 'boolean', short: 'f' },
     format: { type: 'string' },
@@ -24,11 +27,13 @@ ${NETWORK_HELP}`,
   async run(positionals, values) {
     arity(positionals, 1, 1);
     const log = name(positionals[0], 'log name');
-    const from = start(values.from);
+    if (values.from !== undefined && values.since !== undefined) throw new UsageError('--from and --since exclude each other');
+    const since = values.since === undefined ? null : sinceTime(values.since);
     const limit = values.limit === undefined ? 0 : integer(values.limit, '--limit');
     const fmt = format(values.format);
     const out = new Output();
     await withClient(values, async (client) => {
+      const from = since === null ? start(values.from) : await client.seek(log, since);
       const progress = values.quiet || process.stdout.isTTY ? null : new Progress({ label: `read ${log}`, total: await total(client, values, log, from, limit) });
       let count = 0;
       for await (const record of records(client, values, log, from, limit)) {
@@ -49,6 +54,15 @@ function start(value: string | boolean | undefined): number | '$' {
   const id = integer(value, '--from');
   if (id < 1) throw new UsageError('--from must be at least 1 (or $)');
   return id;
+}
+
+/** --since: `10m`-style ages back from now, or an ISO 8601 time (which the server parses). */
+function sinceTime(value: string | boolean): number | string {
+  if (typeof value !== 'string') throw new UsageError('--since needs a value');
+  const age = /^(\d+)(ms|s|m|h|d)$/.exec(value);
+  if (age) return Date.now() - Number(age[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[age[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) throw new UsageError(`--since: expected an age (10m, 2h) or an ISO 8601 time, got ${value}`);
+  return value;
 }
 
 function records(client: Client, values: Values, log: string, from: number | '$', limit: number): AsyncIterable<LogRecord> {
