@@ -7,9 +7,9 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { FrameHeader } from '../../protocol/frame.ts';
-import { ReplyReader } from './reply-reader.ts';
+import { ReplyReader } from '../wire/reply-reader.ts';
 import { ConnectionError, replyError } from './reply-error.ts';
-import { dial } from './dial.ts';
+import { dial } from '../wire/dial.ts';
 
 export interface ConnectOptions {
   /** Default 127.0.0.1. */

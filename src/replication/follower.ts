@@ -25,7 +25,7 @@
 import type { Socket } from 'node:net';
 import { crcHex, stampText } from '../../protocol/frame.ts';
 import { ownerOf } from '../../protocol/names.ts';
-import { authLine, dial, type DialOptions } from '../client/dial.ts';
+import { authLine, dial, type DialOptions } from '../wire/dial.ts';
 import { helloCommand, helloId, selfReason } from './hello.ts';
 import type { Log } from '../storage/log.ts';
 import { FrameCutter } from './frame-cutter.ts';
