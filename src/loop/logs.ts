@@ -4,12 +4,11 @@
 // writer of a log it holds a replica of; both survive a restart (FAILOVER_FILE in the data dir).
 // A participant named in the peers file has its main log known here before its first record.
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
 import { ownerOf } from '../../protocol/names.ts';
 import type { Log } from '../storage/log.ts';
-import { syncDir } from '../storage/io.ts';
+import { replaceFile } from '../storage/replace-file.ts';
 import type { Store } from '../storage/store.ts';
 
 export type Role = 'owner' | 'replica';
@@ -193,11 +192,8 @@ function readFailover(file: string): FailoverRoles {
 }
 
 /** Written to a temporary file, synced, renamed over the old one, directory synced. */
-async function saveFailover(dir: string, roles: FailoverRoles): Promise<void> {
-  const file = join(dir, FAILOVER_FILE);
-  await writeFile(file + '.tmp', JSON.stringify(roles) + '\n', { flush: true });
-  await rename(file + '.tmp', file);
-  await syncDir(dir);
+function saveFailover(dir: string, roles: FailoverRoles): Promise<void> {
+  return replaceFile(join(dir, FAILOVER_FILE), JSON.stringify(roles) + '\n');
 }
 
 /** A head listener on a log that does not exist yet; cancel() follows it onto the created log. */

@@ -5,9 +5,8 @@
 // never served as a relay meanwhile. A copy moved away or copied anew (another head or stamp)
 // drops its mark and follows again.
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDir } from '../storage/io.ts';
+import { replaceFile } from '../storage/replace-file.ts';
 
 /** Data directory entries never start with '.' for logs, so no clash. */
 const FILE = '.diverged';
@@ -45,11 +44,7 @@ export class DivergedMarks {
   /** One write at a time, each with the marks as they are when it starts. */
   private save(): Promise<void> {
     const file = join(this.dir, FILE);
-    const saved = this.saving.then(async () => {
-      await writeFile(file + '.tmp', JSON.stringify(this.marks) + '\n', { flush: true });
-      await rename(file + '.tmp', file);
-      await syncDir(this.dir);
-    });
+    const saved = this.saving.then(() => replaceFile(file, JSON.stringify(this.marks) + '\n'));
     this.saving = saved.catch(() => {});
     return saved;
   }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
 import { isValidName } from '../../protocol/names.ts';
-import { syncDir } from './io.ts';
+import { replaceFile } from './replace-file.ts';
 
 export const CHECKPOINT_DIR = '.checkpoints';
 /** Followers' acknowledged ids: one file per follower node, one line per log. */
@@ -113,17 +113,8 @@ export class Checkpoints {
     return running;
   }
 
-  private async writeFile(consumer: string, text: string): Promise<void> {
-    const tmp = join(this.dir, `.${consumer}.tmp`);
-    const file = await fs.promises.open(tmp, 'w');
-    try {
-      await file.writeFile(text, 'latin1');
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await fs.promises.rename(tmp, join(this.dir, consumer));
-    await syncDir(this.dir);
+  private writeFile(consumer: string, text: string): Promise<void> {
+    return replaceFile(join(this.dir, consumer), Buffer.from(text, 'latin1'));
   }
 }
 
