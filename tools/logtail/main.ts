@@ -9,6 +9,7 @@ import { EntryQueue } from './queue.ts';
 import { Shipper } from './shipper.ts';
 import { loadState } from './state.ts';
 import { Tailer } from './tailer.ts';
+import { UsageError } from '../usage.ts';
 
 const HELP = `Usage: logtail <file> --log NAME [options]
 
@@ -39,8 +40,6 @@ Options:
 
 Runs until SIGTERM or SIGINT. Exit codes: 0 stopped by a signal, 2 usage.
 `;
-
-class UsageError extends Error {}
 
 function size(text: string | undefined, what: string, fallback: number): number {
   if (text === undefined) return fallback;
