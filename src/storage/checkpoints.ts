@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
-import { isValidName } from '../../protocol/names.ts';
+import { badName, isValidName } from '../../protocol/names.ts';
 import { replaceFile } from './replace-file.ts';
 
 export const CHECKPOINT_DIR = '.checkpoints';
@@ -64,10 +64,10 @@ export class Checkpoints {
 
   /** Several logs of one consumer, in one write. */
   setMany(consumer: string, entries: Iterable<[log: string, id: number]>): Promise<void> {
-    if (!isValidName(consumer)) return Promise.reject(new LogdError('syntax', `invalid consumer name "${consumer}"`));
+    if (!isValidName(consumer)) return Promise.reject(badName('consumer', consumer));
     const list = [...entries];
     for (const [log, id] of list) {
-      if (!isValidName(log)) return Promise.reject(new LogdError('syntax', `invalid log name "${log}"`));
+      if (!isValidName(log)) return Promise.reject(badName('log', log));
       if (!Number.isSafeInteger(id) || id < 0) return Promise.reject(new LogdError('syntax', `invalid checkpoint id ${id}`));
     }
     let logs = this.positions.get(consumer);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LogdError } from '../../protocol/errors.ts';
-import { isValidName } from '../../protocol/names.ts';
+import { badName, isValidName } from '../../protocol/names.ts';
 import { Checkpoints } from './checkpoints.ts';
 import { syncDir } from './io.ts';
 import { lockDataDir, unlockDataDir } from './lock.ts';
@@ -122,7 +122,7 @@ export class Store {
   create(name: string): Promise<Log> {
     const existing = this.logs.get(name);
     if (existing) return Promise.resolve(existing);
-    if (!isValidName(name)) return Promise.reject(new LogdError('syntax', `invalid log name "${name}"`));
+    if (!isValidName(name)) return Promise.reject(badName('log', name));
     const damage = this.damage(name);
     if (damage) return Promise.reject(damage);
     if (this.closing) return Promise.reject(new LogdError('internal', 'store is closed'));
