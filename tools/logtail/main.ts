@@ -10,6 +10,7 @@ import { Shipper } from './shipper.ts';
 import { loadState } from './state.ts';
 import { Tailer } from './tailer.ts';
 import { UsageError } from '../usage.ts';
+import { DEFAULT_LIMITS } from '../../protocol/parser.ts';
 
 const HELP = `Usage: logtail <file> --log NAME [options]
 
@@ -112,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
     mtime: values.mtime === true,
     resume: state,
     fromEnd: values['from-end'] === true,
-    maxLine: size(values['max-line'], '--max-line', 1 << 20),
+    maxLine: size(values['max-line'], '--max-line', DEFAULT_LIMITS.maxMsg),
     onStatus: (event, detail) => {
       process.stderr.write(`logtail: ${event} ${detail}\n`);
       if (statusLog) queue.push({ log: statusLog, payload: Buffer.from(`${event} ${detail}`), ino: null, end: 0 });
