@@ -36,6 +36,10 @@ export interface ServerOptions {
   retainUntilReplicated: boolean;
   /** Retention keeps every chunk a consumer with a checkpoint on the log has not passed. */
   retainUntilConsumed: boolean;
+  /** Most logs per namespace (this node's own, and each participant's replicated here). */
+  maxLogs: number;
+  /** Descriptors storage keeps open, all logs together; null: a quarter of the fd limit. */
+  maxOpenFiles: number | null;
   /** The status port (--http): /metrics and the status page; null = off. */
   http: { host: string; port: number } | null;
 }
@@ -71,6 +75,14 @@ Options:
                          on logs this node writes, delete only chunks every participant has acknowledged
   --retain-until-consumed
                          delete only chunks every consumer with a checkpoint on the log has passed
+  --max-logs N           most logs per namespace: this node's own, and each participant's replicated
+                         here (default: 10000); a write that would create one more answers ERR full,
+                         and a replica past it is not created (one stderr line)
+  --max-open-files N     chunk and index files kept open, all logs together; idle ones are closed
+                         and reopened on demand (default: a quarter of the process's file descriptor
+                         limit, ulimit -n). Replication follows at most a quarter of that limit of
+                         replica logs at once (each holds a connection); the rest is for connections
+                         (--max-conns is lowered to fit; the start line says the figures)
   --http HOST:PORT       serve a status port: GET /metrics (Prometheus text format) and / (a status
                          page of this node, its participants and logs, with live charts); read-only
                          and unauthenticated, so bind it where only operators reach it (default: off)
@@ -147,6 +159,8 @@ export function parseOptions(argv: string[]): ServerOptions | null {
       'retain-age': { type: 'string' },
       'retain-until-replicated': { type: 'boolean', default: false },
       'retain-until-consumed': { type: 'boolean', default: false },
+      'max-logs': { type: 'string', default: '10000' },
+      'max-open-files': { type: 'string' },
       http: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -180,6 +194,8 @@ export function parseOptions(argv: string[]): ServerOptions | null {
     retainAgeMs: values['retain-age'] === undefined ? 0 : parseDuration(values['retain-age'], '--retain-age'),
     retainUntilReplicated: values['retain-until-replicated']!,
     retainUntilConsumed: values['retain-until-consumed']!,
+    maxLogs: parseCount(values['max-logs']!, '--max-logs', 1),
+    maxOpenFiles: values['max-open-files'] === undefined ? null : parseCount(values['max-open-files'], '--max-open-files', 4),
     http: values.http === undefined ? null : parseListen(values.http, '--http'),
   };
   if (options.maxMsg > options.maxBatch) options.maxBatch = options.maxMsg;

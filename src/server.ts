@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CRC_IMPLEMENTATION } from '../protocol/crc.ts';
+import { fdLimit, planFds } from './fd-limit.ts';
 import { Appender } from './loop/appender.ts';
 import { AuthThrottle } from './loop/auth-throttle.ts';
 import { errorReply } from './loop/failure.ts';
@@ -36,12 +37,20 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
   const tokenDigest = token === null ? null : createHash('sha256').update(token).digest();
   const tls = loadTls(options);
   const started = Date.now();
+  const fds = planFds(fdLimit(), options.maxOpenFiles ?? undefined);
+  const maxConns = Math.min(options.maxConns, fds.connections);
+  logger(
+    `files: descriptor limit ${fds.limit}: storage keeps at most ${fds.storageFiles} open, at most ${fds.replicas} replica logs are followed at once, ` +
+      `at most ${maxConns} connections${maxConns < options.maxConns ? ` (--max-conns ${options.maxConns} does not fit)` : ''}, at most ${options.maxLogs} logs per namespace`,
+  );
   const store = await Store.open({
     dir: options.data,
     fsync: parseFsyncPolicy(options.fsync),
     chunkBytes: options.chunkBytes,
     maxMsg: options.maxMsg,
     logger,
+    openFiles: fds.storageFiles,
+    maxLogs: options.maxLogs,
   });
   let listener: Listener | null = null;
   let status: StatusServer | null = null;
@@ -79,7 +88,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       {
         host: options.host,
         port: options.port,
-        maxConns: options.maxConns,
+        maxConns,
         idleTimeoutMs: options.idleTimeoutMs,
         limits: { maxLine: options.maxLine, maxMsg: options.maxMsg, maxBatch: options.maxBatch },
         slowConsumer: { maxPending: options.maxPending, writeDeadlineMs: options.writeDeadlineMs },
@@ -121,6 +130,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
         nodeId: options.id,
         logger,
         self: { host: address.address, port: address.port },
+        maxReplicas: fds.replicas,
         dial: { token, tls: tls?.client ?? null },
         limits: { maxLine: options.maxLine, maxMsg: options.maxMsg },
       });

@@ -14,6 +14,8 @@ export interface ServerOptions {
   dir?: string;
   /** Extra command-line flags, e.g. ['--fsync', 'none']. */
   args?: string[];
+  /** Start under `ulimit -n <fileLimit>` (through sh, which then execs node). */
+  fileLimit?: number;
 }
 
 export interface RunningServer {
@@ -37,9 +39,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const id = opts.id ?? 'test';
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'logd-test-'));
-  const proc = spawn(process.execPath, [LOGD_BIN, '--id', id, '--data', dir, '--listen', '127.0.0.1:0', ...(opts.args ?? [])], {
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
+  const argv = [LOGD_BIN, '--id', id, '--data', dir, '--listen', '127.0.0.1:0', ...(opts.args ?? [])];
+  const [file, args] = opts.fileLimit === undefined ? [process.execPath, argv] : ['sh', ['-c', `ulimit -n ${opts.fileLimit} && exec "$0" "$@"`, process.execPath, ...argv]];
+  const proc = spawn(file, args, { stdio: ['ignore', 'inherit', 'pipe'] });
   let err = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {

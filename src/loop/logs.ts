@@ -45,7 +45,7 @@ export class LogDirectory {
 
   role(name: string): Role | null {
     if (this.writable(name)) return 'owner';
-    return this.store.get(name) || this.known(name) ? 'replica' : null;
+    return this.store.has(name) || this.known(name) ? 'replica' : null;
   }
 
   /** `refused` or `accepted` when failover changed who writes the log. */
@@ -83,7 +83,7 @@ export class LogDirectory {
   accept(name: string): Promise<void> {
     if (this.writable(name)) return Promise.resolve();
     if (!this.refused.delete(name)) {
-      if (!this.store.get(name)) throw new LogdError('nolog', name);
+      if (!this.store.has(name)) throw new LogdError('nolog', name);
       this.accepted.add(name);
     }
     return this.rolesChanged();
@@ -117,7 +117,7 @@ export class LogDirectory {
     if (damage) throw damage;
     if (!this.writable(name)) {
       if (this.refused.has(name)) throw new LogdError('readonly', `${name} is refused on this node (failover)`);
-      if (this.store.get(name) || this.known(name) || this.participantNames.has(ownerOf(name))) {
+      if (this.store.has(name) || this.known(name) || this.participantNames.has(ownerOf(name))) {
         throw new LogdError('readonly', `${name} is owned by ${ownerOf(name)}`);
       }
       throw new LogdError('nolog', name);

@@ -99,6 +99,8 @@ class FollowSession {
   private unbackedBeats = 0;
   private silence: NodeJS.Timeout | null = null;
   private result: FollowResult | null = null;
+  /** The REPLICATE carried our head's stamp (the source checks it before streaming). */
+  private headProven = false;
   private settle: (r: FollowResult) => void = () => {};
 
   constructor(private readonly o: FollowOptions) {
@@ -120,6 +122,7 @@ class FollowSession {
     const digest = stamp ? await log.digests.digestOf(head) : null;
     this.expected = head + 1;
     this.durable = head;
+    this.headProven = stamp !== null;
     const done = new Promise<FollowResult>((resolve) => (this.settle = resolve));
     if (signal.aborted) return { outcome: 'progressed', reason: 'stopped', rejected: false };
     const onAbort = () => this.end('progressed', 'stopped');
@@ -211,6 +214,9 @@ class FollowSession {
    * records it does not send: the session ends and the lag falls back to what arrived.
    */
   private onHeartbeat(head: number): void {
+    // The source accepted our head's stamp: acknowledge that head at once, so that a writer that
+    // restarted (or that we copied around through a relay) knows what this copy holds.
+    if (!this.up && this.headProven) this.scheduleAck();
     const received = this.expected - 1;
     if (head > received && this.claimed > received) this.unbackedBeats++;
     else this.unbackedBeats = 0;

@@ -6,6 +6,9 @@
 // whose owner has a link (is in the file) and which this node does not write (failover). New
 // logs are picked up at the next poll (1 s); a participant removed from the file has its replicas
 // stopped (their data stays); a changed address restarts its link and its replicas' sessions.
+// Limits: at most maxReplicas replica logs are followed at once (each holds a connection), and a
+// replica is created only while its namespace holds fewer than --max-logs logs here; logs past
+// either limit are not followed, with one stderr line per participant when that count changes.
 // Where from: the owner while its link is up; otherwise the reachable participant holding the
 // longest prefix, when longer than ours (relay), never one whose copy diverged from its own
 // source (its LOGS says state=diverged) nor one caught claiming records it did not send;
@@ -30,6 +33,8 @@ export interface ReplicatorOptions {
   self: { host: string; port: number };
   /** The token (--token-file) and TLS settings this node's connections to its peers use. */
   dial: DialOptions;
+  /** Replica logs followed at most at once (each holds a connection: a share of the fd limit). */
+  maxReplicas: number;
   /** What is taken from a peer: lines up to --max-line, records up to --max-msg. */
   limits: { maxLine: number; maxMsg: number };
 }
@@ -40,6 +45,10 @@ export class Replicator {
   private readonly replicas = new Map<string, Replica>();
   /** Replicas being created (their local log first); a name in here is not started twice. */
   private readonly creating = new Set<string>();
+  /** Per log, the last reason it could not be created (logged once, not at every poll). */
+  private readonly createFailures = new Map<string, string>();
+  /** Per owner, the last line logged about its logs not followed (so it is logged once per change). */
+  private readonly notFollowed = new Map<string, string>();
   private stopped = false;
   private readonly marks: DivergedMarks;
 
@@ -127,16 +136,48 @@ export class Replicator {
       // A damaged copy stays as found until `logtool repair` (its start logged the damage once).
       if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name) && !this.o.logs.store.damage(name)) wanted.add(name);
     };
-    for (const link of this.links.values()) for (const name of link.heads.keys()) consider(name);
+    // Held logs first: within the limits they keep their place before logs new to this node.
     for (const name of this.o.logs.store.names()) consider(name);
+    for (const link of this.links.values()) for (const name of link.heads.keys()) consider(name);
     const stopping: Promise<void>[] = [];
     for (const [name, replica] of this.replicas) {
       if (wanted.has(name)) continue;
       this.replicas.delete(name);
       stopping.push(replica.stop());
     }
-    for (const name of wanted) if (!this.replicas.has(name) && !this.creating.has(name)) void this.startReplica(name);
+    this.startWithinLimits(wanted);
     await Promise.all(stopping);
+  }
+
+  /** Starts the wanted replicas not running yet, within maxReplicas and --max-logs. */
+  private startWithinLimits(wanted: Set<string>): void {
+    const store = this.o.logs.store;
+    const skipped = new Map<string, { count: number; why: string }>();
+    let running = this.replicas.size + this.creating.size;
+    for (const name of wanted) {
+      if (this.replicas.has(name) || this.creating.has(name)) continue;
+      const held = store.has(name);
+      let why = '';
+      if (running >= this.o.maxReplicas) why = `this node follows at most ${this.o.maxReplicas} replica logs (a quarter of its file descriptor limit)`;
+      else if (!held && store.namespaceSize(name) >= store.maxLogs) why = `namespace ${ownerOf(name)} holds ${store.namespaceSize(name)} logs here, the most --max-logs allows`;
+      if (why) {
+        const owner = ownerOf(name);
+        const s = skipped.get(owner) ?? { count: 0, why };
+        s.count++;
+        skipped.set(owner, s);
+        continue;
+      }
+      running++;
+      void this.startReplica(name);
+    }
+    for (const link of this.links.values()) {
+      const owner = link.participant.name;
+      const s = skipped.get(owner);
+      const line = s ? `replication: not following ${s.count} logs of ${owner}: ${s.why}` : '';
+      if (line === (this.notFollowed.get(owner) ?? '')) continue;
+      this.notFollowed.set(owner, line);
+      this.o.logger(line || `replication: following every log of ${owner} again`);
+    }
   }
 
   private async startReplica(name: string): Promise<void> {
@@ -155,8 +196,11 @@ export class Replicator {
       });
       this.replicas.set(name, replica);
       replica.start();
+      this.createFailures.delete(name);
     } catch (err) {
-      this.o.logger(`replica ${name}: cannot be created: ${(err as Error).message}`);
+      const why = (err as Error).message;
+      if (this.createFailures.get(name) !== why) this.o.logger(`replica ${name}: cannot be created: ${why}`);
+      this.createFailures.set(name, why);
     } finally {
       this.creating.delete(name);
     }

@@ -47,7 +47,7 @@ export function startRetention(policy: RetentionPolicy, logs: LogDirectory, repl
 
 async function retainAll(policy: RetentionPolicy, logs: LogDirectory, replication: ReplicationState, logger: Logger): Promise<void> {
   for (const name of logs.store.names()) {
-    const log = logs.store.get(name);
+    const log = logs.store.loaded(name); // a log not recovered yet is trimmed at a later pass
     if (!log) continue;
     const chunks = await listChunks(join(logs.store.dir, name));
     let before = trimPoint(chunks, policy, Date.now());

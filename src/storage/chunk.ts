@@ -3,12 +3,15 @@
 // file in slices; sealed chunks are looked up with one positioned read of the .idx file.
 // Reads block while they hit the page cache and go through the thread pool once they do not.
 // Readers hold a reference while they read, so a trimmed chunk's files are closed only after the
-// last reader has finished (unlinked files stay readable through open descriptors).
+// last reader has finished (unlinked files stay readable through open descriptors). Open files
+// are shared by all logs (open-files.ts): an idle chunk's files may be closed at any time and
+// reopen on the next acquire, which checks that the path still names the same file.
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
 import { INDEX_ENTRY_BYTES, IndexBuffer, readEntry } from './index-buffer.ts';
 import { io } from './io.ts';
+import type { OpenFiles } from './open-files.ts';
 
 const ID_DIGITS = 20;
 export const CHUNK_SUFFIX = '.chunk';
@@ -39,6 +42,13 @@ export function chunkFirstId(fileName: string): number | undefined {
   return Number.isSafeInteger(id) && id >= 1 ? id : undefined;
 }
 
+/** A chunk's file was removed or replaced while the node ran: its log is lost (log.ts, markLost). */
+export class VanishedError extends LogdError {
+  constructor(message: string) {
+    super('internal', message);
+  }
+}
+
 export class Chunk {
   readonly chunkPath: string;
   readonly indexPath: string;
@@ -55,6 +65,10 @@ export class Chunk {
   private closeWhenIdle = false;
   /** Until then, reads of this sealed chunk go through the thread pool (see readAt). */
   private threadPoolUntil = 0;
+  /** The LRU of open files this chunk reports to (set once its log adopts it). */
+  private files: OpenFiles | null = null;
+  /** The .chunk file this chunk stands for, from its first open: a reopen must find the same. */
+  private identity: { dev: number; ino: number } | null = null;
 
   constructor(
     dir: string,
@@ -73,38 +87,96 @@ export class Chunk {
   }
 
   /** Creates the empty files of a new active chunk (its directory entry still needs a dir fsync). */
-  static create(dir: string, firstId: number): Chunk {
+  static create(dir: string, firstId: number, files?: OpenFiles): Chunk {
     const chunk = new Chunk(dir, firstId, 0, 0, new IndexBuffer());
-    chunk.fd = fs.openSync(chunk.chunkPath, 'w+');
-    chunk.indexFd = fs.openSync(chunk.indexPath, 'w+');
+    const open = (path: string) => (files ? files.openFile(path, 'w+') : fs.openSync(path, 'w+'));
+    chunk.fd = open(chunk.chunkPath);
+    try {
+      chunk.indexFd = open(chunk.indexPath);
+    } catch (err) {
+      fs.closeSync(chunk.fd);
+      throw err;
+    }
+    if (files) chunk.attach(files);
     return chunk;
   }
 
-  /** Opens an existing chunk's files for reading and writing (the active chunk). */
-  openForWrite(): void {
-    this.fd = fs.openSync(this.chunkPath, 'r+');
-    this.indexFd = fs.openSync(this.indexPath, 'r+');
+  /** Joins the shared LRU of open files (once, when a log adopts the chunk). */
+  attach(files: OpenFiles): void {
+    this.files = files;
+    if (this.fd < 0) return;
+    const st = fs.fstatSync(this.fd);
+    this.identity = { dev: st.dev, ino: st.ino };
+    files.opened(this);
   }
 
-  /** Marks a reader; opens the files if needed. Throws 'gone' if the chunk was trimmed. */
+  /** Readers, rounds and syncs in progress: its files must stay open. */
+  get busy(): boolean {
+    return this.refs > 0;
+  }
+
+  /** Marks a user (reader, round, sync); opens the files if needed. Throws 'gone' if the chunk was trimmed. */
   acquire(gone: () => LogdError): void {
     if (this.removed) throw gone();
-    if (this.fd < 0) {
-      const fd = fs.openSync(this.chunkPath, 'r');
+    if (this.fd < 0) this.reopen();
+    else this.files?.touch(this);
+    this.refs++;
+  }
+
+  /** Opens the files again (read-write while active), refusing a file that is not the one it had. */
+  private reopen(): void {
+    const flags = this.index ? 'r+' : 'r';
+    const open = (path: string) => {
       try {
-        this.indexFd = fs.openSync(this.indexPath, 'r');
+        return this.files ? this.files.openFile(path, flags) : fs.openSync(path, flags);
       } catch (err) {
-        fs.closeSync(fd);
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new VanishedError(`${path} was removed while the node ran`);
         throw err;
       }
-      this.fd = fd;
+    };
+    const fd = open(this.chunkPath);
+    try {
+      const st = fs.fstatSync(fd);
+      if (this.identity && (st.dev !== this.identity.dev || st.ino !== this.identity.ino)) {
+        throw new VanishedError(`${this.chunkPath} was replaced by another file while the node ran`);
+      }
+      this.identity = { dev: st.dev, ino: st.ino };
+      this.indexFd = open(this.indexPath);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
     }
-    this.refs++;
+    this.fd = fd;
+    this.files?.opened(this);
+  }
+
+  /** Why the chunk's path no longer names the file it opened (removed, replaced), or null. Cheap: one stat. */
+  missing(): string | null {
+    if (!this.identity) return null;
+    const st = fs.statSync(this.chunkPath, { throwIfNoEntry: false });
+    if (!st) return `${this.chunkPath} was removed while the node ran`;
+    if (st.dev !== this.identity.dev || st.ino !== this.identity.ino) return `${this.chunkPath} was replaced by another file while the node ran`;
+    return null;
   }
 
   release(): void {
     this.refs--;
-    if (this.refs === 0 && this.closeWhenIdle) this.close();
+    if (this.refs > 0) return;
+    if (this.closeWhenIdle) this.close();
+    else this.files?.idle();
+  }
+
+  /** Whether its files are open now (else the next acquire reopens them). */
+  get isOpen(): boolean {
+    return this.fd >= 0;
+  }
+
+  /**
+   * null when acquire may run now; else (its files must reopen while the shared budget is all in
+   * use) a promise to wait on first (open-files.ts). Acquire right after, with no await between.
+   */
+  room(): Promise<void> | null {
+    return this.fd < 0 && this.files ? this.files.room() : null;
   }
 
   /** Closes the files now, or once the last reader has released them; the next acquire reopens them. */
@@ -170,6 +242,7 @@ export class Chunk {
   }
 
   close(): void {
+    if (this.fd >= 0 || this.indexFd >= 0) this.files?.closed(this);
     if (this.fd >= 0) fs.closeSync(this.fd);
     if (this.indexFd >= 0) fs.closeSync(this.indexFd);
     this.fd = -1;

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { FsyncPolicy } from './policy.ts';
+import { withSyncSlot } from './io.ts';
 
 export const DURABLE_FILE = 'DURABLE';
 const LINE_BYTES = 64;
@@ -51,14 +52,16 @@ export function readDurable(dir: string): DurablePoint | null {
 }
 
 /** Writes the marker in place, then (with `sync`) fdatasyncs it. */
-export async function writeDurable(dir: string, point: DurablePoint, sync: boolean): Promise<void> {
-  const fd = fs.openSync(join(dir, DURABLE_FILE), fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644);
-  try {
-    fs.writeSync(fd, lineOf(point), 0, 'latin1');
-    if (sync) await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
-  } finally {
-    fs.closeSync(fd);
-  }
+export function writeDurable(dir: string, point: DurablePoint, sync: boolean): Promise<void> {
+  return withSyncSlot(async () => {
+    const fd = fs.openSync(join(dir, DURABLE_FILE), fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644);
+    try {
+      fs.writeSync(fd, lineOf(point), 0, 'latin1');
+      if (sync) await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
 }
 
 /** a is at or after b in the log's byte order. */

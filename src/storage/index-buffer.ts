@@ -20,13 +20,13 @@ export class IndexBuffer {
   private buf: Buffer;
   length = 0;
 
-  constructor(capacity = 1024) {
+  constructor(capacity = 64) {
     this.buf = Buffer.allocUnsafe(Math.max(1, capacity) * ENTRY);
   }
 
   /** An index holding the first `entries` entries of `bytes` (an .idx file's content). */
   static from(bytes: Buffer, entries: number): IndexBuffer {
-    const index = new IndexBuffer(Math.max(1024, entries * 2));
+    const index = new IndexBuffer(Math.max(64, entries * 2));
     bytes.copy(index.buf, 0, 0, entries * ENTRY);
     index.length = entries;
     return index;

@@ -103,12 +103,36 @@ export const io = {
 
 const oneByte = Buffer.alloc(1);
 
-/** fsync of a directory, so that created, renamed or deleted entries are durable. */
-export async function syncDir(dir: string): Promise<void> {
-  const fd = fs.openSync(dir, 'r');
+/** Short-lived files synced at once at most: each holds a descriptor while it waits for the thread pool. */
+const SYNC_SLOTS = 8;
+let syncSlots = 0;
+const syncWaiters: (() => void)[] = [];
+
+/**
+ * Runs `sync` (which opens a file, syncs and closes it) when one of SYNC_SLOTS is free (the thread
+ * pool runs four at once anyway): thousands of logs created or marked durable together must not
+ * hold thousands of descriptors.
+ */
+export async function withSyncSlot<T>(sync: () => Promise<T>): Promise<T> {
+  if (syncSlots >= SYNC_SLOTS) await new Promise<void>((resolve) => syncWaiters.push(resolve)); // handed a slot
+  else syncSlots++;
   try {
-    await io.fsync(fd);
+    return await sync();
   } finally {
-    fs.closeSync(fd);
+    const next = syncWaiters.shift();
+    if (next) next(); // the slot passes on
+    else syncSlots--;
   }
+}
+
+/** fsync of a directory, so that created, renamed or deleted entries are durable. */
+export function syncDir(dir: string): Promise<void> {
+  return withSyncSlot(async () => {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      await io.fsync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
 }

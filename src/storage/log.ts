@@ -14,16 +14,22 @@
 //   (see writeGroup). See protocol/STORAGE.md for what is atomic when.
 // - `chunk.count/size` and `head` move only once a group is durable per policy; readers never
 //   look past them. On a failed write or sync the file is cut back and nothing moves.
+// - Files are shared by all logs (open-files.ts): the active chunk is held (acquired) while
+//   rounds run, and an idle log's files may be closed and reopen on its next use.
+// - A group is acknowledged only while the active chunk's path still names the file it was
+//   written to (one stat per round): a log whose files were removed or replaced under the running
+//   node is lost (markLost) and refuses every write and read until restart.
 import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
 import { seekTime, timestampAt } from './seek.ts';
 import { frameCrcMatches, frameLength, newFrameHeader, parseFrame, type RecordStamp } from '../../protocol/frame.ts';
-import { Chunk, UNSYNCED_SEALED_CHUNKS } from './chunk.ts';
+import { Chunk, UNSYNCED_SEALED_CHUNKS, VanishedError } from './chunk.ts';
 import type { RecordPayload } from '../../protocol/pieces.ts';
 import { COMMIT_BYTE, encodeRound, UNCOMMITTED_BYTE, type RoundBytes } from './round.ts';
-import { TailCache } from './tail-cache.ts';
+import { TailCache, type TailBudget } from './tail-cache.ts';
 import { DIGEST_FILE, PrefixDigests } from './prefix-digest.ts';
 import { io, syncDir } from './io.ts';
+import type { OpenFiles } from './open-files.ts';
 import { atOrAfter, currentBoot, writeDurable } from './durable.ts';
 import { reindexSealed } from './index-check.ts';
 import type { FsyncPolicy } from './policy.ts';
@@ -41,6 +47,10 @@ export interface LogOptions {
   chunkBytes: number;
   maxMsg: number;
   logger: (line: string) => void;
+  /** The open files of all logs together. */
+  files: OpenFiles;
+  /** The memory all logs' tail caches may hold together. */
+  tails: TailBudget;
 }
 
 /** A group on disk, not yet acknowledged. */
@@ -73,8 +83,6 @@ interface Batch {
 
 /** Index entries written to the .idx file at once (the rest wait: recovery rescans at most this many). */
 const INDEX_FLUSH_ENTRIES = 8192;
-/** Sealed chunks whose files stay open between reads, per log; others reopen on demand (bounded fds). */
-const OPEN_SEALED = 2;
 /** Bytes of the newest rounds kept in memory for readers at the head. */
 const TAIL_CACHE_BYTES = 1 << 20;
 /** A round stops taking batches past this many bytes, to bound its buffer. */
@@ -93,7 +101,7 @@ export class Log {
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => {};
   /** The newest acknowledged rounds of the active chunk, for readers at the head. */
-  private readonly tail = new TailCache(TAIL_CACHE_BYTES);
+  private readonly tail: TailCache;
   private syncTimer: NodeJS.Timeout | null = null;
   private syncDue = false;
   /** interval policy: the periodic fdatasync in flight. */
@@ -104,8 +112,12 @@ export class Log {
   private awaitingCommit: WrittenGroup | null = null;
   /** fsync=none: chunks sealed without a sync, synced at close. */
   private readonly unsynced = new Set<Chunk>();
-  /** Sealed chunks with open files, least recently read first (at most OPEN_SEALED). */
-  private readonly openSealed: Chunk[] = [];
+  /** The active chunk while rounds run (acquired: its files stay open). */
+  private held: Chunk | null = null;
+  /** Written since open: close must flush and sync (a log only read, of thousands, closes at once). */
+  private dirty = false;
+  /** Set when the log's files were removed or replaced under the running node: every call fails with it. */
+  private lost: LogdError | null = null;
   private closing: Promise<void> | null = null;
   private readonly listeners = new Set<(head: number) => void>();
   /** fdatasync calls on this log's chunks (a STATS figure). */
@@ -126,6 +138,8 @@ export class Log {
   ) {
     const active = chunks[chunks.length - 1];
     this.headId = active.firstId + active.count - 1;
+    for (const chunk of chunks) chunk.attach(opts.files);
+    this.tail = new TailCache(TAIL_CACHE_BYTES, opts.tails);
     this.digests = new PrefixDigests(join(dir, DIGEST_FILE), this);
   }
 
@@ -171,6 +185,7 @@ export class Log {
   }
 
   private enqueue(payloads: readonly RecordPayload[] | null, frames: Buffer | null, count: number, firstId: number, atomic: boolean, expect: number, lastTs: number): Promise<{ first: number; last: number }> {
+    if (this.lost) return Promise.reject(this.lost);
     if (this.closing) return Promise.reject(new LogdError('internal', `log ${this.name} is closed`));
     if (count === 0) return Promise.resolve({ first: this.headId + 1, last: this.headId });
     return new Promise((resolve, reject) => {
@@ -194,17 +209,74 @@ export class Log {
   }
 
   private async writeLoop(): Promise<void> {
-    while (this.queue.length > 0 || this.awaitingCommit || this.syncDue) {
-      // A due periodic sync goes first, so that a steady stream of appends cannot starve it.
-      if (this.syncDue) await this.intervalSync();
-      else await this.round();
-      // Writes are synchronous (io.ts), so without this a steady stream of appends would run
-      // round after round in microtasks, starving timers (the periodic sync) and sockets.
-      // Yielding also lets the next round gather what arrives meanwhile.
-      if (this.queue.length > 0) await yieldToEventLoop();
+    try {
+      while (this.queue.length > 0 || this.awaitingCommit || this.syncDue) {
+        try {
+          if (this.lost) throw this.lost;
+          if (this.held !== this.active) {
+            const room = this.active.room();
+            if (room) await room;
+            this.hold(this.active);
+          }
+          // A due periodic sync goes first, so that a steady stream of appends cannot starve it.
+          if (this.syncDue) await this.intervalSync();
+          else await this.round();
+        } catch (err) {
+          // Lost, or the active chunk cannot be reopened: nothing queued can be written.
+          const pending = this.awaitingCommit;
+          this.awaitingCommit = null;
+          this.syncDue = false;
+          this.fail([...(pending?.group ?? []), ...this.queue.splice(0)], err);
+          break;
+        }
+        // Writes are synchronous (io.ts), so without this a steady stream of appends would run
+        // round after round in microtasks, starving timers (the periodic sync) and sockets.
+        // Yielding also lets the next round gather what arrives meanwhile.
+        // Others wait for files: let go of ours between rounds (and take a turn for the next).
+        if (this.opts.files.contended) this.hold(null);
+        if (this.queue.length > 0) await yieldToEventLoop();
+      }
+    } finally {
+      this.hold(null);
+      this.writing = false;
+      this.markIdle();
     }
-    this.writing = false;
-    this.markIdle();
+  }
+
+  /** Keeps `chunk` (the active one) open while rounds run; null lets it go. */
+  private hold(chunk: Chunk | null): void {
+    if (chunk === this.held) return;
+    this.held?.release();
+    this.held = null;
+    chunk?.acquire(() => this.gone());
+    this.held = chunk;
+  }
+
+  /**
+   * Throws when the active chunk's path no longer names the file the round wrote to (removed,
+   * replaced, its directory or the data directory removed): those records are not in the data
+   * directory and must not be acknowledged.
+   */
+  private checkInPlace(chunk: Chunk): void {
+    const missing = chunk.missing();
+    if (missing) throw this.markLost(missing);
+  }
+
+  /** Refuses every later call; one stderr line. Returns the error to answer with. */
+  markLost(why: string): LogdError {
+    if (!this.lost) {
+      this.lost = new LogdError('internal', `log ${this.name} is lost: ${why}; writes and reads are refused until the node restarts`);
+      this.opts.logger(`storage: log ${this.name}: ${why}: refusing its writes and reads until restart (nothing more is acknowledged into files outside the data directory)`);
+      for (const chunk of this.chunks) chunk.closeSoon();
+    }
+    return this.lost;
+  }
+
+  /** The timer's check (store.ts) for logs that take no writes: are the active chunk's files still there? */
+  checkFiles(): void {
+    if (this.lost || this.closing) return;
+    const missing = this.active.missing();
+    if (missing) this.markLost(missing);
   }
 
   private get active(): Chunk {
@@ -279,6 +351,7 @@ export class Log {
       if (group.length > 0) await io.write(chunk.fd, bytes.pieces, start);
       if (marked && !twoPhase) io.writeByte(chunk.fd, COMMIT_BYTE, start);
       if (always) await this.sync(chunk);
+      this.checkInPlace(chunk);
     } catch (err) {
       this.awaitingCommit = null;
       await this.undo(chunk, pending ? pending.start : start);
@@ -304,6 +377,7 @@ export class Log {
     }
     chunk.count = written.lastId - chunk.firstId + 1;
     chunk.size = written.end;
+    this.dirty = true;
     this.headId = written.lastId;
     if (chunk.count - chunk.indexWritten >= INDEX_FLUSH_ENTRIES) await this.flushIndex(chunk);
     this.scheduleSync();
@@ -324,7 +398,8 @@ export class Log {
   }
 
   private fail(group: Batch[], err: unknown): void {
-    for (const batch of group) batch.reject(err);
+    const cause = err instanceof VanishedError || (err as NodeJS.ErrnoException)?.code === 'ENOENT' ? this.markLost((err as Error).message) : err;
+    for (const batch of group) batch.reject(cause);
   }
 
   private async flushIndex(chunk: Chunk): Promise<void> {
@@ -362,7 +437,7 @@ export class Log {
     while (this.seals.length >= UNSYNCED_SEALED_CHUNKS) await this.seals[0];
     if (mode === 'always') await this.sync(old);
     await old.completeIndex(mode === 'always');
-    const fresh = Chunk.create(this.dir, this.headId + 1);
+    const fresh = Chunk.create(this.dir, this.headId + 1, this.opts.files);
     try {
       if (mode === 'always') await syncDir(this.dir);
     } catch (err) {
@@ -384,7 +459,7 @@ export class Log {
       this.seals.push(seal);
     }
     this.chunks.push(fresh);
-    this.keepOpen(old);
+    this.hold(fresh);
   }
 
   /** Resolves when every seal started so far is done. */
@@ -394,7 +469,14 @@ export class Log {
 
   /** interval policy: makes a sealed chunk, its index and the new chunk's directory entry durable. */
   private async seal(chunk: Chunk): Promise<void> {
-    chunk.acquire(() => this.gone()); // its files stay open until the seal is done
+    try {
+      // No wait for room (open-files.ts): a roll waits for this seal while it holds the active
+      // chunk, so with every open chunk held that way, waiting here could wait forever.
+      chunk.acquire(() => this.gone()); // its files stay open until the seal is done
+    } catch (err) {
+      this.opts.logger(`log ${this.name}: cannot open sealed chunk ${chunk.chunkPath} to sync it: ${(err as Error).message}`);
+      return;
+    }
     try {
       await this.sync(chunk);
       await io.fsync(chunk.indexFd);
@@ -405,15 +487,6 @@ export class Log {
     } finally {
       chunk.release();
     }
-  }
-
-  /** Marks a sealed chunk as just read, closing the least recently read one past OPEN_SEALED. */
-  private keepOpen(chunk: Chunk): void {
-    if (chunk === this.active) return;
-    const at = this.openSealed.indexOf(chunk);
-    if (at >= 0) this.openSealed.splice(at, 1);
-    this.openSealed.push(chunk);
-    if (this.openSealed.length > OPEN_SEALED) this.openSealed.shift()!.closeSoon();
   }
 
   /**
@@ -493,6 +566,7 @@ export class Log {
   }
 
   async read(start: number, maxRecords: number, maxBytes: number): Promise<ReadResult> {
+    if (this.lost) throw this.lost;
     if (start < this.first()) throw this.gone();
     const head = this.headId;
     const parts: Buffer[] = [];
@@ -501,16 +575,9 @@ export class Log {
     let id = start;
     while (id <= head && count < maxRecords) {
       if (id < this.first()) throw this.gone(); // trimmed while this read was running
-      const chunk = this.chunkOf(id);
-      chunk.acquire(() => this.gone());
-      this.keepOpen(chunk);
-      let run: { data: Buffer; count: number; short?: boolean };
-      try {
-        const want = Math.min(maxRecords - count, head - id + 1, chunk.firstId + chunk.count - id);
-        run = await this.readRun(chunk, id, want, maxBytes - bytes, count === 0);
-      } finally {
-        chunk.release();
-      }
+      const want = Math.min(maxRecords - count, head - id + 1);
+      const run = await this.withChunk(this.chunkOf(id), (chunk) =>
+        this.readRun(chunk, id, Math.min(want, chunk.firstId + chunk.count - id), maxBytes - bytes, count === 0));
       if (run.count === 0) break;
       parts.push(run.data);
       count += run.count;
@@ -580,10 +647,15 @@ export class Log {
     }
   }
 
-  /** Runs fn with the chunk's files open (and counted among the recently read). */
+  /** Runs fn with the chunk's files open (reopened within the shared budget of open files if closed). */
   private async withChunk<T>(chunk: Chunk, fn: (chunk: Chunk) => Promise<T>): Promise<T> {
-    chunk.acquire(() => this.gone());
-    this.keepOpen(chunk);
+    try {
+      const room = chunk.room();
+      if (room) await room;
+      chunk.acquire(() => this.gone());
+    } catch (err) {
+      throw err instanceof VanishedError ? this.markLost(err.message) : err;
+    }
     try {
       return await fn(chunk);
     } finally {
@@ -628,8 +700,6 @@ export class Log {
       const removed = this.chunks.splice(0, n);
       for (const chunk of removed) {
         this.unsynced.delete(chunk);
-        const at = this.openSealed.indexOf(chunk);
-        if (at >= 0) this.openSealed.splice(at, 1);
       }
       await this.digestStep('kept', () => this.digests.persistTrim(first));
       for (const chunk of removed) chunk.remove();
@@ -665,7 +735,6 @@ export class Log {
     this.syncTimer = null;
     this.tail.clear();
     this.unsynced.clear();
-    this.openSealed.length = 0;
     this.digests.reset(); // the records they were computed from go
     // The durable point moves past the chunks that go, so that a crash before the new chunk exists
     // leaves an empty log, not one whose synced chunks are missing (damage, see recovery.ts).
@@ -673,8 +742,9 @@ export class Log {
     // The removed chunks stay listed until the new one exists (readers get `gone` from them).
     for (const chunk of this.chunks) chunk.remove();
     if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
-    this.chunks.splice(0, this.chunks.length, Chunk.create(this.dir, first));
+    this.chunks.splice(0, this.chunks.length, Chunk.create(this.dir, first, this.opts.files));
     this.headId = first - 1;
+    this.dirty = true;
     if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
     this.notify();
     return dropped;
@@ -706,21 +776,32 @@ export class Log {
     await this.idle;
     await this.periodicSync;
     await this.sealed();
+    if (this.lost || !this.dirty) {
+      // Lost: its files are not in the data directory. Not written since open: nothing to flush.
+      for (const chunk of this.chunks) chunk.close();
+      return;
+    }
     // Every chunk is synced even when something fails (a full disk cannot write the index, but
     // fdatasync needs no space); failures are logged, never thrown, so a stop always completes.
     const failed = (what: string, err: unknown): void => this.opts.logger(`log ${this.name}: at close, ${what} failed: ${(err as Error).message}`);
     let synced = true;
     try {
       const active = this.active;
-      await this.flushIndex(active);
       for (const chunk of [...this.unsynced, active]) {
+        const room = chunk.room();
+        if (room) await room;
         try {
           chunk.acquire(() => this.gone()); // reopens a chunk whose files were closed since
         } catch (err) {
+          if (err instanceof VanishedError) {
+            this.markLost(err.message); // removed under the node (before the timer noticed): nothing to sync
+            return;
+          }
           failed(`opening ${chunk.chunkPath}`, err);
           synced = false;
           continue;
         }
+        if (chunk === active) await this.flushIndex(active);
         try {
           await this.sync(chunk);
         } catch (err) {

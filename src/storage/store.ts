@@ -1,14 +1,20 @@
 // The store: a data directory holding one directory per log, the LOCK and the consumer
-// checkpoints. Opening it recovers every log (see recovery.ts) and logs one summary line.
+// checkpoints. Opening it only lists the log directories: each log is recovered (recovery.ts) on
+// its first use, and all of them by a background pass that yields to the event loop, so a node
+// with ten thousand logs serves within a fraction of a second. One summary line at open, one when
+// the pass is done. Logs share one budget of open files (open-files.ts), a namespace holds at
+// most maxLogs logs, and a timer notices a data directory or log files removed under the node.
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LogdError } from '../../protocol/errors.ts';
-import { badName, isValidName } from '../../protocol/names.ts';
+import { badName, isValidName, ownerOf } from '../../protocol/names.ts';
 import { Checkpoints } from './checkpoints.ts';
 import { syncDir } from './io.ts';
 import { lockDataDir, unlockDataDir } from './lock.ts';
 import { Log, type LogOptions } from './log.ts';
+import { OpenFiles } from './open-files.ts';
+import { TailBudget } from './tail-cache.ts';
 import type { FsyncPolicy } from './policy.ts';
 import { settleDurable } from './durable.ts';
 import { recoverLog, type Damage } from './recovery.ts';
@@ -24,13 +30,51 @@ export interface StoreOptions {
   maxMsg: number;
   /** One line per notable event (recovery summary, repairs); default: stderr. */
   logger?: (line: string) => void;
+  /** Descriptors all logs' chunk files may keep open together (default 256). */
+  openFiles?: number;
+  /** Most logs per namespace (`<owner>` and `<owner>.*`); creating one more fails with `full` (default: no limit). */
+  maxLogs?: number;
+  /** Bytes all logs' tail caches hold together (default 256 MiB). */
+  tailBytes?: number;
+}
+
+/** The memory all logs' tail caches (the newest rounds, for readers at the head) may hold together. */
+const TAIL_BUDGET_BYTES = 256 << 20;
+/** The background recovery pass works this long, then lets the event loop run. */
+const RECOVERY_SLICE_MS = 10;
+/** How often the timer checks that the data directory and every log's files are still there... */
+const WATCH_MS = 1000;
+/** ...in this many slices (a stat costs ~2 us: 10,000 logs would pause the loop 20 ms at once). */
+const WATCH_SLICES = 10;
+
+/** Totals of the logs recovered since open, for the summary lines. */
+interface RecoveryTotals {
+  logs: number;
+  records: number;
+  droppedBytes: number;
+  damaged: number;
+  failed: number;
 }
 
 export class Store {
   private readonly logs = new Map<string, Log>();
+  /** Log directories found at open and not recovered yet (first use or the background pass will). */
+  private readonly unopened = new Set<string>();
   /** Logs not opened because recovery found damage below their durable point (see recovery.ts). */
   private readonly damaged = new Map<string, Damage>();
+  /** Logs whose recovery failed otherwise (an I/O error): every use answers this error. */
+  private readonly failed = new Map<string, LogdError>();
+  /** Logs per namespace (recovered, unopened, damaged, failed and being created), for maxLogs. */
+  private readonly perNamespace = new Map<string, number>();
   private readonly creating = new Map<string, Promise<Log>>();
+  private readonly totals: RecoveryTotals = { logs: 0, records: 0, droppedBytes: 0, damaged: 0, failed: 0 };
+  private readonly recovered: Promise<void>;
+  private readonly watch: NodeJS.Timeout;
+  /** Logs the current watch cycle has still to check, and how many per slice. */
+  private toCheck: Log[] = [];
+  private checksPerSlice = 0;
+  /** Set when the data directory itself was removed or replaced under the node. */
+  private lost: LogdError | null = null;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -38,31 +82,38 @@ export class Store {
     private readonly lockFd: number,
     private readonly checkpoints: Checkpoints,
     private readonly logOptions: LogOptions,
-  ) {}
+    /** Most logs per namespace. */
+    readonly maxLogs: number,
+    names: string[],
+    private readonly opened: number,
+  ) {
+    for (const name of names) {
+      this.unopened.add(name);
+      this.count(name, 1);
+    }
+    this.recovered = this.recoverInBackground();
+    this.watch = setInterval(() => this.checkFiles(), WATCH_MS / WATCH_SLICES);
+    this.watch.unref();
+  }
 
-  /** Creates the directory if needed, takes the LOCK and recovers every log in it. */
+  /** Creates the directory if needed, takes the LOCK and lists the logs (recovered later: see above). */
   static async open(opts: StoreOptions): Promise<Store> {
     const started = performance.now();
     const logger = opts.logger ?? ((line: string) => process.stderr.write(`${line}\n`));
     fs.mkdirSync(opts.dir, { recursive: true });
     const lockFd = lockDataDir(opts.dir);
-    let store: Store | undefined;
     try {
-      store = new Store(opts.dir, lockFd, Checkpoints.load(opts.dir), { fsync: opts.fsync, chunkBytes: opts.chunkBytes, maxMsg: opts.maxMsg, logger });
-      let records = 0;
-      let dropped = 0;
-      for (const entry of fs.readdirSync(opts.dir, { withFileTypes: true })) {
-        if (!entry.isDirectory() || !isValidName(entry.name)) continue;
-        const { log, droppedBytes } = store.recover(entry.name);
-        if (log) records += log.head() - log.first() + 1;
-        dropped += droppedBytes;
-      }
+      const names = fs
+        .readdirSync(opts.dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && isValidName(entry.name))
+        .map((entry) => entry.name);
+      const files = new OpenFiles(opts.openFiles ?? 256);
+      const logOptions = { fsync: opts.fsync, chunkBytes: opts.chunkBytes, maxMsg: opts.maxMsg, logger, files, tails: new TailBudget(opts.tailBytes ?? TAIL_BUDGET_BYTES) };
+      const store = new Store(opts.dir, lockFd, Checkpoints.load(opts.dir), logOptions, opts.maxLogs ?? Infinity, names, started);
       const ms = (performance.now() - started).toFixed(1);
-      const damaged = store.damaged.size > 0 ? `, ${store.damaged.size} damaged logs not opened (logtool repair)` : '';
-      logger(`storage: opened ${opts.dir}: ${store.logs.size} logs, ${records} records, ${dropped} bytes dropped in recovery${damaged}, ${ms} ms`);
+      logger(`storage: opened ${opts.dir}: ${names.length} logs found, 0 checked now, ${names.length} wait for their first use or the background check, ${ms} ms`);
       return store;
     } catch (err) {
-      if (store) for (const log of store.logs.values()) await log.close().catch(() => {});
       unlockDataDir(lockFd);
       throw err;
     }
@@ -70,17 +121,18 @@ export class Store {
 
   /**
    * Opens (and repairs) one log directory; logs one line if anything was repaired. A damaged log
-   * is not opened: it is remembered with its damage, and logged with the file and offset.
+   * is not opened (null): it is remembered with its damage, and logged with the file and offset.
    */
-  private recover(name: string): { log: Log | null; droppedBytes: number } {
+  private recover(name: string): Log | null {
     const logDir = join(this.dir, name);
     const recovered = recoverLog(logDir, name);
     const logger = this.logOptions.logger;
     if (recovered.damage) {
       const { file, offset, reason } = recovered.damage;
       this.damaged.set(name, recovered.damage);
+      this.totals.damaged++;
       logger(`storage: log ${name} is damaged and not opened: ${join(this.dir, file)} at byte ${offset}: ${reason}; nothing was cut (see logtool repair)`);
-      return { log: null, droppedBytes: 0 };
+      return null;
     }
     if (recovered.droppedBytes > 0 || recovered.repairedIndexes > 0) {
       const chunks = recovered.droppedChunks > 0 ? ` (and ${recovered.droppedChunks} chunks after a torn sealed chunk)` : '';
@@ -93,11 +145,103 @@ export class Store {
     const durable = settleDurable(logDir, recovered.durable, this.logOptions.fsync.mode, unsynced, { chunk: active.firstId, bytes: active.size }, logger);
     const log = new Log(name, logDir, recovered.chunks, this.logOptions, durable);
     this.logs.set(name, log);
-    return { log, droppedBytes: recovered.droppedBytes };
+    this.totals.logs++;
+    this.totals.records += log.head() - log.first() + 1;
+    this.totals.droppedBytes += recovered.droppedBytes;
+    return log;
+  }
+
+  /** Recovers a log listed at open, now (its first use); a failure is remembered, logged once and thrown. */
+  private recoverListed(name: string): Log | undefined {
+    this.unopened.delete(name);
+    try {
+      return this.recover(name) ?? undefined;
+    } catch (err) {
+      const failure = err instanceof LogdError ? err : new LogdError('internal', `log ${name} cannot be opened: ${(err as Error).message}`);
+      this.failed.set(name, failure);
+      this.totals.failed++;
+      this.logOptions.logger(`storage: ${failure.message}`);
+      throw failure;
+    }
+  }
+
+  /** The background pass: recovers every listed log, a slice at a time; one summary line at the end. */
+  private async recoverInBackground(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve)); // after open() has returned and logged
+    let slice = performance.now();
+    for (const name of this.unopened) {
+      if (this.closing) return;
+      try {
+        this.recoverListed(name);
+      } catch {
+        // Logged and remembered by recoverListed.
+      }
+      if (performance.now() - slice > RECOVERY_SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        slice = performance.now();
+      }
+    }
+    const t = this.totals;
+    const ms = (performance.now() - this.opened).toFixed(0);
+    const damaged = t.damaged > 0 ? `, ${t.damaged} damaged logs not opened (logtool repair)` : '';
+    const failed = t.failed > 0 ? `, ${t.failed} could not be opened` : '';
+    this.logOptions.logger(`storage: recovery done: ${t.logs} logs checked, ${t.records} records, ${t.droppedBytes} bytes dropped in recovery${damaged}${failed}, ${ms} ms after open`);
+  }
+
+  /** Resolves when every log listed at open has been recovered (or failed to be). */
+  allRecovered(): Promise<void> {
+    return this.recovered;
+  }
+
+  /** Logs listed at open and not recovered yet. */
+  get pending(): number {
+    return this.unopened.size;
+  }
+
+  /** Logs in the namespace of `name` (its owner's), here or being created. */
+  namespaceSize(name: string): number {
+    return this.perNamespace.get(ownerOf(name)) ?? 0;
+  }
+
+  private count(name: string, delta: number): void {
+    const ns = ownerOf(name);
+    this.perNamespace.set(ns, (this.perNamespace.get(ns) ?? 0) + delta);
+  }
+
+  /** Once a second, a slice at a time: is the data directory still this store's, and is every log's active chunk still in place? */
+  private checkFiles(): void {
+    if (this.closing || this.lost) return;
+    if (this.toCheck.length === 0) {
+      const why = this.dataDirMissing();
+      if (why) {
+        this.lost = new LogdError('internal', `${why}; writes are refused until the node restarts`);
+        this.logOptions.logger(`storage: ${why}: refusing every write and read until restart`);
+        for (const log of this.logs.values()) log.markLost(why);
+        return;
+      }
+      this.toCheck = [...this.logs.values()];
+      this.checksPerSlice = Math.ceil(this.toCheck.length / WATCH_SLICES);
+    }
+    for (let i = 0; i < this.checksPerSlice && this.toCheck.length > 0; i++) this.toCheck.pop()!.checkFiles();
+  }
+
+  /** Why the data directory is no longer the one this store locked (its LOCK file is gone or another), or null. */
+  private dataDirMissing(): string | null {
+    const held = fs.fstatSync(this.lockFd);
+    const now = fs.statSync(join(this.dir, 'LOCK'), { throwIfNoEntry: false });
+    if (held.nlink > 0 && now && now.ino === held.ino && now.dev === held.dev) return null;
+    return `data directory ${this.dir} was removed or replaced while the node ran`;
   }
 
   /** The error every command on a damaged log answers, or undefined if the log is not damaged. */
   damage(name: string): LogdError | undefined {
+    if (this.unopened.has(name)) {
+      try {
+        this.recoverListed(name); // its first use: recovery finds out
+      } catch {
+        // Remembered as failed; get() answers that.
+      }
+    }
     const damage = this.damaged.get(name);
     return damage && new LogdError('internal', `${name} is damaged: ${damage.file} ${damage.offset}`);
   }
@@ -109,35 +253,67 @@ export class Store {
     return n;
   }
 
+  /** The log (recovered now if this is its first use), or undefined. Throws if its recovery failed. */
   get(name: string): Log | undefined {
+    const log = this.logs.get(name);
+    if (log) return log;
+    if (this.unopened.has(name)) return this.recoverListed(name);
+    const failure = this.failed.get(name);
+    if (failure) throw failure;
+    return undefined;
+  }
+
+  /** The log if it is recovered already: no file is touched. */
+  loaded(name: string): Log | undefined {
     return this.logs.get(name);
   }
 
-  /** Names of all logs, sorted. */
+  /** Whether the log exists here (recovered, waiting for recovery, damaged or failed to recover). */
+  has(name: string): boolean {
+    return this.logs.has(name) || this.unopened.has(name) || this.damaged.has(name) || this.failed.has(name);
+  }
+
+  /** Names of all logs that can be served (recovered or waiting for recovery), sorted. */
   names(): string[] {
-    return [...this.logs.keys()].sort();
+    return [...this.logs.keys(), ...this.unopened].sort();
   }
 
   /** Returns the log, creating it (durably) if it does not exist yet. */
   create(name: string): Promise<Log> {
-    const existing = this.logs.get(name);
-    if (existing) return Promise.resolve(existing);
+    try {
+      const existing = this.get(name);
+      if (existing) return Promise.resolve(existing);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (!isValidName(name)) return Promise.reject(badName('log', name));
     const damage = this.damage(name);
     if (damage) return Promise.reject(damage);
     if (this.closing) return Promise.reject(new LogdError('internal', 'store is closed'));
     let pending = this.creating.get(name);
     if (!pending) {
+      const size = this.namespaceSize(name);
+      if (size >= this.maxLogs) {
+        return Promise.reject(new LogdError('full', `${name}: namespace ${ownerOf(name)} already holds ${size} logs, the most --max-logs allows`));
+      }
+      this.count(name, 1);
       pending = this.createLog(name).finally(() => this.creating.delete(name));
+      pending.catch(() => this.count(name, -1));
       this.creating.set(name, pending);
     }
     return pending;
   }
 
   private async createLog(name: string): Promise<Log> {
+    const missing = this.lost ? this.lost.message : this.dataDirMissing();
+    if (missing) throw new LogdError('internal', `cannot create ${name}: ${missing}`);
     const logDir = join(this.dir, name);
-    fs.mkdirSync(logDir, { recursive: true });
-    const { log } = this.recover(name);
+    try {
+      fs.mkdirSync(logDir); // not recursive: never recreate a data directory removed under the node
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const log = this.recover(name);
     if (!log) throw this.damage(name)!;
     if (this.logOptions.fsync.mode !== 'none') {
       await syncDir(logDir);
@@ -166,6 +342,8 @@ export class Store {
   }
 
   private async shutdown(): Promise<void> {
+    clearInterval(this.watch);
+    await this.recovered;
     await Promise.allSettled([...this.creating.values()]);
     const results = await Promise.allSettled([...this.logs.values()].map((log) => log.close()));
     await this.checkpoints.close();

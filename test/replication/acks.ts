@@ -2,10 +2,11 @@
 // stream; only true ones count (LOGS, retention), the others are counted in STATS bad_acks and
 // logged once per stream. Taken ones survive a restart of the writer.
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { Cluster, logs, stats, waitFor, write } from './_cluster.ts';
+import { connect as connectClient } from '../../src/client/index.ts';
+import { Cluster, logs, stats, talk, waitFor, write } from './_cluster.ts';
 
 /** A REPLICATE stream driven by hand: collects what the source sends, sends what the test says. */
 class ScriptedFollower {
@@ -47,7 +48,7 @@ async function aliceWithBob(t: { teardown(fn: () => Promise<void>): void }, args
   return cluster;
 }
 
-test('forged ACKs (unknown node, id never sent, backwards, another node on the stream) are ignored, counted and logged once per stream', async (t) => {
+test('forged ACKs (unknown node, the writer itself, id never sent, backwards) are ignored, counted and logged once per stream; a repeat is harmless', async (t) => {
   const cluster = await aliceWithBob(t);
   const alice = cluster.port('alice');
   await write(alice, 'alice', 10, 'r');
@@ -122,4 +123,42 @@ test('acknowledged ids survive a crash of the writer: --retain-until-replicated 
   await waitFor('retention to trim what bob acknowledged', async () => (await logs(alice)).get('alice')!.first > 1);
   await waitFor('a pass held back by bob', () => /retention: alice now starts at id \d+ \(was \d+\) \(held back by unacknowledged records\)/.test(cluster.nodes.get('alice')!.stderr()));
   t.true((await logs(alice)).get('alice')!.first <= 101, 'nothing bob has not acknowledged is deleted');
+});
+
+test('the head a follower proved with its resume stamp may be acknowledged on a stream that sent nothing; without the stamp it may not', async (t) => {
+  const cluster = await aliceWithBob(t);
+  const alice = cluster.port('alice');
+  await write(alice, 'alice', 5, 'r');
+  const header = /^REC 5 (\d+ \d+ [0-9a-f]{8})\r\n/.exec((await talk(alice, 'READ alice 5 1\n')).toString('latin1'))![1];
+
+  const proven = await ScriptedFollower.open(alice, `REPLICATE alice 6 ${header}`);
+  t.teardown(() => proven.close());
+  await waitFor('the stream to run', async () => (await stats(alice)).get('streams') === 1);
+  proven.send('ACK bob 4'); // below what it proved
+  proven.send('ACK bob 5');
+  await waitFor('bob at 5', async () => (await logs(alice)).get('alice')!['ack.bob'] === 5);
+  t.is((await stats(alice)).get('bad_acks'), 1);
+  t.regex(cluster.nodes.get('alice')!.stderr(), /ignored ACK bob 4: nothing was sent on this stream yet; the follower proved it holds 5/);
+  proven.close();
+
+  const unproven = await ScriptedFollower.open(alice, 'REPLICATE alice 6');
+  t.teardown(() => unproven.close());
+  await waitFor('the second stream to run', async () => (await stats(alice)).get('streams') === 1);
+  unproven.send('ACK bob 5');
+  await waitFor('a second bad ACK', async () => (await stats(alice)).get('bad_acks') === 2);
+});
+
+test('a writer that lost its stored acknowledgements learns them again from the followers\' next sessions: WAIT answers without new writes', async (t) => {
+  const cluster = await aliceWithBob(t);
+  const alice = cluster.port('alice');
+  await cluster.start('bob');
+  await write(alice, 'alice', 50, 'r');
+  await waitFor('bob to acknowledge 50', async () => (await logs(alice)).get('alice')?.['ack.bob'] === 50);
+  await cluster.nodes.get('alice')!.kill();
+  rmSync(join(cluster.dataDir('alice'), '.acks'), { recursive: true, force: true });
+  await cluster.start('alice');
+  const client = await connectClient({ host: '127.0.0.1', port: alice });
+  t.teardown(() => client.destroy());
+  t.is(await client.wait('alice', 50, 1, 20_000), 1);
+  t.is((await logs(alice)).get('alice')?.['ack.bob'], 50);
 });

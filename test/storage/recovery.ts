@@ -60,8 +60,9 @@ test('a chunk cut in the middle of a record loses only that record', async (t) =
   const path = join(logDir, chunks[chunks.length - 1]);
   fs.truncateSync(path, fs.statSync(path).size - 7);
   await powerLostAfterSync(logDir, chunks[chunks.length - 1]);
-  const { log, lines } = await reopen(t, dir);
+  const { log, lines, store } = await reopen(t, dir);
   t.is(log.head(), RECORDS - 1);
+  await store.allRecovered();
   t.is(lines.filter((l) => l.includes('dropped')).length, 2); // the log's line and the summary
   t.deepEqual(await log.append([Buffer.from('after')]), { first: RECORDS, last: RECORDS });
   const all = await log.read(1, 1000, 1 << 20);

@@ -1,18 +1,33 @@
 // LOGS and STATS: what this node holds and how it is doing. The reply texts are also the
-// read-only view the status port (src/http) translates into metrics and its page.
+// read-only view the status port (src/http) translates into metrics and its page. Both name every
+// log with its head, which only a recovered log knows: in the first moments after a start, while
+// logs still wait for their recovery (store.ts), LOGS and STATS wait for the background pass to
+// finish (the status port shows the logs recovered so far).
 import { END, logLine, statLine } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
+import { errorReply } from '../failure.ts';
 import type { Session } from '../session.ts';
 
-export function handleLogs(ctx: LoopContext, session: Session): void {
-  session.reply(logsReply(ctx));
+/** Replies with build() now, or once every log is recovered. */
+function whenRecovered(ctx: LoopContext, session: Session, build: () => string): void {
+  if (ctx.store.pending === 0) return session.reply(build());
+  const slot = session.defer();
+  ctx.store.allRecovered().then(
+    () => slot.send(build()),
+    (err: unknown) => slot.send(errorReply(ctx, err)),
+  );
 }
 
-/** The LOGS reply, END included. */
+export function handleLogs(ctx: LoopContext, session: Session): void {
+  whenRecovered(ctx, session, () => logsReply(ctx));
+}
+
+/** The LOGS reply, END included (logs not recovered yet are left out). */
 export function logsReply(ctx: LoopContext): string {
   let reply = '';
   for (const name of ctx.store.names()) {
-    const log = ctx.store.get(name)!;
+    const log = ctx.store.loaded(name);
+    if (!log) continue; // not recovered yet (see above), or damaged (not served)
     reply += logLine(name, ctx.logs.role(name) ?? 'replica', log.first(), log.head(), replicationExtras(ctx, name, log.head()));
   }
   return reply + END;
@@ -35,7 +50,7 @@ function replicationExtras(ctx: LoopContext, name: string, head: number): Record
 }
 
 export function handleStats(ctx: LoopContext, session: Session): void {
-  session.reply(statsReply(ctx));
+  whenRecovered(ctx, session, () => statsReply(ctx));
 }
 
 /** The STATS reply, END included. */
@@ -56,7 +71,7 @@ export function statsReply(ctx: LoopContext): string {
     statLine('tls_failures', s.tlsFailures);
   for (const [verb, n] of s.commands) reply += statLine('cmd.' + verb.toLowerCase(), n);
   for (const [code, n] of s.errors) reply += statLine('err.' + code, n);
-  for (const name of ctx.store.names()) reply += statLine('head.' + name, ctx.store.get(name)!.head());
+  for (const name of ctx.store.names()) reply += statLine('head.' + name, ctx.store.loaded(name)?.head() ?? 0);
   return reply + replicationStats(ctx) + END;
 }
 

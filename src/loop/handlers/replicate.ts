@@ -7,7 +7,8 @@
 // as READ-follow sends them (the ReadStream below does the streaming and the backpressure).
 // The follower's `ACK <node> <id>` lines arrive through input() and are recorded for LOGS, WAIT
 // and retention, but only a true one: from a node of the participants file (one node per
-// stream), for an id this stream has sent, moving forward. A forged or buggy ACK could
+// stream), for an id this stream has sent (or start-1, which the follower proved it holds when
+// its stamp of it matched ours), moving forward. A forged or buggy ACK could
 // otherwise make --retain-until-replicated delete what nobody copied; it is ignored, counted
 // (STATS bad_acks) and logged once per stream.
 import type { Command } from '../../../protocol/commands.ts';
@@ -38,6 +39,8 @@ class ReplicateStream implements Stream {
   private ended = false;
   /** The follower node this stream serves, from its first accepted ACK. */
   private follower: string | null = null;
+  /** The lowest id an ACK may name: start, or start-1 once the follower's stamp of it matched ours. */
+  private lowestAck: number;
   private badAckLogged = false;
 
   constructor(
@@ -45,7 +48,9 @@ class ReplicateStream implements Stream {
     private readonly cmd: Replicate,
     /** The follower's address, for the log. */
     private readonly remote: string,
-  ) {}
+  ) {
+    this.lowestAck = cmd.start;
+  }
 
   start(sink: StreamSink): void {
     this.sink = sink;
@@ -81,7 +86,10 @@ class ReplicateStream implements Stream {
     if (!this.ctx.logs.participants().has(node)) return `${node} is not a participant`;
     if (this.follower !== null && node !== this.follower) return `this stream serves ${this.follower}`;
     const sent = this.reader?.sentUpTo ?? this.cmd.start - 1;
-    if (id < this.cmd.start || id > sent) return sent < this.cmd.start ? 'nothing was sent on this stream yet' : `this stream sent ids ${this.cmd.start} to ${sent} only`;
+    if (id < this.lowestAck || id > sent) {
+      const streamed = sent < this.cmd.start ? 'nothing was sent on this stream yet' : `this stream sent ids ${this.cmd.start} to ${sent} only`;
+      return this.lowestAck < this.cmd.start ? `${streamed}; the follower proved it holds ${this.lowestAck}` : streamed;
+    }
     const current = this.ctx.replication.acks(this.cmd.log).get(node) ?? 0;
     if (id < current) return `${node} acknowledged ${current} already`;
     return id === current ? '' : null;
@@ -133,6 +141,7 @@ class ReplicateStream implements Stream {
     if (ours.ts !== theirs.ts || ours.len !== theirs.len || ours.crc !== theirs.crc) {
       return refusal(ctx, 'diverged', `record ${cmd.start - 1} of ${cmd.log} is ${stampText(ours)} here and ${stampText(theirs)} on the follower`);
     }
+    this.lowestAck = cmd.start - 1; // the follower proved it holds start-1 (any refusal below ends the stream)
     if (cmd.digest === null) return null;
     const digest = await ctx.logs.get(cmd.log)!.digests.digestOf(cmd.start - 1);
     if (digest === null || digest === cmd.digest) return null;
