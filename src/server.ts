@@ -19,7 +19,9 @@ import type { ServerOptions } from './options.ts';
 import { Replicator } from './replication/replicator.ts';
 import { startRetention } from './replication/retention.ts';
 import { ReplicationState } from './replication/state.ts';
+import { DIVERGED_FILE } from './replication/diverged-marks.ts';
 import { ACK_DIR, Checkpoints } from './storage/checkpoints.ts';
+import { StateFile } from './storage/state-file.ts';
 import { Store, parseFsyncPolicy } from './storage/store.ts';
 
 export interface Logd {
@@ -55,9 +57,11 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
   let listener: Listener | null = null;
   let status: StatusServer | null = null;
   try {
+    // Every change to a log goes through this one object (loop/logs.ts).
+    const logs = new LogDirectory(store, options.id);
     // A damaged own log stays closed (store.damage answers for it) and a full disk cannot create
     // it yet (its first write will): the node starts anyway, to serve what it can.
-    await store.create(options.id).catch((err: NodeJS.ErrnoException) => {
+    await logs.create(options.id).catch((err: NodeJS.ErrnoException) => {
       if (!store.damage(options.id) && err.code !== 'ENOSPC') throw err;
       if (!store.damage(options.id)) logger(`cannot create log ${options.id} yet: ${err.message}`);
     });
@@ -65,7 +69,6 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     let closing: Promise<void> | null = null;
     let markStopped!: () => void;
     const stopped = new Promise<void>((resolve) => (markStopped = resolve));
-    const logs = new LogDirectory(store, options.id);
     const replication = new ReplicationState(Checkpoints.load(options.data, ACK_DIR), logger);
     let replicator: Replicator | null = null;
     let stopRetention: (() => Promise<void>) | null = null;
@@ -126,6 +129,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     if (options.peers) {
       replicator = new Replicator({
         logs,
+        divergedFile: new StateFile(options.data, DIVERGED_FILE),
         state: replication,
         nodeId: options.id,
         logger,

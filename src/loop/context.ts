@@ -1,4 +1,8 @@
-// Everything a command handler may use. Handlers are the only code that changes log state.
+// Everything a command handler may use. The loop owns log state: a log changes only through
+// `logs` (loop/logs.ts), whether the change comes from a handler (writes and TRIM on the log
+// forWrite gives, REFUSE/ACCEPT) or from replication and retention, which reach it as their
+// LogAccess (src/log-access.ts: replicated frames, a replica's restart at a later first id,
+// retention's trims) and never import storage.
 import type { Logger } from '../logger.ts';
 import type { ServerOptions } from '../options.ts';
 import type { ReplicationState } from '../replication/state.ts';
@@ -10,7 +14,9 @@ import type { Stats } from './stats.ts';
 
 export interface LoopContext {
   readonly options: ServerOptions;
+  /** For what is not log state: consumer checkpoints, the names and damage of logs, fsync counts. */
   readonly store: Store;
+  /** The one path by which logs are found, created and changed. */
   readonly logs: LogDirectory;
   /** Replica states, follower acknowledgements and replication counters (LOGS, STATS, retention). */
   readonly replication: ReplicationState;

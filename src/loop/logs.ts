@@ -3,12 +3,13 @@
 // Failover moves the writer: REFUSE stops writes to an owned log here, ACCEPT makes this node the
 // writer of a log it holds a replica of; both survive a restart (FAILOVER_FILE in the data dir).
 // A participant named in the peers file has its main log known here before its first record.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// It is also the LogAccess (log-access.ts) through which replication and retention change logs:
+// the command handlers and those two reach storage through this one object.
 import { LogdError } from '../../protocol/errors.ts';
 import { ownerOf } from '../../protocol/names.ts';
+import type { ChunkFile, LogAccess, ReplicaLog } from '../log-access.ts';
 import type { Log } from '../storage/log.ts';
-import { replaceFile } from '../storage/replace-file.ts';
+import { StateFile } from '../storage/state-file.ts';
 import type { Store } from '../storage/store.ts';
 
 export type Role = 'owner' | 'replica';
@@ -16,7 +17,7 @@ export type Role = 'owner' | 'replica';
 /** `{"refused": [...], "accepted": [...]}`; log directories never start with '.', so no clash. */
 const FAILOVER_FILE = '.failover.json';
 
-export class LogDirectory {
+export class LogDirectory implements LogAccess {
   private readonly creating = new Map<string, Promise<Log>>();
   /** Head listeners of logs that do not exist yet; moved onto the log when it is created. */
   private readonly waiting = new Map<string, Set<HeadWatch>>();
@@ -26,14 +27,14 @@ export class LogDirectory {
   private readonly accepted: Set<string>;
   private participantNames: ReadonlySet<string> = new Set();
   private readonly roleListeners: (() => Promise<void> | void)[] = [];
-  /** The last save of the roles; saves run one at a time (they share one temporary file). */
-  private saving: Promise<void> = Promise.resolve();
+  private readonly rolesFile: StateFile;
 
   constructor(
     readonly store: Store,
     readonly nodeId: string,
   ) {
-    const saved = readFailover(join(store.dir, FAILOVER_FILE));
+    this.rolesFile = new StateFile(store.dir, FAILOVER_FILE);
+    const saved = readFailover(this.rolesFile);
     this.refused = new Set(saved.refused);
     this.accepted = new Set(saved.accepted);
   }
@@ -89,11 +90,9 @@ export class LogDirectory {
     return this.rolesChanged();
   }
 
-  /** Saves the roles, then runs the listeners. Each save writes the state current when it starts, so the file ends with the newest. */
+  /** Saves the roles (durable before the OK), then runs the listeners. */
   private async rolesChanged(): Promise<void> {
-    const saved = this.saving.then(() => saveFailover(this.store.dir, { refused: [...this.refused].sort(), accepted: [...this.accepted].sort() }));
-    this.saving = saved.catch(() => {});
-    await saved;
+    await this.rolesFile.replace(() => JSON.stringify({ refused: [...this.refused].sort(), accepted: [...this.accepted].sort() }) + '\n');
     for (const fn of this.roleListeners) await fn();
   }
 
@@ -132,6 +131,46 @@ export class LogDirectory {
 
   first(name: string): number {
     return this.store.get(name)?.first() ?? 1;
+  }
+
+  names(): string[] {
+    return this.store.names();
+  }
+
+  damaged(name: string): boolean {
+    return this.store.damage(name) !== undefined;
+  }
+
+  consumers(name: string): readonly { id: number }[] {
+    return this.store.consumers(name);
+  }
+
+  async openReplica(name: string): Promise<ReplicaLog> {
+    return replicaLog(await this.create(name));
+  }
+
+  held(name: string): boolean {
+    return this.store.has(name);
+  }
+
+  namespaceSize(name: string): number {
+    return this.store.namespaceSize(name);
+  }
+
+  maxLogs(): number {
+    return this.store.maxLogs;
+  }
+
+  // Retention's two calls touch only recovered logs (store.loaded): the rest wait for a later pass.
+  async chunkFiles(name: string): Promise<ChunkFile[]> {
+    return (await this.store.loaded(name)?.chunkFiles()) ?? [];
+  }
+
+  async trim(name: string, before: number): Promise<{ was: number; first: number } | null> {
+    const log = this.store.loaded(name);
+    if (!log) return null;
+    const was = log.first();
+    return { was, first: await log.trim(before) };
   }
 
   /** Calls fn after each head advance of the log, also if the log is only created later. */
@@ -179,25 +218,29 @@ interface FailoverRoles {
   accepted: string[];
 }
 
-function readFailover(file: string): FailoverRoles {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { refused: [], accepted: [] };
-    throw err;
-  }
+function readFailover(file: StateFile): FailoverRoles {
+  const text = file.read();
+  if (text === null) return { refused: [], accepted: [] };
   const roles = JSON.parse(text) as Partial<FailoverRoles>;
   return { refused: roles.refused ?? [], accepted: roles.accepted ?? [] };
-}
-
-/** Written to a temporary file, synced, renamed over the old one, directory synced. */
-function saveFailover(dir: string, roles: FailoverRoles): Promise<void> {
-  return replaceFile(join(dir, FAILOVER_FILE), JSON.stringify(roles) + '\n');
 }
 
 /** A head listener on a log that does not exist yet; cancel() follows it onto the created log. */
 interface HeadWatch {
   fn: (head: number) => void;
   cancel: () => void;
+}
+
+/** A replica's follower sees its log through this: the reads and the two changes a copy makes. */
+function replicaLog(log: Log): ReplicaLog {
+  return {
+    name: log.name,
+    head: () => log.head(),
+    first: () => log.first(),
+    stampOf: (id) => log.stampOf(id),
+    digestOf: (id) => log.digests.digestOf(id),
+    adoptDigest: (id, digest) => log.digests.adopt(id, digest),
+    appendFrames: (frames) => log.appendFrames(frames),
+    restartAt: (first) => log.restartAt(first),
+  };
 }

@@ -1,15 +1,13 @@
 // Divergence survives a restart. A replica that diverged is recorded in `<data>/.diverged` (JSON:
-// log -> the head it had, that record's stamp and the reason), written like .failover.json
-// (temporary file, synced, renamed, directory synced). When the node starts again, a replica
+// log -> the head it had, that record's stamp and the reason), replaced atomically and durably
+// like .failover.json (a StateFile, log-access.ts, given by the wiring). When the node starts again, a replica
 // whose copy still ends at that same record is diverged at once, before asking any source: it is
 // never served as a relay meanwhile. A copy moved away or copied anew (another head or stamp)
 // drops its mark and follows again.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { replaceFile } from '../storage/replace-file.ts';
+import type { StateFile } from '../log-access.ts';
 
-/** Data directory entries never start with '.' for logs, so no clash. */
-const FILE = '.diverged';
+/** The file's name in the data directory (log directories never start with '.', so no clash). */
+export const DIVERGED_FILE = '.diverged';
 
 export interface DivergedMark {
   head: number;
@@ -20,10 +18,9 @@ export interface DivergedMark {
 
 export class DivergedMarks {
   private readonly marks: Record<string, DivergedMark>;
-  private saving: Promise<void> = Promise.resolve();
 
-  constructor(private readonly dir: string) {
-    this.marks = readMarks(join(dir, FILE));
+  constructor(private readonly file: StateFile) {
+    this.marks = parseMarks(file.read());
   }
 
   get(log: string): DivergedMark | undefined {
@@ -41,23 +38,13 @@ export class DivergedMarks {
     return this.save();
   }
 
-  /** One write at a time, each with the marks as they are when it starts. */
   private save(): Promise<void> {
-    const file = join(this.dir, FILE);
-    const saved = this.saving.then(() => replaceFile(file, JSON.stringify(this.marks) + '\n'));
-    this.saving = saved.catch(() => {});
-    return saved;
+    return this.file.replace(() => JSON.stringify(this.marks) + '\n');
   }
 }
 
-function readMarks(file: string): Record<string, DivergedMark> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw err;
-  }
+function parseMarks(text: string | null): Record<string, DivergedMark> {
+  if (text === null) return {};
   const marks = JSON.parse(text) as unknown;
   return marks !== null && typeof marks === 'object' ? (marks as Record<string, DivergedMark>) : {};
 }

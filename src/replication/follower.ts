@@ -1,11 +1,11 @@
 // One REPLICATE session against one source, for one replica log.
 //
 // It asks for the records after its own head, sending that head record's stored header
-// (timestamp, length, CRC) and the digest of its whole prefix (prefix-digest.ts), so the source
+// (timestamp, length, CRC) and the digest of its whole prefix (storage/prefix-digest.ts), so the source
 // can tell whether both hold the same history (`ERR diverged` if not). Received bytes are
-// cut into runs of whole REC frames (FrameCutter, no copy) and each run goes to storage as it is
-// (appendFrames verifies parse, CRC and id continuity, and keeps the owner's ids, timestamps and
-// CRCs). After each run is durable the follower acknowledges it on the same connection
+// cut into runs of whole REC frames (FrameCutter, no copy) and each run goes to storage as it is,
+// through the loop's LogAccess (log-access.ts; appendFrames verifies parse, CRC and id
+// continuity, and keeps the owner's ids, timestamps and CRCs). After each run is durable the follower acknowledges it on the same connection
 // (`ACK <node> <id>`, at most one per turn), so the source knows how far it is. The link is dead
 // after SILENCE_MS without a byte (the source heartbeats every second). The session ends when
 // the link ends, after every run already handed to storage has settled, so the next session
@@ -26,8 +26,8 @@ import type { Socket } from 'node:net';
 import { crcHex, stampText } from '../../protocol/frame.ts';
 import { ownerOf } from '../../protocol/names.ts';
 import { authLine, dial, type DialOptions } from '../wire/dial.ts';
+import type { ReplicaLog } from '../log-access.ts';
 import { helloCommand, helloId, selfReason } from './hello.ts';
-import type { Log } from '../storage/log.ts';
 import { FrameCutter } from './frame-cutter.ts';
 import type { ReplicaStatus, ReplicationState } from './state.ts';
 
@@ -39,7 +39,7 @@ export interface Source {
 
 export interface FollowOptions {
   /** The local replica. */
-  log: Log;
+  log: ReplicaLog;
   source: Source;
   /** This node's id, sent with every acknowledgement. */
   nodeId: string;
@@ -119,7 +119,7 @@ class FollowSession {
     const head = log.head();
     // The head record can only be missing when retention deleted it with an emptied chunk after it.
     const stamp = head > 0 && head >= log.first() ? await log.stampOf(head) : null;
-    const digest = stamp ? await log.digests.digestOf(head) : null;
+    const digest = stamp ? await log.digestOf(head) : null;
     this.expected = head + 1;
     this.durable = head;
     this.headProven = stamp !== null;
@@ -205,7 +205,7 @@ class FollowSession {
     if (!m) return this.end('failed', `bad DIGEST line from ${this.o.source.name}: ${text.slice(0, 80)}`, true);
     const { log } = this.o;
     const id = Number(m[1]);
-    if (id === this.expected - 1 && log.head() === id && log.first() === id + 1) log.digests.adopt(id, parseInt(m[2], 16));
+    if (id === this.expected - 1 && log.head() === id && log.first() === id + 1) log.adoptDigest(id, parseInt(m[2], 16));
   }
 
   /**

@@ -5,10 +5,10 @@
 // trimmed log) makes it drop what it holds, which the owner dropped too, and continue from the
 // source's first id: a copy never holds a gap.
 import type { DialOptions } from '../wire/dial.ts';
+import type { ReplicaLog } from '../log-access.ts';
 import type { Logger } from '../logger.ts';
 import { stampText } from '../../protocol/frame.ts';
 import { ownerOf } from '../../protocol/names.ts';
-import type { Log } from '../storage/log.ts';
 import type { DivergedMarks } from './diverged-marks.ts';
 import { follow, type Source } from './follower.ts';
 import type { ReplicaStatus, ReplicationState } from './state.ts';
@@ -41,7 +41,7 @@ export class Replica {
   private running: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly log: Log,
+    readonly log: ReplicaLog,
     private readonly deps: ReplicaDeps,
   ) {}
 

@@ -15,8 +15,8 @@
 // sessions move back to the owner when it returns.
 import { ownerOf } from '../../protocol/names.ts';
 import type { DialOptions } from '../wire/dial.ts';
+import type { LogAccess, StateFile } from '../log-access.ts';
 import type { Logger } from '../logger.ts';
-import type { LogDirectory } from '../loop/logs.ts';
 import type { Source } from './follower.ts';
 import { ParticipantsWatcher, sameParticipant, type Participant } from './participants.ts';
 import { PeerLink } from './peer-link.ts';
@@ -25,7 +25,10 @@ import { Replica } from './replica.ts';
 import type { ReplicationState } from './state.ts';
 
 export interface ReplicatorOptions {
-  logs: LogDirectory;
+  /** Every log this node holds, through the loop (log-access.ts). */
+  logs: LogAccess;
+  /** Where divergences are recorded (diverged-marks.ts). */
+  divergedFile: StateFile;
   state: ReplicationState;
   nodeId: string;
   logger: Logger;
@@ -53,7 +56,7 @@ export class Replicator {
   private readonly marks: DivergedMarks;
 
   constructor(private readonly o: ReplicatorOptions) {
-    this.marks = new DivergedMarks(o.logs.store.dir);
+    this.marks = new DivergedMarks(o.divergedFile);
     o.logs.onRolesChanged(() => this.reconcile());
   }
 
@@ -134,10 +137,10 @@ export class Replicator {
     const wanted = new Set<string>();
     const consider = (name: string) => {
       // A damaged copy stays as found until `logtool repair` (its start logged the damage once).
-      if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name) && !this.o.logs.store.damage(name)) wanted.add(name);
+      if (this.links.has(ownerOf(name)) && !this.o.logs.writable(name) && !this.o.logs.damaged(name)) wanted.add(name);
     };
     // Held logs first: within the limits they keep their place before logs new to this node.
-    for (const name of this.o.logs.store.names()) consider(name);
+    for (const name of this.o.logs.names()) consider(name);
     for (const link of this.links.values()) for (const name of link.heads.keys()) consider(name);
     const stopping: Promise<void>[] = [];
     for (const [name, replica] of this.replicas) {
@@ -151,15 +154,15 @@ export class Replicator {
 
   /** Starts the wanted replicas not running yet, within maxReplicas and --max-logs. */
   private startWithinLimits(wanted: Set<string>): void {
-    const store = this.o.logs.store;
+    const logs = this.o.logs;
     const skipped = new Map<string, { count: number; why: string }>();
     let running = this.replicas.size + this.creating.size;
     for (const name of wanted) {
       if (this.replicas.has(name) || this.creating.has(name)) continue;
-      const held = store.has(name);
+      const held = logs.held(name);
       let why = '';
       if (running >= this.o.maxReplicas) why = `this node follows at most ${this.o.maxReplicas} replica logs (a quarter of its file descriptor limit)`;
-      else if (!held && store.namespaceSize(name) >= store.maxLogs) why = `namespace ${ownerOf(name)} holds ${store.namespaceSize(name)} logs here, the most --max-logs allows`;
+      else if (!held && logs.namespaceSize(name) >= logs.maxLogs()) why = `namespace ${ownerOf(name)} holds ${logs.namespaceSize(name)} logs here, the most --max-logs allows`;
       if (why) {
         const owner = ownerOf(name);
         const s = skipped.get(owner) ?? { count: 0, why };
@@ -183,7 +186,7 @@ export class Replicator {
   private async startReplica(name: string): Promise<void> {
     this.creating.add(name);
     try {
-      const log = await this.o.logs.create(name);
+      const log = await this.o.logs.openReplica(name);
       if (this.stopped || this.o.logs.writable(name) || !this.links.has(ownerOf(name))) return;
       const replica = new Replica(log, {
         nodeId: this.o.nodeId,

@@ -6,12 +6,9 @@
 // master processed it): a participant that never acknowledged holds back all trimming. Under
 // --retain-until-consumed every log keeps each chunk some consumer with a checkpoint on it has
 // not passed (its records are not all at or below the lowest checkpoint).
-// The chunk files are listed from the data directory, whose layout is fixed (DESIGN.md).
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// Each log reports its own chunk files, and trims, through the loop's LogAccess (log-access.ts).
+import type { ChunkFile, LogAccess } from '../log-access.ts';
 import type { Logger } from '../logger.ts';
-import type { LogDirectory } from '../loop/logs.ts';
-import { chunkFirstId } from '../storage/chunk.ts';
 import type { ReplicationState } from './state.ts';
 
 export interface RetentionPolicy {
@@ -27,14 +24,8 @@ export interface RetentionPolicy {
 
 const INTERVAL_MS = 2000;
 
-interface ChunkFile {
-  first: number;
-  bytes: number;
-  mtimeMs: number;
-}
-
 /** Starts the periodic task; returns a function that stops it and waits for a pass in progress. */
-export function startRetention(policy: RetentionPolicy, logs: LogDirectory, replication: ReplicationState, logger: Logger, intervalMs = INTERVAL_MS): () => Promise<void> {
+export function startRetention(policy: RetentionPolicy, logs: LogAccess, replication: ReplicationState, logger: Logger, intervalMs = INTERVAL_MS): () => Promise<void> {
   let pass: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     pass = pass.then(() => retainAll(policy, logs, replication, logger)).catch((err: unknown) => logger(`retention: ${(err as Error).message}`));
@@ -45,11 +36,10 @@ export function startRetention(policy: RetentionPolicy, logs: LogDirectory, repl
   };
 }
 
-async function retainAll(policy: RetentionPolicy, logs: LogDirectory, replication: ReplicationState, logger: Logger): Promise<void> {
-  for (const name of logs.store.names()) {
-    const log = logs.store.loaded(name); // a log not recovered yet is trimmed at a later pass
-    if (!log) continue;
-    const chunks = await listChunks(join(logs.store.dir, name));
+async function retainAll(policy: RetentionPolicy, logs: LogAccess, replication: ReplicationState, logger: Logger): Promise<void> {
+  for (const name of logs.names()) {
+    const chunks = await logs.chunkFiles(name);
+    if (chunks.length === 0) continue;
     let before = trimPoint(chunks, policy, Date.now());
     let held = '';
     if (policy.untilReplicated && logs.writable(name)) {
@@ -60,15 +50,16 @@ async function retainAll(policy: RetentionPolicy, logs: LogDirectory, replicatio
       }
     }
     if (policy.untilConsumed) {
-      const consumed = consumedUpTo(logs.store.consumers(name));
+      const consumed = consumedUpTo(logs.consumers(name));
       if (consumed + 1 < before) {
         before = consumed + 1;
         held = ' (held back by unconsumed records)';
       }
     }
-    if (before <= log.first()) continue;
-    const was = log.first();
-    const first = await log.trim(before);
+    if (before <= logs.first(name)) continue;
+    const trimmed = await logs.trim(name, before);
+    if (!trimmed) continue;
+    const { was, first } = trimmed;
     if (first > was) logger(`retention: ${name} now starts at id ${first} (was ${was})${held}`);
   }
 }
@@ -101,19 +92,4 @@ export function consumedUpTo(consumers: readonly { id: number }[]): number {
   let min = Number.MAX_SAFE_INTEGER;
   for (const c of consumers) min = Math.min(min, c.id);
   return min;
-}
-
-async function listChunks(dir: string): Promise<ChunkFile[]> {
-  const out: ChunkFile[] = [];
-  for (const file of await readdir(dir)) {
-    const first = chunkFirstId(file);
-    if (first === undefined) continue;
-    try {
-      const s = await stat(join(dir, file));
-      out.push({ first, bytes: s.size, mtimeMs: s.mtimeMs });
-    } catch {
-      // Trimmed meanwhile.
-    }
-  }
-  return out.sort((a, b) => a.first - b.first);
 }

@@ -3,12 +3,11 @@
 // node-wide counters. Written by the followers and the REPLICATE streams, read by the LOGS/STATS
 // handlers, WAIT and the retention task.
 //
-// Acknowledged ids are kept durably (an ack store: <data>/.acks, see storage/checkpoints.ts), so
+// Acknowledged ids are kept durably (an ack store: <data>/.acks, storage/checkpoints.ts), so
 // that --retain-until-replicated and WAIT still know after a restart what the followers hold.
 // They are written in batches, at most one write per ACK_FLUSH_MS: a crash loses at most the
 // newest ones, which only makes retention keep more.
 import type { Logger } from '../logger.ts';
-import type { Checkpoints } from '../storage/checkpoints.ts';
 
 /**
  * connecting: link opening; catching-up / live: streaming behind / at the source's head;
@@ -32,8 +31,12 @@ export interface PeerStatus {
   up: boolean | null;
 }
 
-/** The durable side of the acknowledged ids: per follower node, per log. */
-export type AckStore = Pick<Checkpoints, 'entries' | 'setMany' | 'close'>;
+/** The durable side of the acknowledged ids: per follower node, per log (storage's Checkpoints, wired in server.ts). */
+export interface AckStore {
+  entries(): Iterable<[node: string, log: string, id: number]>;
+  setMany(node: string, entries: Iterable<[log: string, id: number]>): Promise<void>;
+  close(): Promise<void>;
+}
 
 const ACK_FLUSH_MS = 200;
 

@@ -19,6 +19,7 @@
 // - A group is acknowledged only while the active chunk's path still names the file it was
 //   written to (one stat per round): a log whose files were removed or replaced under the running
 //   node is lost (markLost) and refuses every write and read until restart.
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
 import { seekTime, timestampAt } from './seek.ts';
@@ -706,6 +707,20 @@ export class Log {
       if (this.opts.fsync.mode !== 'none') await syncDir(this.dir);
     }
     return this.first();
+  }
+
+  /** The chunk files, oldest first, with their size and last write (retention weighs them). */
+  async chunkFiles(): Promise<{ first: number; bytes: number; mtimeMs: number }[]> {
+    const out: { first: number; bytes: number; mtimeMs: number }[] = [];
+    for (const chunk of [...this.chunks]) {
+      try {
+        const s = await stat(chunk.chunkPath);
+        out.push({ first: chunk.firstId, bytes: s.size, mtimeMs: s.mtimeMs });
+      } catch {
+        // Trimmed meanwhile.
+      }
+    }
+    return out;
   }
 
   /** A trim's digest work: a failure costs the digest (resume checks fall back to the stamp), never the trim. */
