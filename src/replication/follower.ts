@@ -9,10 +9,10 @@
 // (`ACK <node> <id>`, at most one per turn), so the source knows how far it is. The link is dead
 // after SILENCE_MS without a byte (the source heartbeats every second). The session ends when
 // the link ends, after every run already handed to storage has settled, so the next session
-// starts from the true head. `ERR gone <first>` from the log's owner, past what the replica
-// needs (the owner trimmed what the replica has not copied), ends it as 'trimmed', with that
-// first id: the replica then continues from there (replica.ts). A relay's `ERR gone` is only a
-// refusal: what it trimmed, the owner may still hold. With a token the session starts with AUTH
+// starts from the true head. `ERR gone <first>` past what the replica needs (the source trimmed
+// what the replica has not copied) ends it as 'trimmed', with that first id; replica.ts decides:
+// on the owner's word the replica continues from there, while a relay's is only a refusal (what
+// it trimmed, the owner may still hold). With a token the session starts with AUTH
 // (its `OK` is skipped); with TLS it connects with TLS. Then HELLO (hello.ts): a source that
 // answers as this node itself is refused (`self`).
 // The source may be hostile or broken: a frame declaring more than --max-msg, a control line
@@ -24,7 +24,6 @@
 // the prefix digest its source tells it (`DIGEST`).
 import type { Socket } from 'node:net';
 import { crcHex, stampText } from '../../protocol/frame.ts';
-import { ownerOf } from '../../protocol/names.ts';
 import { authLine, dial, type DialOptions } from '../wire/dial.ts';
 import type { ReplicaLog } from '../log-access.ts';
 import { helloCommand, helloId, selfReason } from './hello.ts';
@@ -190,7 +189,7 @@ class FollowSession {
     }
     if (text.startsWith('DIGEST ') && this.greeted) return this.onDigest(text);
     if (text.startsWith('ERR diverged')) return this.end('diverged', `${this.o.source.name}: ${text}`);
-    if (text.startsWith('ERR gone ') && this.o.source.name === ownerOf(this.o.log.name)) {
+    if (text.startsWith('ERR gone ')) {
       const first = Number(text.slice(9));
       if (Number.isSafeInteger(first) && first > this.expected) return this.end('trimmed', `${this.o.source.name} starts ${this.o.log.name} at id ${first}`, false, first);
     }

@@ -75,15 +75,16 @@ export class Replica {
   }
 
   /**
-   * The source starts the log at `first`, past this copy's head + 1: continue from there. Records
-   * this copy holds are dropped only on the owner's word: a relay may have trimmed more than the
-   * owner did (or lie), and its `ERR gone` only ends the session.
+   * The source starts the log at `first`, past this copy's head + 1: continue from there, only on
+   * the owner's word: a relay may have trimmed more than the owner did (or lie), so its `ERR gone`
+   * only ends the session (the owner may still hold what the relay dropped).
    */
   private async restartAt(first: number, reason: string, source: string): Promise<'progressed' | 'failed'> {
     const { log, deps } = this;
     if (first <= log.head() + 1) return 'progressed';
-    if (source !== ownerOf(log.name) && log.head() >= log.first()) {
-      const why = `${reason}, but ${source} is a relay: this copy keeps its records up to ${log.head()} until the owner says so`;
+    if (source !== ownerOf(log.name)) {
+      const held = log.head() >= log.first() ? `keeps its records up to ${log.head()}` : 'stays empty';
+      const why = `${reason}, but ${source} is a relay: this copy ${held} until the owner says so`;
       if (why !== this.logged) deps.logger(`replica ${log.name}: ${why}`);
       this.logged = why;
       this.status.state = 'down';
