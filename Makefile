@@ -31,8 +31,9 @@ typecheck: install
 
 # The whole suite, once, under c8 (its servers too: they inherit NODE_V8_COVERAGE), then the line
 # coverage floors per directory from that one run (--all: a file no test loads counts as 0%).
-# The floors are a little under what the suite reaches; raise them as it does.
-COVER_FLOORS := src/storage:90 protocol:95 src/loop:85
+# The floors are a little under what the suite reached (storage 97%, protocol 99.8%, loop 92.5%);
+# raise them as it does.
+COVER_FLOORS := src/storage:94 protocol:98 src/loop:90
 COVER_DIR := coverage/tmp
 test: typecheck build
 	npx c8 --clean --reporter none --temp-directory $(COVER_DIR) npx ava
