@@ -1,7 +1,7 @@
 // logtail against a real server: append, partial lines, rotation, truncation, deletion,
 // re-creation, its own restart, a server outage, same-size rewrites with --mtime.
 import test from 'ava';
-import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Client } from '../../src/client/index.ts';
@@ -226,9 +226,15 @@ test('--mtime: a same-size rewrite is read again', async (t) => {
   writeFileSync(file, 'x1\n');
   const tail = startTail(t, file, 'lt.mtime', ['--mtime']);
   await expectLog('lt.mtime', ['x1'], tail);
-  const { mtime } = statSync(file);
+  // The rewrite must get a later mtime: first wait until the file system stamps a later time
+  // (its timestamps are coarser than a millisecond on some machines).
+  const { mtimeMs } = statSync(file);
+  const probe = join(dir, 'probe');
+  do {
+    writeFileSync(probe, '');
+    await new Promise((r) => setImmediate(r));
+  } while (statSync(probe).mtimeMs <= mtimeMs);
   writeFileSync(file, 'y1\n');
-  utimesSync(file, mtime, new Date(mtime.getTime() + 1000)); // a newer mtime whatever the clock's resolution
   await expectLog('lt.mtime', ['x1', 'y1'], tail);
   t.deepEqual(await barrier(file, 'lt.mtime', ['x1', 'y1'], 'y2', tail), await payloads(client, 'lt.mtime'));
   await tail.stop();
