@@ -87,7 +87,7 @@ export class ClientConnection implements Session, StreamSink {
       },
     });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.parser.push(chunk));
+    socket.on('data', (data: Buffer) => this.parser.push(data));
     socket.on('end', () => this.finish(AT_HEAD)); // the client's EOF: answer what it sent, streams end at the head
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.teardown());
