@@ -1,7 +1,7 @@
 // Cuts a REPLICATE stream (REC frames as stored, with `HB <head>` and a final `END`/`ERR` line
 // between them) into batches of whole frames and control lines, without copying or allocating per
 // frame: a batch is a view of the received buffer. The scanning (and the carrying of a frame or
-// line split across socket reads, joined once when whole) is the client's ReplyReader; this gathers
+// line split across socket reads, joined once when whole) is the ReplyReader's (src/wire); this gathers
 // the frames it finds side by side in one buffer into batches, one appendFrames each. The source may be
 // hostile: nothing longer than a control line or a frame of `maxPayload` is ever held.
 import type { FrameHeader } from '../../protocol/frame.ts';
