@@ -11,15 +11,14 @@
 //   `toolong` and DISCARD drops everything through the next LF. A MSG whose header arrived within
 //   the first --max-line bytes may grow to header + --max-msg instead. The decision depends only on
 //   the line's first --max-line bytes and its length, never on where the reads were cut.
-// - BODY: an APPEND's bodies are counted, never scanned. A body inside one read is a view; a body
-//   spanning reads is copied into one Buffer of its exact size. Refused APPENDs (over a limit, bad
-//   name) skip their bodies as they stream in, holding nothing.
+// - BODY: an APPEND's bodies are counted, never scanned (append-bodies.ts).
 // - TERMINATOR / TERMINATOR_LF: each body must be followed by CRLF or LF, or framing is lost.
 // - DEAD: after a fatal error every later byte is ignored (the server closes the connection).
 // The grammar of each verb is in line.ts; byte helpers in tokens.ts; the contract in PROTOCOL.md.
 import type { Command } from './commands.ts';
 import type { ErrorCode } from './errors.ts';
 import { LogdError } from './errors.ts';
+import { AppendBodies } from './append-bodies.ts';
 import { APPEND_LINE, OTHER_LINE, USAGE, classifyLongLine, conditionalTarget, parseCommand, verbAt } from './line.ts';
 import { Pieces, sliceViews } from './pieces.ts';
 import { CR, LF, SPACE, Tokens, decimalAt, nameAt, snippet } from './tokens.ts';
@@ -52,7 +51,6 @@ const TERMINATOR = 3;
 const TERMINATOR_LF = 4;
 const DEAD = 5;
 
-const NO_BYTES = Buffer.alloc(0);
 /** Bytes of a long held line that classifyHeld and splitMsg look at first. */
 const CLASSIFY_PREFIX = 512;
 /** A held MSG line this long keeps its text in the pieces it arrived in (splitMsg); shorter ones are copied. */
@@ -72,19 +70,8 @@ export class Parser {
   private heldLen = 0;
   /** -1 while --max-line bounds the held line; else the longer bound of a MSG (header + max-msg). */
   private msgLineLimit = -1;
-  // The APPEND whose bodies are streaming in.
-  private appendLog = '';
-  /** The APPEND's expected next id (`<log>@<next-id>`), 0 when unconditional. */
-  private appendExpect = 0;
-  private lens: number[] = [];
-  /** null while the bodies of a refused APPEND are skipped. */
-  private payloads: Buffer[] | null = null;
-  private bodyIndex = 0;
-  private bodyLeft = 0;
-  /** A body that spans reads, filled up to bodyFilled. */
-  private body: Buffer | null = null;
-  private bodyFilled = 0;
-  private bodyHeld = 0;
+  /** The APPEND whose bodies are streaming in. */
+  private readonly bodies = new AppendBodies();
 
   constructor(
     private readonly limits: ParserLimits,
@@ -93,7 +80,7 @@ export class Parser {
 
   /** Bytes currently held for an incomplete line or APPEND (memory accounting). */
   get buffered(): number {
-    return this.heldLen + this.bodyHeld;
+    return this.heldLen + this.bodies.held;
   }
 
   push(data: Buffer): void {
@@ -112,7 +99,8 @@ export class Parser {
           break;
         }
         case BODY:
-          pos = this.readBody(data, pos, end);
+          pos = this.bodies.read(data, pos, end);
+          if (this.bodies.left === 0) this.state = TERMINATOR;
           break;
         case TERMINATOR:
           if (data[pos] === CR) this.state = TERMINATOR_LF;
@@ -272,60 +260,25 @@ export class Parser {
     else if (largest > maxMsg) this.sink.error('toolong', `record over ${maxMsg} bytes`);
     else if (total > maxBatch) this.sink.error('toolong', `batch over ${maxBatch} bytes`);
     const refused = log === null || largest > maxMsg || total > maxBatch;
-    this.appendLog = log ?? '';
-    this.appendExpect = expect;
-    this.lens = lens;
-    this.payloads = refused ? null : [];
-    this.bodyIndex = 0;
-    this.startBody();
+    this.bodies.start(log ?? '', expect, lens, refused);
+    this.state = this.bodies.left > 0 ? BODY : TERMINATOR;
   }
 
-  private startBody(): void {
-    this.bodyLeft = this.lens[this.bodyIndex];
-    this.state = BODY;
-    if (this.bodyLeft > 0) return;
-    this.payloads?.push(NO_BYTES);
-    this.state = TERMINATOR;
-  }
-
-  private readBody(data: Buffer, pos: number, end: number): number {
-    const n = Math.min(end - pos, this.bodyLeft);
-    if (this.payloads !== null) {
-      if (this.body === null && n === this.bodyLeft) {
-        this.payloads.push(data.subarray(pos, pos + n)); // the whole body is here: a view, no copy
-        this.bodyHeld += n;
-      } else {
-        if (this.body === null) {
-          this.body = Buffer.allocUnsafe(this.bodyLeft);
-          this.bodyFilled = 0;
-          this.bodyHeld += this.bodyLeft;
-        }
-        data.copy(this.body, this.bodyFilled, pos, pos + n);
-        this.bodyFilled += n;
-        if (n === this.bodyLeft) {
-          this.payloads.push(this.body);
-          this.body = null;
-        }
-      }
-    }
-    this.bodyLeft -= n;
-    if (this.bodyLeft === 0) this.state = TERMINATOR;
-    return pos + n;
-  }
-
+  /** A body's terminator has come: the next body, or the APPEND is complete. */
   private endBody(): void {
-    this.bodyIndex++;
-    if (this.bodyIndex < this.lens.length) return this.startBody();
-    const { appendLog: log, appendExpect: expect, payloads } = this;
-    this.dropAppend();
+    if (this.bodies.next()) {
+      this.state = this.bodies.left > 0 ? BODY : TERMINATOR;
+      return;
+    }
     this.state = LINE;
-    if (payloads !== null) this.sink.command(expect === 0 ? { verb: 'APPEND', log, payloads } : { verb: 'APPEND', log, payloads, expect });
+    const cmd = this.bodies.finish();
+    if (cmd !== null) this.sink.command(cmd);
   }
 
   private die(code: ErrorCode, text: string): void {
     this.state = DEAD;
     this.dropHeld();
-    this.dropAppend();
+    this.bodies.drop();
     this.sink.fatal(code, text);
   }
 
@@ -335,10 +288,4 @@ export class Parser {
     this.msgLineLimit = -1;
   }
 
-  private dropAppend(): void {
-    this.lens = [];
-    this.payloads = null;
-    this.body = null;
-    this.bodyHeld = 0;
-  }
 }
