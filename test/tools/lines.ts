@@ -1,7 +1,7 @@
 // Splitting bytes into records: logtail's line splitter and logtool's input shapes.
 import test from 'ava';
 import { Readable } from 'node:stream';
-import { LineSplitter } from '../../tools/logtail/lines.ts';
+import { LineSplitter } from '../../tools/lines.ts';
 import { lengthPrefixed, lines, whole } from '../../tools/logtool/records-in.ts';
 
 function split(chunks: string[], maxLine = 100): [string, number][] {

@@ -13,7 +13,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { EntryQueue } from './queue.ts';
-import { LineSplitter } from './lines.ts';
+import { LineSplitter } from '../lines.ts';
 import type { TailState } from './state.ts';
 
 export type StatusEvent = 'opened' | 'truncated' | 'rotated' | 'missing' | 'reopened';

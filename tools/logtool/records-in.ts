@@ -1,25 +1,23 @@
 // Records read from a byte stream (stdin, a file), in the shapes `write` and `import` accept.
 // Each generator yields the records completed by one input chunk, as views into it (no copy
 // unless a record spans chunks).
+import { LineSplitter } from '../lines.ts';
 import { UsageError } from './cli.ts';
-
-const LF = 10;
 
 /** One record per line; the LF is not part of it. A last line without LF is a record too. */
 export async function* lines(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer[]> {
-  let carry: Buffer | null = null;
+  const splitter = new LineSplitter(Number.POSITIVE_INFINITY);
+  let records: Buffer[] = [];
+  const onLine = (line: Buffer): void => {
+    records.push(line);
+  };
   for await (const chunk of input) {
-    const records: Buffer[] = [];
-    let pos = 0;
-    for (let lf = chunk.indexOf(LF); lf >= 0; lf = chunk.indexOf(LF, pos)) {
-      records.push(carry ? Buffer.concat([carry, chunk.subarray(pos, lf)]) : chunk.subarray(pos, lf));
-      carry = null;
-      pos = lf + 1;
-    }
-    if (pos < chunk.length) carry = carry ? Buffer.concat([carry, chunk.subarray(pos)]) : chunk.subarray(pos);
+    splitter.push(chunk, 0, onLine);
     if (records.length > 0) yield records;
+    records = [];
   }
-  if (carry) yield [carry];
+  splitter.flush(0, onLine);
+  if (records.length > 0) yield records;
 }
 
 /** Each record is a 4-byte big-endian length, then that many bytes. */

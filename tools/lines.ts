@@ -1,6 +1,8 @@
-// Splits the bytes of a file into lines, remembering where each ends in the file. Lines are
-// bytes (not necessarily UTF-8); the LF is not part of a line. An unfinished last line is held
-// until its LF arrives, or cut at `maxLine` bytes so one endless line cannot fill memory.
+// The tools' one line splitter (logtail's files, logtool's stdin and files): splits a byte stream
+// into lines, remembering where each ends in the stream. Lines are bytes (not necessarily UTF-8,
+// kept exactly); the LF is not part of a line. A line inside one read is a view of it; an
+// unfinished last line is held until its LF arrives, or cut at `maxLine` bytes so one endless
+// line cannot fill memory (Infinity: never cut).
 
 const LF = 10;
 
