@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isValidName } from '../protocol/names.ts';
+import { parseCount, parseDuration, parseHostPort, parseSize, UsageError } from './arguments.ts';
 import { DEFAULT_LIMITS } from '../protocol/parser.ts';
 import { DEFAULT_CHUNK_BYTES } from './storage/chunk.ts';
 import { parseFsyncPolicy, type FsyncPolicy } from './storage/policy.ts';
@@ -94,40 +95,6 @@ Options:
 Sizes accept K, M, G suffixes (powers of 1024), e.g. 64M or 64MiB.
 `;
 
-/** Parses `64M`, `1MiB`, `65536`. */
-export function parseSize(text: string, flag: string): number {
-  const m = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(text.trim());
-  if (!m) throw new Error(`${flag}: not a size: ${text}`);
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
-  const n = Number(m[1]) * unit;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${flag}: out of range: ${text}`);
-  return n;
-}
-
-/** Parses `500ms`, `90s`, `30m`, `12h`, `7d`, or a bare number of ms. */
-export function parseDuration(text: string, flag: string): number {
-  const m = /^(\d+)\s*(ms|s|m|h|d)?$/i.exec(text.trim());
-  if (!m) throw new Error(`${flag}: not a duration (e.g. 90s, 30m, 12h, 7d): ${text}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms').toLowerCase() as 'ms' | 's' | 'm' | 'h' | 'd'];
-  const n = Number(m[1]) * unit;
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${flag}: out of range: ${text}`);
-  return n;
-}
-
-function parseCount(text: string, flag: string, min: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min) throw new Error(`${flag}: expected a whole number >= ${min}, got ${text}`);
-  return Number(text);
-}
-
-export function parseListen(text: string, flag = '--listen'): { host: string; port: number } {
-  const at = text.lastIndexOf(':');
-  if (at <= 0) throw new Error(`${flag}: expected HOST:PORT, got ${text}`);
-  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-  const port = parseCount(text.slice(at + 1), `${flag} port`, 0);
-  if (port > 65535) throw new Error(`${flag}: port out of range: ${text}`);
-  return { host, port };
-}
-
 export function defaultId(): string {
   const name = hostname().split('.')[0].replace(/[^A-Za-z0-9_-]/g, '-');
   return isValidName(name) ? name : 'logd';
@@ -172,13 +139,13 @@ export function parseOptions(argv: string[]): ServerOptions | 'help' | 'version'
   if (values.help) return 'help';
   if (values.version) return 'version';
   const id = values.id ?? defaultId();
-  if (!isValidName(id) || id.includes('.')) throw new Error(`--id: not a valid node id (1-64 of A-Z a-z 0-9 _ -): ${id}`);
-  const { host, port } = parseListen(values.listen!);
+  if (!isValidName(id) || id.includes('.')) throw new UsageError(`--id: not a valid node id (1-64 of A-Z a-z 0-9 _ -): ${id}`);
+  const { host, port } = parseHostPort(values.listen!, '--listen', 'listen');
   let fsync: FsyncPolicy;
   try {
     fsync = parseFsyncPolicy(values.fsync!);
   } catch (err) {
-    throw new Error(`--fsync: ${(err as Error).message}`);
+    throw new UsageError(`--fsync: ${(err as Error).message}`);
   }
   const options: ServerOptions = {
     id,
@@ -207,11 +174,11 @@ export function parseOptions(argv: string[]): ServerOptions | 'help' | 'version'
     retainUntilConsumed: values['retain-until-consumed']!,
     maxLogs: parseCount(values['max-logs']!, '--max-logs', 1),
     maxOpenFiles: values['max-open-files'] === undefined ? null : parseCount(values['max-open-files'], '--max-open-files', 4),
-    http: values.http === undefined ? null : parseListen(values.http, '--http'),
+    http: values.http === undefined ? null : parseHostPort(values.http, '--http', 'listen'),
   };
   if (options.maxMsg > options.maxBatch) options.maxBatch = options.maxMsg;
-  if (!options.tlsCert !== !options.tlsKey) throw new Error('--tls-cert and --tls-key go together');
-  if (options.tlsCa && !options.tlsCert) throw new Error('--tls-ca needs --tls-cert and --tls-key');
-  if (options.publicRead && !options.tokenFile) throw new Error('--public-read needs --token-file');
+  if (!options.tlsCert !== !options.tlsKey) throw new UsageError('--tls-cert and --tls-key go together');
+  if (options.tlsCa && !options.tlsCert) throw new UsageError('--tls-ca needs --tls-cert and --tls-key');
+  if (options.publicRead && !options.tokenFile) throw new UsageError('--public-read needs --token-file');
   return options;
 }

@@ -7,6 +7,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { isValidName } from '../../protocol/names.ts';
+import { splitHostPort } from '../arguments.ts';
 import type { Logger } from '../logger.ts';
 
 export interface Participant {
@@ -30,11 +31,9 @@ export function parseParticipants(text: string): Participant[] {
     if (!isValidName(name) || name.includes('.')) throw fail('not a valid node name');
     if (seen.has(name)) throw fail(`${name} is listed twice`);
     seen.add(name);
-    const at = address.lastIndexOf(':');
-    const host = address.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-    const port = Number(address.slice(at + 1));
-    if (at <= 0 || !host || !/^\d+$/.test(address.slice(at + 1)) || port < 1 || port > 65535) throw fail('bad address');
-    out.push({ name, host, port });
+    const hostPort = splitHostPort(address, 'connect');
+    if (hostPort === null) throw fail('bad address');
+    out.push({ name, ...hostPort });
   }
   return out;
 }

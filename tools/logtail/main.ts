@@ -11,7 +11,7 @@ import { EntryQueue } from './queue.ts';
 import { Shipper } from './shipper.ts';
 import { loadState } from './state.ts';
 import { Tailer } from './tailer.ts';
-import { UsageError } from '../usage.ts';
+import { parseCount, parseDuration, parseHostPort, parseSize, UsageError } from '../../src/arguments.ts';
 import { DEFAULT_LIMITS } from '../../protocol/parser.ts';
 
 const HELP = `Usage: logtail <file> --log NAME [options]
@@ -30,7 +30,7 @@ Options:
   --token TOKEN       for a server started with --token-file (default: $LOGD_TOKEN)
   --tls, --tls-ca FILE  for a server started with --tls-cert: ${TLS_HELP}
   --status-log NAME   also send status events there: opened, truncated, rotated, missing, reopened
-  --interval MS       poll the file this often, besides fs.watch (default 1000)
+  --interval TIME     poll the file this often, besides fs.watch (default 1000 ms; 500ms, 2s ...)
   --mtime             a changed modification time at an unchanged size means the file was
                       rewritten: read it again from 0 (only if the file's mtime changes only
                       when its data does)
@@ -47,30 +47,6 @@ saying so in one line when the trouble starts and one when lines flow again. A r
 retrying cannot change ends it: exit 1 (nolog, readonly: this node does not take writes for the
 log), 3 (auth: a missing or wrong token). Other exit codes: 0 stopped by a signal, 2 usage.
 `;
-
-function size(text: string | undefined, what: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const m = /^(\d+)([KMG]?)(i?B)?$/i.exec(text);
-  if (!m) throw new UsageError(`${what}: not a size: ${text}`);
-  const n = Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${what}: out of range: ${text}`);
-  return n;
-}
-
-function count(text: string | undefined, what: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = /^\d{1,9}$/.test(text) ? Number(text) : 0;
-  if (n < 1) throw new UsageError(`${what}: expected a positive integer, got ${text}`);
-  return n;
-}
-
-function address(text: string | undefined): { host: string; port: number } {
-  if (text === undefined) return { host: DEFAULT_HOST, port: DEFAULT_PORT };
-  const at = text.lastIndexOf(':');
-  const port = Number(text.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--to: expected HOST:PORT, got ${text}`);
-  return { host: text.slice(0, at), port };
-}
 
 function logName(text: string | undefined, what: string): string {
   if (text === undefined || !isValidName(text)) throw new UsageError(`${what}: not a log name: ${text ?? '(missing)'}`);
@@ -110,17 +86,17 @@ async function main(argv: string[]): Promise<number> {
   const statePath = values.state ?? join(dirname(path), `.${basename(path)}.logtail`);
   const token = values.token ?? process.env.LOGD_TOKEN;
   const state = loadState(statePath);
-  const queue = new EntryQueue(size(values.buffer, '--buffer', 16 << 20));
+  const queue = new EntryQueue(values.buffer === undefined ? 16 << 20 : parseSize(values.buffer, '--buffer'));
 
   const tailer = new Tailer({
     path,
     log,
     queue,
-    intervalMs: count(values.interval, '--interval', 1000),
+    intervalMs: values.interval === undefined ? 1000 : parseDuration(values.interval, '--interval'),
     mtime: values.mtime === true,
     resume: state,
     fromEnd: values['from-end'] === true,
-    maxLine: size(values['max-line'], '--max-line', DEFAULT_LIMITS.maxMsg),
+    maxLine: values['max-line'] === undefined ? DEFAULT_LIMITS.maxMsg : parseSize(values['max-line'], '--max-line'),
     onStatus: (event, detail) => {
       process.stderr.write(`logtail: ${event} ${detail}\n`);
       if (statusLog) queue.push({ log: statusLog, payload: Buffer.from(`${event} ${detail}`), ino: null, end: 0 });
@@ -128,12 +104,12 @@ async function main(argv: string[]): Promise<number> {
     onError: (err) => process.stderr.write(`logtail: ${err.message}\n`),
   });
   const shipper = new Shipper({
-    server: { ...address(values.to), ...(token ? { token } : {}), tls: tlsOptions(values.tls, values['tls-ca']) },
+    server: { ...(values.to === undefined ? { host: DEFAULT_HOST, port: DEFAULT_PORT } : parseHostPort(values.to, '--to', 'connect')), ...(token ? { token } : {}), tls: tlsOptions(values.tls, values['tls-ca']) },
     log,
     queue,
     statePath,
     state,
-    batchRecords: count(values.batch, '--batch', 1000),
+    batchRecords: values.batch === undefined ? 1000 : parseCount(values.batch, '--batch', 1),
     batchBytes: 1 << 20,
     onProgress: () => tailer.poke(),
     onNotice: (line) => process.stderr.write(`logtail: ${line}\n`),

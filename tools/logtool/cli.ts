@@ -5,7 +5,7 @@ import { LogdError } from '../../protocol/errors.ts';
 import { isValidName } from '../../protocol/names.ts';
 import { tlsOptions, TLS_HELP } from '../tls-options.ts';
 import { connect, ConnectionError, DEFAULT_HOST, DEFAULT_PORT, type Client } from '../../src/client/index.ts';
-import { UsageError } from '../usage.ts';
+import { parsePort, UsageError } from '../../src/arguments.ts';
 
 /** Exit codes. */
 export const EXIT_OK = 0;
@@ -29,7 +29,7 @@ export interface Subcommand {
   run(positionals: string[], values: Values): Promise<number>;
 }
 
-export { UsageError } from '../usage.ts';
+export { UsageError } from '../../src/arguments.ts';
 
 /** The wait was longer than its --timeout. */
 export class TimeoutError extends Error {}
@@ -63,7 +63,7 @@ export async function withClient<T>(values: Values, work: (client: Client) => Pr
   const token = (values.token as string | undefined) ?? process.env.LOGD_TOKEN;
   const client = await connect({
     host: (values.host as string | undefined) ?? DEFAULT_HOST,
-    port: values.port === undefined ? DEFAULT_PORT : integer(values.port, '--port'),
+    port: values.port === undefined ? DEFAULT_PORT : parsePort(String(values.port), '--port', 'connect'),
     ...(token ? { token } : {}),
     tls: tlsOptions(values.tls as boolean | undefined, values['tls-ca'] as string | undefined),
   });

@@ -1,5 +1,5 @@
-import { arity, name, withClient, EXIT_OK, NETWORK_HELP, UsageError, type Subcommand } from '../cli.ts';
-import { parseSize } from '../../../src/options.ts';
+import { arity, name, withClient, EXIT_OK, NETWORK_HELP, type Subcommand } from '../cli.ts';
+import { parseSize } from '../../../src/arguments.ts';
 import { refill } from '../refill.ts';
 import { DEFAULT_CHUNK_BYTES } from '../../../src/storage/chunk.ts';
 
@@ -23,12 +23,7 @@ ${NETWORK_HELP}`,
     arity(positionals, 2, 2);
     const [dir] = positionals;
     const log = name(positionals[1], 'log name');
-    let chunkBytes: number;
-    try {
-      chunkBytes = parseSize((values['chunk-bytes'] as string | undefined) ?? String(DEFAULT_CHUNK_BYTES), '--chunk-bytes');
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const chunkBytes = parseSize((values['chunk-bytes'] as string | undefined) ?? String(DEFAULT_CHUNK_BYTES), '--chunk-bytes');
     const result = await withClient(values, (client) => refill(dir, log, client, chunkBytes));
     console.log(`${result.count} ${result.first} ${result.last}`);
     return EXIT_OK;
