@@ -17,12 +17,12 @@ export function parseSize(text: string, flag: string): number {
 
 const MS_PER = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** Parses `500ms`, `90s`, `30m`, `12h`, `7d`, or a bare number of ms. */
-export function parseDuration(text: string, flag: string): number {
+/** Parses `500ms`, `90s`, `30m`, `12h`, `7d`, or a bare number of ms; 0 only where `min` is 0. */
+export function parseDuration(text: string, flag: string, min = 1): number {
   const m = /^(\d+)\s*(ms|s|m|h|d)?$/i.exec(text.trim());
   if (!m) throw new UsageError(`${flag}: not a duration (e.g. 90s, 30m, 12h, 7d): ${text}`);
   const n = Number(m[1]) * MS_PER[(m[2] ?? 'ms').toLowerCase() as keyof typeof MS_PER];
-  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag}: out of range: ${text}`);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${flag}: out of range: ${text}`);
   return n;
 }
 

@@ -8,11 +8,6 @@ export class OutageNotice {
 
   constructor(private readonly say: (line: string) => void) {}
 
-  /** Failed attempts since the last success (the next backoff's attempt number). */
-  get attempts(): number {
-    return this.failures;
-  }
-
   /** An attempt failed: the first of an outage is said. */
   failed(err: unknown): void {
     if (this.failures++ > 0) return;

@@ -9,7 +9,7 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { FrameHeader } from '../../protocol/frame.ts';
-import { backoffDelay, sleep, type BackoffOptions } from '../wire/backoff.ts';
+import { Retry, type BackoffOptions } from '../wire/backoff.ts';
 import { ReplyReader } from '../wire/reply-reader.ts';
 import { atCaller, ConnectionError, replyError } from './reply-error.ts';
 import { codeOf, dialSocket } from './dial-socket.ts';
@@ -137,11 +137,10 @@ export class Connection {
   }
 
   private async redial(cause: Error): Promise<void> {
-    const retry = this.retry!;
-    for (let attempt = 0; ; attempt++) {
-      const delay = backoffDelay(attempt, retry);
-      retry.onRetry?.(cause, delay);
-      await sleep(delay, this.stopRetrying.signal);
+    const opts = this.retry!;
+    const retry = new Retry(opts);
+    for (;;) {
+      await retry.failed(this.stopRetrying.signal, (delay) => opts.onRetry?.(cause, delay));
       if (this.failure) return;
       let socket: Socket;
       try {

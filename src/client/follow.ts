@@ -5,7 +5,7 @@
 // backoff with jitter and resumes at the last delivered id + 1, so no record is lost or
 // delivered twice. Errors the server reports (gone, nolog, auth, ...) end the iterator.
 import { LogdError } from '../../protocol/errors.ts';
-import { backoffDelay, sleep, type BackoffOptions } from '../wire/backoff.ts';
+import { Retry, type BackoffOptions } from '../wire/backoff.ts';
 import { Connection, type ConnectOptions } from './connection.ts';
 import { clientError, ConnectionError } from './reply-error.ts';
 import { ReadStream } from './read-stream.ts';
@@ -32,7 +32,7 @@ export async function* follow(
   const { signal } = opts;
   /** The next id to deliver; 0 until known. */
   let next = typeof start === 'number' ? start : 0;
-  let attempt = 0;
+  const retry = new Retry(opts);
   while (!signal?.aborted) {
     let connection: Connection | null = null;
     const abort = () => connection?.destroy();
@@ -49,7 +49,7 @@ export async function* follow(
         if (next === 0) next = record.id; // the server started after the consumer's checkpoint
         if (record.id < next) continue;
         if (record.id > next) throw clientError('internal', `${log}: expected record ${next}, got ${record.id}`);
-        attempt = 0;
+        retry.progressed();
         next = record.id + 1;
         yield record;
       }
@@ -57,9 +57,7 @@ export async function* follow(
     } catch (err) {
       if (signal?.aborted) return;
       if (err instanceof LogdError && err.code !== 'busy') throw err;
-      const delay = backoffDelay(attempt++, opts);
-      opts.onRetry?.(err as Error, delay);
-      await sleep(delay, signal);
+      await retry.failed(signal, (delay) => opts.onRetry?.(err as Error, delay));
     } finally {
       signal?.removeEventListener('abort', abort);
       connection?.destroy();

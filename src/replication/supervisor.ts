@@ -2,7 +2,7 @@
 // exponential backoff with jitter (src/wire/backoff.ts); a run that made progress (it
 // connected and moved data) starts the count over, so a link that was healthy for a while
 // comes back quickly after a cut, and a peer that stays away is asked rarely.
-import { backoffDelay, sleep, type BackoffOptions } from '../wire/backoff.ts';
+import { Retry, type BackoffOptions } from '../wire/backoff.ts';
 
 /** How one run ended: keep going from a short delay, keep going with a longer one, or stop. */
 export type RunOutcome = 'progressed' | 'failed' | 'done';
@@ -13,15 +13,14 @@ export interface SuperviseOptions extends BackoffOptions {
   /** A run threw: it is reported here, then restarted like a failed run. */
   onCrash(err: unknown): void;
   /** The wait between runs; tests replace it to see the delays. */
-  wait?: (ms: number, signal: AbortSignal) => Promise<void>;
+  wait?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** Replication's delays: the first retry within 100 ms, then doubling up to 3 s. */
 export const RECONNECT: BackoffOptions = { minDelayMs: 100, maxDelayMs: 3000 };
 
 export async function supervise(run: () => Promise<RunOutcome>, opts: SuperviseOptions): Promise<void> {
-  const wait = opts.wait ?? sleep;
-  let attempt = 0;
+  const retry = new Retry(opts, opts.wait);
   while (!opts.signal.aborted) {
     let outcome: RunOutcome;
     try {
@@ -31,7 +30,7 @@ export async function supervise(run: () => Promise<RunOutcome>, opts: SuperviseO
       outcome = 'failed';
     }
     if (outcome === 'done' || opts.signal.aborted) return;
-    attempt = outcome === 'progressed' ? 0 : attempt + 1;
-    await wait(backoffDelay(attempt, opts), opts.signal);
+    if (outcome === 'progressed') retry.progressed();
+    await retry.failed(opts.signal);
   }
 }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { backoffDelay, sleep } from '../../src/wire/backoff.ts';
+import { backoffDelay, Retry, sleep } from '../../src/wire/backoff.ts';
 
 test('delays grow exponentially up to the cap, with jitter in the upper half', (t) => {
   const opts = { minDelayMs: 100, maxDelayMs: 1000 };
@@ -26,4 +26,21 @@ test('sleep ends early when its signal aborts', async (t) => {
   setTimeout(() => abort.abort(), 10);
   await sleep(60_000, abort.signal);
   t.true(Date.now() - started < 10_000);
+});
+
+test('Retry: the k-th failure since progress waits backoffDelay(k - 1); progress starts over', async (t) => {
+  const waited: number[] = [];
+  const heard: number[] = [];
+  const retry = new Retry({ minDelayMs: 100, maxDelayMs: 1000 }, async (ms) => {
+    waited.push(ms);
+  });
+  for (let i = 0; i < 5; i++) await retry.failed(undefined, (ms) => heard.push(ms));
+  t.is(retry.failures, 5);
+  retry.progressed();
+  t.is(retry.failures, 0);
+  await retry.failed();
+  t.deepEqual(heard, waited.slice(0, 5));
+  const ceilings = [100, 200, 400, 800, 1000, 100];
+  t.is(waited.length, ceilings.length);
+  waited.forEach((ms, i) => t.true(ms >= (ceilings[i] as number) / 2 && ms <= (ceilings[i] as number), `wait ${i}: ${ms}`));
 });

@@ -8,7 +8,7 @@
 // acknowledged instead of sent again; then the next batch claims the log's next id, and that id
 // is saved in the state file before the batch goes out, so that a restart knows where it landed.
 import { isRetryable, LogdError } from '../../protocol/errors.ts';
-import { backoffDelay, sleep, type BackoffOptions } from '../../src/wire/backoff.ts';
+import { Retry, type BackoffOptions } from '../../src/wire/backoff.ts';
 import { ConflictError, connect, type Client, type ConnectOptions } from '../../src/client/index.ts';
 import { OutageNotice } from '../outage.ts';
 import type { Entry, EntryQueue } from './queue.ts';
@@ -54,6 +54,7 @@ export class Shipper {
     const { queue } = this.opts;
     const { signal } = this.abort;
     const outage = new OutageNotice(this.opts.onNotice);
+    const retry = new Retry(this.opts);
     while (!signal.aborted) {
       await queue.nonEmpty();
       if (signal.aborted) break;
@@ -71,6 +72,7 @@ export class Shipper {
           await this.reconcile(client, err.nextId);
         }
         outage.succeeded('shipping');
+        retry.progressed();
       } catch (err) {
         if (signal.aborted) break;
         if (err instanceof LogdError && !isRetryable(err.code)) {
@@ -79,7 +81,7 @@ export class Shipper {
         }
         if (!(err instanceof LogdError)) this.dropClient();
         outage.failed(err);
-        await sleep(backoffDelay(outage.attempts - 1, this.opts), signal);
+        await retry.failed(signal);
       }
     }
   }

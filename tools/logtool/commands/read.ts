@@ -1,5 +1,6 @@
 import { arity, integer, name, withClient, EXIT_OK, NETWORK_HELP, UsageError, type Subcommand, type Values } from '../cli.ts';
 import { encodeRecord, format, FORMAT_HELP, Output } from '../output.ts';
+import { parseDuration } from '../../../src/arguments.ts';
 import { OutageNotice } from '../../outage.ts';
 import { Progress } from '../../progress.ts';
 import type { Client, LogRecord } from '../../../src/client/index.ts';
@@ -60,8 +61,7 @@ function start(value: string | boolean | undefined): number | '$' {
 /** --since: `10m`-style ages back from now, or an ISO 8601 time (which the server parses). */
 function sinceTime(value: string | boolean): number | string {
   if (typeof value !== 'string') throw new UsageError('--since needs a value');
-  const age = /^(\d+)(ms|s|m|h|d)$/.exec(value);
-  if (age) return Date.now() - Number(age[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[age[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  if (/^\d+(ms|s|m|h|d)$/.test(value)) return Date.now() - parseDuration(value, '--since', 0);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) throw new UsageError(`--since: expected an age (10m, 2h) or an ISO 8601 time, got ${value}`);
   return value;
 }
