@@ -8,7 +8,8 @@ import { isValidName } from '../../protocol/names.ts';
 import { CHUNK_SUFFIX, INDEX_SUFFIX, chunkFirstId } from '../../src/storage/chunk.ts';
 import { INDEX_ENTRY_BYTES, readEntry } from '../../src/storage/index-buffer.ts';
 
-export interface ChunkFile {
+/** Where a chunk file and its index are. */
+export interface ChunkPaths {
   firstId: number;
   chunkPath: string;
   indexPath: string;
@@ -21,9 +22,9 @@ export async function listLogs(dir: string): Promise<string[]> {
 }
 
 /** The chunks of a log, by first id. */
-export async function listChunks(dir: string, log: string): Promise<ChunkFile[]> {
+export async function listChunks(dir: string, log: string): Promise<ChunkPaths[]> {
   const logDir = join(dir, log);
-  const chunks: ChunkFile[] = [];
+  const chunks: ChunkPaths[] = [];
   for (const file of await readdir(logDir)) {
     const firstId = chunkFirstId(file);
     if (firstId === undefined) continue;

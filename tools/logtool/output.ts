@@ -33,7 +33,8 @@ export function encodeRecord(fmt: Format, r: LogRecord): Buffer[] {
 
 const FLUSH_BYTES = 64 * 1024;
 
-export class Output {
+/** Records to stdout (or a stream) in few large writes, with backpressure. */
+export class BatchedWriter {
   private parts: Buffer[] = [];
   private bytes = 0;
   private scheduled = false;

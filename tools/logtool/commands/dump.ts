@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { arity, integer, name, EXIT_FAILED, EXIT_OK, NotFoundError, type Subcommand } from '../cli.ts';
-import { ChunkScanner, listChunks, readIndex, type ChunkFile } from '../chunk-files.ts';
+import { ChunkScanner, listChunks, readIndex, type ChunkPaths } from '../chunk-files.ts';
 import { lockShared } from '../data-lock.ts';
-import { encodeRecord, format, FORMAT_HELP, Output } from '../output.ts';
+import { encodeRecord, format, FORMAT_HELP, BatchedWriter } from '../output.ts';
 
 export const dump: Subcommand = {
   summary: "print a log's records from its chunk files",
@@ -32,7 +32,7 @@ ${FORMAT_HELP}`,
       const chunks = await listChunks(dir, log).catch((err: NodeJS.ErrnoException) => {
         throw err.code === 'ENOENT' ? new NotFoundError(`no log ${log} in ${dir}`) : err;
       });
-      const out = new Output();
+      const out = new BatchedWriter();
       let count = 0;
       for (let c = firstChunk(chunks, from); c < chunks.length && count < limit; c++) {
         if (!(await stat(chunks[c].chunkPath)).isFile()) return damaged(out, `${chunks[c].chunkPath} is not a regular file`);
@@ -54,21 +54,21 @@ ${FORMAT_HELP}`,
 };
 
 /** The chunk holding `from`: the last one whose first id is not above it. */
-function firstChunk(chunks: ChunkFile[], from: number): number {
+function firstChunk(chunks: ChunkPaths[], from: number): number {
   let i = 0;
   while (i + 1 < chunks.length && chunks[i + 1].firstId <= from) i++;
   return i;
 }
 
 /** Where record `from` starts in the chunk, by its index; 0 (scan from the start) without one. */
-async function startPosition(chunk: ChunkFile, from: number): Promise<number> {
+async function startPosition(chunk: ChunkPaths, from: number): Promise<number> {
   if (from <= chunk.firstId) return 0;
   const index = await readIndex(chunk.indexPath);
   const entries = index?.entries ?? [];
   return entries[Math.min(from - chunk.firstId, entries.length - 1)] ?? 0;
 }
 
-async function damaged(out: Output, text: string): Promise<number> {
+async function damaged(out: BatchedWriter, text: string): Promise<number> {
   await out.end();
   process.stderr.write(`logtool dump: ${text}; run logtool verify\n`);
   return EXIT_FAILED;

@@ -1,5 +1,5 @@
 import { arity, integer, name, withClient, EXIT_OK, NETWORK_HELP, UsageError, type Subcommand, type Values } from '../cli.ts';
-import { encodeRecord, format, FORMAT_HELP, Output } from '../output.ts';
+import { encodeRecord, format, FORMAT_HELP, BatchedWriter } from '../output.ts';
 import { parseDuration } from '../../../src/arguments.ts';
 import { OutageNotice } from '../../outage.ts';
 import { Progress } from '../../progress.ts';
@@ -33,7 +33,7 @@ ${NETWORK_HELP}`,
     const since = values.since === undefined ? null : sinceTime(values.since);
     const limit = values.limit === undefined ? 0 : integer(values.limit, '--limit');
     const fmt = format(values.format);
-    const out = new Output();
+    const out = new BatchedWriter();
     await withClient(values, async (client) => {
       const from = since === null ? start(values.from) : await client.seek(log, since);
       const progress = values.quiet || process.stdout.isTTY ? null : new Progress({ label: `read ${log}`, total: await total(client, values, log, from, limit) });

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { arity, EXIT_FAILED, EXIT_OK, NotFoundError, type Subcommand } from '../cli.ts';
-import { ChunkScanner, fileSize, listChunks, listLogs, readIndex, type ChunkFile } from '../chunk-files.ts';
+import { ChunkScanner, fileSize, listChunks, listLogs, readIndex, type ChunkPaths } from '../chunk-files.ts';
 import { lockShared } from '../data-lock.ts';
 import { Progress } from '../../progress.ts';
 
@@ -66,7 +66,7 @@ class Report {
   }
 }
 
-async function verifyLog(log: string, chunks: ChunkFile[], report: Report, progress: Progress | null): Promise<void> {
+async function verifyLog(log: string, chunks: ChunkPaths[], report: Report, progress: Progress | null): Promise<void> {
   let expected = chunks[0]?.firstId ?? 1;
   for (let c = 0; c < chunks.length; c++) {
     const chunk = chunks[c];
@@ -109,7 +109,7 @@ async function verifyLog(log: string, chunks: ChunkFile[], report: Report, progr
   }
 }
 
-async function verifyIndex(where: string, chunk: ChunkFile, positions: number[], report: Report): Promise<void> {
+async function verifyIndex(where: string, chunk: ChunkPaths, positions: number[], report: Report): Promise<void> {
   const index = await readIndex(chunk.indexPath);
   if (!index) {
     if (positions.length > 0) report.note(where, 'index file missing: rebuilt on open');
