@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parsePort, UsageError } from '../src/arguments.ts';
 
 /** The node runs from the sources, through tsx like this tool: no build needed to try an edit. */
 const LOGD = ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))];
@@ -44,8 +45,9 @@ function parse(): { dir: string; port: number; httpPort: number } | null {
   });
   if (values.help) return null;
   const port = (text: string, flag: string) => {
-    if (!/^\d+$/.test(text) || Number(text) > 65533) throw new Error(`${flag}: not a port: ${text}`);
-    return Number(text);
+    const n = parsePort(text, flag, 'listen');
+    if (n > 65533) throw new UsageError(`${flag}: N+2 must be a port too: ${text}`);
+    return n;
   };
   return { dir: values.dir!, port: port(values.port!, '--port'), httpPort: port(values['http-port']!, '--http-port') };
 }

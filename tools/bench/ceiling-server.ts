@@ -6,6 +6,7 @@
 //   node --import tsx tools/bench/ceiling-server.ts [--listen 127.0.0.1:0]   (prints "listening on HOST:PORT")
 import { createServer, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
+import { parseHostPort } from '../../src/arguments.ts';
 
 const LF = 10;
 const MSG = Buffer.from('MSG ');
@@ -29,7 +30,7 @@ function serve(socket: Socket): void {
 }
 
 const { values } = parseArgs({ options: { listen: { type: 'string', default: '127.0.0.1:0' } } });
-const [host, port] = [values.listen.slice(0, values.listen.lastIndexOf(':')), Number(values.listen.slice(values.listen.lastIndexOf(':') + 1))];
+const { host, port } = parseHostPort(values.listen, '--listen', 'listen');
 const server = createServer(serve);
 server.listen(port, host, () => {
   const address = server.address() as { address: string; port: number };
