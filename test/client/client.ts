@@ -3,6 +3,7 @@ import test from 'ava';
 import { LogdError } from '../../protocol/errors.ts';
 import { connect, ConnectionError, type Client, type LogRecord } from '../../src/client/index.ts';
 import { startServer, type RunningServer } from '../_server.ts';
+import { Proxy, waitFor } from '../replication/_cluster.ts';
 
 let server: RunningServer;
 let client: Client;
@@ -104,12 +105,20 @@ test('leaving a NOWAIT read early drains it', async (t) => {
 test('a reader that does not consume pauses the socket (bounded buffer), then gets everything', async (t) => {
   const payload = Buffer.alloc(1000, 'p');
   for (let i = 0; i < 20; i++) await client.append('cl.big', Array.from({ length: 1000 }, () => payload));
-  const reader = await connect({ host: server.host, port: server.port });
+  // Through a proxy that reads the server without backpressure: bytes pile up in it only once
+  // the client has stopped reading its socket.
+  const proxy = await Proxy.start(server.port);
+  t.teardown(() => proxy.close());
+  const reader = await connect({ host: '127.0.0.1', port: proxy.port });
   const stream = reader.read('cl.big', 1);
   const first = await stream.next();
   t.is(first.value?.id, 1);
-  await new Promise((r) => setTimeout(r, 300));
-  t.true(stream.buffered <= 1200, `buffered ${stream.buffered} records`);
+  let most = 0;
+  await waitFor('the reader to stop reading its socket (4 MiB held for it) or to buffer past its bound', () => {
+    most = Math.max(most, stream.buffered);
+    return most > 1200 || proxy.backlog() >= 4 << 20;
+  });
+  t.true(most <= 1200, `buffered ${most} records`);
   let count = 1;
   for await (const r of stream) {
     count++;
@@ -149,14 +158,17 @@ test('subscribe: current heads at once, then pushes; close stops them', async (t
   t.is(after, 0);
 });
 
-test('follow delivers existing and new records, from a start or from $', async (t) => {
+test.serial('follow delivers existing and new records, from a start or from $', async (t) => {
   await client.append('cl.follow', ['a', 'b']);
   const fromStart = client.follow('cl.follow', 1);
   const fromNow = client.follow('cl.follow', '$');
   t.is((await fromStart.next()).value?.payload.toString(), 'a');
   t.is((await fromStart.next()).value?.payload.toString(), 'b');
-  const nowNext = fromNow.next(); // connects and resolves $ before the write below lands? wait for it
-  await new Promise((r) => setTimeout(r, 200));
+  // Serial (no other test's streams run meanwhile): the READ from $ is running once STATS counts it.
+  const streams = async () => Number((await client.stats()).streams);
+  const before = await streams();
+  const nowNext = fromNow.next();
+  await waitFor('the follow from $ to be streaming', async () => (await streams()) > before);
   await client.msg('cl.follow', 'c');
   t.is((await fromStart.next()).value?.payload.toString(), 'c');
   t.is((await nowNext).value?.payload.toString(), 'c');

@@ -152,6 +152,7 @@ export async function write(port: number, log: string, n: number, prefix: string
 export class Proxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly clients = new Set<Socket>();
   private forwarding = true;
 
   private constructor(
@@ -169,6 +170,8 @@ export class Proxy {
     this.forwarding = true;
     const server = (this.server = createServer((client) => {
       const upstream = connect(this.target, '127.0.0.1');
+      this.clients.add(client);
+      client.on('close', () => this.clients.delete(client));
       for (const s of [client, upstream]) {
         this.sockets.add(s);
         s.on('error', () => {});
@@ -182,6 +185,16 @@ export class Proxy {
       upstream.on('data', (d: Buffer) => this.forwarding && client.write(d));
     }));
     return new Promise((resolve) => server.listen(this.port, '127.0.0.1', () => resolve()));
+  }
+
+  /**
+   * The most bytes the proxy holds for one client: it forwards without backpressure, so these
+   * pile up only while that client does not read.
+   */
+  backlog(): number {
+    let most = 0;
+    for (const c of this.clients) most = Math.max(most, c.writableLength);
+    return most;
   }
 
   /** The link goes silent: bytes are swallowed, connections stay open. */
