@@ -92,12 +92,17 @@ test('commits every commitIntervalMs while records are processed', async (t) => 
 test('close() while the loop waits for records ends the loop', async (t) => {
   await client.msg('co.idle', 'only');
   const c = client.consumer({ name: 'idle', log: 'co.idle' });
+  let gotOnly!: () => void;
+  const waiting = new Promise<void>((resolve) => (gotOnly = resolve));
   const loop = (async () => {
     let n = 0;
-    for await (const _ of c) n++;
+    for await (const _ of c) {
+      n++;
+      gotOnly(); // the loop's next step waits for a record that never comes
+    }
     return n;
   })();
-  await new Promise((r) => setTimeout(r, 200));
+  await waiting;
   await c.close();
   t.is(await loop, 1);
   t.is(await client.checkpoint('idle', 'co.idle'), 1);

@@ -1,21 +1,12 @@
 // follow() across a server restart, and the errors that end it.
 import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
 import { connect, type LogRecord } from '../../src/client/index.ts';
 import { startServer } from '../_server.ts';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, waitFor } from '../replication/_cluster.ts';
 
 test('follow survives a server restart: every record once, in order', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'logd-follow-'));
@@ -36,7 +27,7 @@ test('follow survives a server restart: every record once, in order', async (t) 
   writer.destroy();
   await server.stop();
   const pending = follow.next(); // waits through the outage
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor('follow to retry against the stopped server', () => retries.length > 0);
   server = await startServer({ id: 'fo', dir, args });
   const writer2 = await connect({ port });
   await writer2.append('fo', Array.from({ length: 50 }, (_, i) => `r${i + 51}`));

@@ -1,6 +1,5 @@
 // Helpers for the tool tests: run logtool, run logtail, poll a log.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { Client } from '../../src/client/index.ts';
 import { LOGTAIL, LOGTOOL } from '../_commands.ts';
 
@@ -61,11 +60,4 @@ export async function until(what: () => string, check: () => Promise<boolean>, m
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../replication/_cluster.ts';
