@@ -16,7 +16,6 @@ import { Log, type LogOptions } from './log.ts';
 import { OpenFiles } from './open-files.ts';
 import { TailBudget } from './tail-cache.ts';
 import type { FsyncPolicy } from './policy.ts';
-import { settleDurable } from './durable.ts';
 import { recoverLog, type Damage } from './recovery.ts';
 
 export { parseFsyncPolicy, type FsyncPolicy } from './policy.ts';
@@ -139,11 +138,8 @@ export class Store {
       logger(`storage: log ${name}: dropped ${recovered.droppedBytes} bytes of torn, corrupt or uncommitted tail${chunks}; repaired ${recovered.repairedIndexes} index files`);
     }
     if (recovered.indexWriteFailure) logger(`storage: log ${name}: cannot rewrite index ${recovered.indexWriteFailure}; kept in memory`);
-    const active = recovered.chunks[recovered.chunks.length - 1];
-    const since = recovered.durable?.chunk ?? 0;
-    const unsynced = recovered.chunks.filter((c) => c.firstId >= since).map((c) => c.chunkPath);
-    const durable = settleDurable(logDir, recovered.durable, this.logOptions.fsync.mode, unsynced, { chunk: active.firstId, bytes: active.size }, logger);
-    const log = new Log(name, logDir, recovered.chunks, this.logOptions, durable);
+    // The durable point stays as found until this run first writes to the log (durability.ts, settle).
+    const log = new Log(name, logDir, recovered.chunks, this.logOptions, recovered.durable);
     this.logs.set(name, log);
     this.totals.logs++;
     this.totals.records += log.head() - log.first() + 1;

@@ -89,7 +89,7 @@ test('read before the first retained id is gone with the first id as message', a
   for (let i = 1; i <= 20; i++) await log.append(payloads(i, 1, 50));
   const first = await log.trim(10);
   t.true(first > 1 && first <= 10);
-  const err = await t.throwsAsync(log.read(1, 10, 1000));
+  const err = await t.throwsAsync(async () => log.read(1, 10, 1000));
   t.is((err as LogdError).code, 'gone');
   t.is(err?.message, String(first));
   await t.throwsAsync(log.stampOf(1), { message: String(first) });
