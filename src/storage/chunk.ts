@@ -12,33 +12,12 @@ import { LogdError } from '../../protocol/errors.ts';
 import { INDEX_ENTRY_BYTES, IndexBuffer, readEntry } from './index-buffer.ts';
 import { io } from './io.ts';
 import type { OpenFiles } from './open-files.ts';
+import { chunkBaseName, CHUNK_SUFFIX, INDEX_SUFFIX } from './chunk-names.ts';
 
-const ID_DIGITS = 20;
-export const CHUNK_SUFFIX = '.chunk';
-export const INDEX_SUFFIX = '.idx';
-const CHUNK_NAME = /^([0-9]{20})\.chunk$/;
-/**
- * Under --fsync interval, at most this many of a log's newest sealed chunks wait for their seal
- * (fdatasync) at any time (log.ts, roll), which bounds how far back a power loss can tear (the
- * durable point, durable.ts, is never older than the oldest of them).
- */
-export const UNSYNCED_SEALED_CHUNKS = 4;
 /** A blocking read this slow came from the disk, not the page cache (a 1 MiB memcpy takes ~0.2 ms). */
 const SLOW_READ_MS = 2;
 /** How long a chunk that was read from the disk is read through the thread pool. */
 const COLD_MS = 10_000;
-
-export function chunkBaseName(firstId: number): string {
-  return String(firstId).padStart(ID_DIGITS, '0');
-}
-
-/** The first id a chunk file name stands for, or undefined if the name is not a chunk's. */
-export function chunkFirstId(fileName: string): number | undefined {
-  const m = CHUNK_NAME.exec(fileName);
-  if (!m) return undefined;
-  const id = Number(m[1]);
-  return Number.isSafeInteger(id) && id >= 1 ? id : undefined;
-}
 
 /** A chunk's file was removed or replaced while the node ran: its log is lost (log.ts, markLost). */
 export class VanishedError extends LogdError {

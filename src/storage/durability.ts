@@ -4,11 +4,18 @@
 // of them moves forward. The round writer (writer.ts) calls in; nothing here writes records.
 import fs from 'node:fs';
 import type { LogdError } from '../../protocol/errors.ts';
-import { Chunk, UNSYNCED_SEALED_CHUNKS, VanishedError } from './chunk.ts';
+import { type Chunk, VanishedError } from './chunk.ts';
 import type { ChunkSet } from './chunk-set.ts';
 import { atOrAfter, currentBoot, writeDurable, type DurablePoint } from './durable.ts';
 import { io, syncDir } from './io.ts';
 import type { FsyncPolicy } from './policy.ts';
+
+/**
+ * Under --fsync interval, at most this many of a log's newest sealed chunks wait for their seal
+ * (fdatasync) at any time (beforeRoll), which bounds how far back a power loss can tear (the
+ * durable point, durable.ts, is never older than the oldest of them).
+ */
+export const UNSYNCED_SEALED_CHUNKS = 4;
 
 export interface DurabilityHost {
   readonly name: string;

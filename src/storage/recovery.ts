@@ -11,7 +11,8 @@
 // until an operator runs `logtool repair`. See protocol/STORAGE.md, "Opening a log".
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { Chunk, chunkFirstId, chunkBaseName, CHUNK_SUFFIX } from './chunk.ts';
+import { Chunk } from './chunk.ts';
+import { chunkFirstId, chunkBaseName, CHUNK_SUFFIX } from './chunk-names.ts';
 import { atOrAfter, currentBoot, readDurable, type DurablePoint } from './durable.ts';
 import { INDEX_ENTRY_BYTES, IndexBuffer } from './index-buffer.ts';
 import { openIndex, rebuildIndex, sealedChunkOk } from './index-check.ts';

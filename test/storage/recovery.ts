@@ -3,7 +3,7 @@
 import test, { type ExecutionContext } from 'ava';
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { UNSYNCED_SEALED_CHUNKS } from '../../src/storage/chunk.ts';
+import { UNSYNCED_SEALED_CHUNKS } from '../../src/storage/durability.ts';
 import { writeDurable } from '../../src/storage/durable.ts';
 import { idsOf, openStore, payloads, payloadsOf, tempDir } from './_store.ts';
 
