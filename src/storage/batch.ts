@@ -10,7 +10,7 @@ export interface Ids {
 
 interface Pending {
   count: number;
-  /** All or none after a crash (APPEND, replicated frames); false for a run of independent MSGs. */
+  /** All or none after a crash (APPEND, replicated frames); false for several independent MSGs. */
   atomic: boolean;
   /** The id of its first record: given by the round (payloads) or carried by the frames. */
   firstId: number;

@@ -94,7 +94,7 @@ export const io = {
   fdatasync: (fd: number): Promise<void> => callback((cb) => fs.fdatasync(fd, cb)),
   fsync: (fd: number): Promise<void> => callback((cb) => fs.fsync(fd, cb)),
   ftruncate: (fd: number, len: number): Promise<void> => callback((cb) => fs.ftruncate(fd, len, cb)),
-  /** A one-byte write at `pos`: a write that cannot be torn (the commit mark of a group). */
+  /** A one-byte write at `pos`: a write that cannot be torn (the commit byte of a round). */
   writeByte(fd: number, byte: number, pos: number): void {
     oneByte[0] = byte;
     fs.writeSync(fd, oneByte, 0, 1, pos);

@@ -84,7 +84,7 @@ export class Log {
 
   /**
    * Appends payloads with consecutive ids. `atomic` (the default): after a crash all of them are
-   * there or none; false: each record stands alone (a run of MSGs gathered into one call), which
+   * there or none; false: each record stands alone (several MSGs gathered into one call), which
    * spares the commit byte and, with fsync=always, the second phase. `expect` (> 0): store only if
    * the log's next id is `expect` when the batch's turn comes, else reject with `conflict`.
    */

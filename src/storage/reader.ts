@@ -70,20 +70,20 @@ export class Reader {
     while (id <= head && count < maxRecords) {
       if (id < chunks.first()) throw this.log.gone(); // trimmed while this read was running
       const want = Math.min(maxRecords - count, head - id + 1);
-      const run = await chunks.withChunk(chunks.chunkOf(id), (chunk) => this.readRun(chunk, id, Math.min(want, chunk.firstId + chunk.count - id), maxBytes - bytes, count === 0));
-      if (run.count === 0) break;
-      parts.push(run.data);
-      count += run.count;
-      bytes += run.data.length;
-      id += run.count;
-      if (bytes >= maxBytes || run.short) break; // short: a corrupt record follows; the next read reports it
+      const range = await chunks.withChunk(chunks.chunkOf(id), (chunk) => this.readRange(chunk, id, Math.min(want, chunk.firstId + chunk.count - id), maxBytes - bytes, count === 0));
+      if (range.count === 0) break;
+      parts.push(range.data);
+      count += range.count;
+      bytes += range.data.length;
+      id += range.count;
+      if (bytes >= maxBytes || range.short) break; // short: a corrupt record follows; the next read reports it
     }
     const data = parts.length === 1 ? parts[0] : parts.length === 0 ? EMPTY : Buffer.concat(parts, bytes);
     return { data, count, next: id };
   }
 
   /** Up to `want` records from `id` within one chunk, within `byteBudget` unless `atLeastOne`. */
-  private async readRun(chunk: Chunk, id: number, want: number, byteBudget: number, atLeastOne: boolean, reindexed = false): Promise<{ data: Buffer; count: number; short?: boolean }> {
+  private async readRange(chunk: Chunk, id: number, want: number, byteBudget: number, atLeastOne: boolean, reindexed = false): Promise<{ data: Buffer; count: number; short?: boolean }> {
     const i = id - chunk.firstId;
     const [from, end] = await Promise.all([chunk.position(i), chunk.position(i + want)]);
     let to = end;
@@ -103,7 +103,7 @@ export class Reader {
       if (len === 0 && cut) break; // the byte budget ends inside this record
       if (len <= 0 || header.id !== id + count || !frameCrcMatches(data, pos, header)) {
         // The index is a cache: a sealed chunk's may have led here; rebuilt from the frames, the read is retried once.
-        if (!reindexed && !chunk.isActive && this.reindex(chunk)) return this.readRun(chunk, id, want, byteBudget, atLeastOne, true);
+        if (!reindexed && !chunk.isActive && this.reindex(chunk)) return this.readRange(chunk, id, want, byteBudget, atLeastOne, true);
         if (count > 0) return { data: data.subarray(0, pos), count, short: true }; // the good records before it go first
         this.log.logger(`log ${this.log.name}: corrupt record ${id} in ${chunk.chunkPath} at byte ${from + pos}`);
         throw new LogdError('internal', `corrupt record ${id}`);

@@ -201,7 +201,7 @@ function checkChunk(rules: Rules, firstId: number, expected: number | undefined)
 
 /**
  * The bytes from chunk.size on are not records of this chunk. Throws DamageFound unless they are
- * a torn tail: an uncommitted group, bytes that may be unsynced, or (when nothing after them is a
+ * a torn tail: an uncommitted round, bytes that may be unsynced, or (when nothing after them is a
  * record) the one round in flight. A sealed chunk's tail is damage if it is the next chunk's record.
  */
 function checkTail(rules: Rules, chunk: Chunk, fileSize: number, expected: number | undefined): void {
