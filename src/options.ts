@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isValidName } from '../protocol/names.ts';
+import { parseFsyncPolicy } from './storage/policy.ts';
 
 export interface ServerOptions {
   id: string;
@@ -85,6 +86,7 @@ Options:
                          page of this node, its participants and logs, with live charts); read-only
                          and unauthenticated, so bind it where only operators reach it (default: off)
   --help                 show this text
+  --version              print the version
 
 Sizes accept K, M, G suffixes (powers of 1024), e.g. 64M or 64MiB.
 `;
@@ -128,8 +130,8 @@ export function defaultId(): string {
   return isValidName(name) ? name : 'logd';
 }
 
-/** Returns the options, or null when --help was asked for. Throws on bad flags. */
-export function parseOptions(argv: string[]): ServerOptions | null {
+/** Returns the options, or which of --help and --version was asked for. Throws on bad flags (a usage error). */
+export function parseOptions(argv: string[]): ServerOptions | 'help' | 'version' {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -161,12 +163,19 @@ export function parseOptions(argv: string[]): ServerOptions | null {
       'max-open-files': { type: 'string' },
       http: { type: 'string' },
       help: { type: 'boolean', default: false },
+      version: { type: 'boolean', default: false },
     },
   });
-  if (values.help) return null;
+  if (values.help) return 'help';
+  if (values.version) return 'version';
   const id = values.id ?? defaultId();
   if (!isValidName(id) || id.includes('.')) throw new Error(`--id: not a valid node id (1-64 of A-Z a-z 0-9 _ -): ${id}`);
   const { host, port } = parseListen(values.listen!);
+  try {
+    parseFsyncPolicy(values.fsync!);
+  } catch (err) {
+    throw new Error(`--fsync: ${(err as Error).message}`);
+  }
   const options: ServerOptions = {
     id,
     data: values.data!,

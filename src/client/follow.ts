@@ -7,7 +7,7 @@
 import { LogdError } from '../../protocol/errors.ts';
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts';
 import { Connection, type ConnectOptions } from './connection.ts';
-import { ConnectionError } from './reply-error.ts';
+import { clientError, ConnectionError } from './reply-error.ts';
 import { ReadStream } from './read-stream.ts';
 import type { LogRecord } from './types.ts';
 
@@ -48,7 +48,7 @@ export async function* follow(
         const record = r.value;
         if (next === 0) next = record.id; // the server started after the consumer's checkpoint
         if (record.id < next) continue;
-        if (record.id > next) throw new LogdError('internal', `${log}: expected record ${next}, got ${record.id}`);
+        if (record.id > next) throw clientError('internal', `${log}: expected record ${next}, got ${record.id}`);
         attempt = 0;
         next = record.id + 1;
         yield record;

@@ -195,7 +195,12 @@ test('survives the server being down: buffers, reconnects, resumes without loss 
   await wantOn(['l1', 'l2', 'l3']);
   appendFileSync(file, 'l4\n');
   await wantOn(['l1', 'l2', 'l3', 'l4']);
-  t.regex(tail.stderr(), /retrying/);
+  // One line when the outage starts, one when lines flow again: not one per attempt.
+  const lines = tail.stderr().split('\n');
+  t.is(lines.filter((l) => /retrying/.test(l)).length, 1, tail.stderr());
+  const back = lines.filter((l) => /^logtail: shipping again after \d+\.\d s \(\d+ failed attempts\)$/.test(l));
+  t.is(back.length, 1, tail.stderr());
+  t.true(Number(/\((\d+) failed/.exec(back[0])![1]) >= 2, 'several attempts, one line');
   c.destroy();
   await tail.stop();
 });

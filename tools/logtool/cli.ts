@@ -33,6 +33,9 @@ export class UsageError extends Error {}
 /** The wait was longer than its --timeout. */
 export class TimeoutError extends Error {}
 
+/** What the arguments name does not exist (a data directory, a log in it). */
+export class NotFoundError extends Error {}
+
 export const NETWORK_OPTIONS: Options = {
   host: { type: 'string' },
   port: { type: 'string' },
@@ -92,9 +95,9 @@ export function arity(positionals: string[], min: number, max: number): void {
 export function failure(err: unknown): { code: number; message: string } {
   if (err instanceof UsageError) return { code: EXIT_USAGE, message: err.message };
   if (err instanceof ConnectionError) return { code: EXIT_CONNECTION, message: err.message };
-  if (err instanceof TimeoutError) return { code: EXIT_FAILED, message: err.message };
+  if (err instanceof TimeoutError || err instanceof NotFoundError) return { code: EXIT_FAILED, message: err.message };
   if (err instanceof LogdError) {
-    const message = `server: ${err.code} ${err.message}`;
+    const message = `server: ${err.message}`;
     if (err.code === 'syntax') return { code: EXIT_USAGE, message };
     if (err.code === 'auth' || err.code === 'busy') return { code: EXIT_CONNECTION, message };
     return { code: EXIT_FAILED, message };
