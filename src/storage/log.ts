@@ -32,10 +32,10 @@ const header = newFrameHeader();
 
 export class Log {
   private headId: number;
-  readonly chunks: ChunkSet;
-  readonly durability: Durability;
+  private readonly chunks: ChunkSet;
+  private readonly durability: Durability;
   /** The newest acknowledged rounds of the active chunk, for readers at the head. */
-  readonly tail: TailCache;
+  private readonly tail: TailCache;
   private readonly writer: Writer;
   private readonly reader: Reader;
   /** Written since open: close must flush and sync (a log only read, of thousands, closes at once). */
@@ -49,10 +49,10 @@ export class Log {
 
   constructor(
     readonly name: string,
-    readonly dir: string,
+    private readonly dir: string,
     /** Oldest first; the last one is active. */
     chunks: Chunk[],
-    readonly opts: LogOptions,
+    private readonly opts: LogOptions,
     /** The DURABLE marker as recovery found it (durable.ts). */
     durable: DurablePoint | null = null,
   ) {
@@ -61,9 +61,33 @@ export class Log {
     for (const chunk of chunks) chunk.attach(opts.files);
     this.chunks = new ChunkSet(chunks, () => this.gone(), (why) => this.markLost(why));
     this.tail = new TailCache(TAIL_CACHE_BYTES, opts.tails);
-    this.durability = new Durability(opts.fsync, this, durable);
-    this.writer = new Writer(this);
-    this.reader = new Reader(this);
+    // The parts see the log through this (its head, its lost state), not through its public face.
+    const part = {
+      name,
+      dir,
+      opts,
+      chunks: this.chunks,
+      tail: this.tail,
+      head: () => this.headId,
+      lostError: () => this.lost,
+      markLost: (why: string) => this.markLost(why),
+      gone: () => this.gone(),
+      logger: (line: string) => opts.logger(line),
+      kick: () => this.writer.kick(),
+    };
+    this.durability = new Durability(opts.fsync, part, durable);
+    this.reader = new Reader(part);
+    this.writer = new Writer({
+      ...part,
+      durability: this.durability,
+      headTimestamp: () => this.reader.headTimestamp(),
+      // The round is durable per policy: the head moves (then the batches resolve and listeners wake).
+      acknowledged: (lastId: number) => {
+        this.headId = lastId;
+        this.dirty = true;
+      },
+      notify: () => this.notify(),
+    });
     this.digests = new PrefixDigests(join(dir, DIGEST_FILE), this);
   }
 
@@ -133,13 +157,7 @@ export class Log {
     };
   }
 
-  /** The writer's acknowledgement: records up to lastId are durable per policy. */
-  acknowledged(lastId: number): void {
-    this.headId = lastId;
-    this.dirty = true;
-  }
-
-  notify(): void {
+  private notify(): void {
     for (const listener of this.listeners) {
       try {
         listener(this.headId);
@@ -147,19 +165,6 @@ export class Log {
         this.opts.logger(`log ${this.name}: head listener failed: ${(err as Error).stack ?? err}`);
       }
     }
-  }
-
-  /** The writer's periodic sync is due (durability.ts). */
-  kick(): void {
-    this.writer.kick();
-  }
-
-  logger(line: string): void {
-    this.opts.logger(line);
-  }
-
-  lostError(): LogdError | null {
-    return this.lost;
   }
 
   /** Refuses every later call; one stderr line. Returns the error to answer with. */
@@ -192,10 +197,6 @@ export class Log {
   /** The stored header of record `id` (what a follower's resume check compares). */
   stampOf(id: number): Promise<RecordStamp> {
     return this.reader.stampOf(id);
-  }
-
-  headTimestamp(): Promise<number> {
-    return this.reader.headTimestamp();
   }
 
   /** Deletes the whole chunks entirely below `before` (never the active one); returns the new first(). */
@@ -262,7 +263,7 @@ export class Log {
     return dropped;
   }
 
-  gone(): LogdError {
+  private gone(): LogdError {
     return new LogdError('gone', String(this.first()));
   }
 
