@@ -29,11 +29,10 @@ export interface DurabilityHost {
 }
 
 export class Durability {
-  /** fdatasync calls on this log's chunks (a STATS figure). */
-  fsyncs = 0;
+  private syncs = 0;
   private syncTimer: NodeJS.Timeout | null = null;
   /** interval: the periodic sync is due; the write loop runs it before its next round. */
-  syncDue = false;
+  private syncDue = false;
   /** interval: the periodic fdatasync in flight. */
   private periodicSync: Promise<void> | null = null;
   /** interval: the pending background seals of the newest sealed chunks, oldest first (see rolled). */
@@ -57,12 +56,27 @@ export class Durability {
     this.point = found ? { chunk: found.chunk, bytes: found.bytes } : { chunk: 0, bytes: 0 };
   }
 
+  /** A periodic sync is due: the write loop runs intervalSync before its next round. */
+  get due(): boolean {
+    return this.syncDue;
+  }
+
+  /** The write loop failed: the due sync is dropped with the rounds (the next write schedules one). */
+  dropDue(): void {
+    this.syncDue = false;
+  }
+
   get mode(): FsyncPolicy['mode'] {
     return this.policy.mode;
   }
 
+  /** fdatasync calls on this log's chunks (a STATS figure). */
+  get fsyncs(): number {
+    return this.syncs;
+  }
+
   sync(chunk: Chunk): Promise<void> {
-    this.fsyncs++;
+    this.syncs++;
     return io.fdatasync(chunk.fd);
   }
 

@@ -104,7 +104,7 @@ export class Writer {
   private async writeLoop(): Promise<void> {
     const { durability, chunks, opts } = this.log;
     try {
-      while (this.queue.length > 0 || this.awaitingCommit || durability.syncDue) {
+      while (this.queue.length > 0 || this.awaitingCommit || durability.due) {
         try {
           const lost = this.log.lostError();
           if (lost) throw lost;
@@ -115,13 +115,13 @@ export class Writer {
             this.hold(chunks.active);
           }
           // A due periodic sync goes first, so that a steady stream of appends cannot starve it.
-          if (durability.syncDue) await durability.intervalSync();
+          if (durability.due) await durability.intervalSync();
           else await this.round();
         } catch (err) {
           // Lost, or the active chunk cannot be reopened: nothing queued can be written.
           const pending = this.awaitingCommit;
           this.awaitingCommit = null;
-          durability.syncDue = false;
+          durability.dropDue();
           this.fail([...(pending?.batches ?? []), ...this.queue.splice(0)], err);
           break;
         }
