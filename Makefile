@@ -3,7 +3,7 @@ NODE_TS := node --import tsx
 # The node id of `make run` (the README's session writes to alice): `make run ID=bob`.
 ID ?= alice
 BUILD_INPUTS := $(shell find src protocol tools/logtool tools/logtail -type f ! -name '*.txt' ! -name '*.md') $(wildcard tools/*.ts) tools/build.js tsconfig.build.json
-.PHONY: install build run test typecheck cover bench bench-quick bench-storage bench-server bench-replication soak clean
+.PHONY: install build run test test-fast typecheck cover bench bench-quick bench-storage bench-server bench-replication soak clean
 
 install: node_modules/.install-stamp
 
@@ -29,12 +29,31 @@ cluster: build
 typecheck: install
 	npx tsc --noEmit
 
+# The whole suite, once, under c8 (its servers too: they inherit NODE_V8_COVERAGE), then the line
+# coverage floors per directory from that one run (--all: a file no test loads counts as 0%).
+# The floors are a little under what the suite reached (storage 97%, protocol 99.8%, loop 92.5%);
+# raise them as it does.
+COVER_FLOORS := src/storage:94 protocol:98 src/loop:90
+COVER_DIR := coverage/tmp
 test: typecheck build
-	npx ava
+	npx c8 --clean --reporter none --temp-directory $(COVER_DIR) npx ava
+	@set -e; for floor in $(COVER_FLOORS); do \
+	  dir=$${floor%:*}; lines=$${floor#*:}; \
+	  echo "coverage floor: $$dir >= $$lines% of lines"; \
+	  npx c8 check-coverage --temp-directory $(COVER_DIR) --all --src $$dir --include "$$dir/**" --lines $$lines; \
+	done
 
-# Line coverage of the whole suite; the floors are what the suite meets (src/storage >= 85%).
+# The edit loop: the parser, storage and wire unit tests, in-process (no server, no crash or
+# fsync-heavy damage runs): about half a minute. `make test` stays the whole suite.
+FAST_TESTS := test/protocol/parser.ts test/protocol/crc-token.ts \
+  $(filter-out test/storage/crash.ts test/storage/damage.ts test/storage/power-loss.ts,$(wildcard test/storage/[!_]*.ts)) \
+  $(wildcard test/wire/[!_]*.ts)
+test-fast: install
+	npx ava $(FAST_TESTS)
+
+# Coverage of the whole suite per file, to read (make test enforces the floors).
 cover: build
-	npx c8 --check-coverage --lines 85 --include 'src/storage/**' --reporter text-summary --reporter text npx ava
+	npx c8 --reporter text-summary --reporter text npx ava
 
 bench-storage: build
 	$(NODE_TS) tools/bench/storage.ts

@@ -2,7 +2,9 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isValidName } from '../protocol/names.ts';
-import { parseFsyncPolicy } from './storage/policy.ts';
+import { DEFAULT_LIMITS } from '../protocol/parser.ts';
+import { DEFAULT_CHUNK_BYTES } from './storage/chunk.ts';
+import { parseFsyncPolicy, type FsyncPolicy } from './storage/policy.ts';
 
 export interface ServerOptions {
   id: string;
@@ -10,7 +12,8 @@ export interface ServerOptions {
   host: string;
   port: number;
   peers: string | null;
-  fsync: string;
+  /** Parsed here, once: a bad --fsync is a usage error (exit 2), never a protocol error. */
+  fsync: FsyncPolicy;
   chunkBytes: number;
   maxLine: number;
   maxMsg: number;
@@ -53,10 +56,10 @@ Options:
   --listen HOST:PORT     address to listen on (default: 127.0.0.1:1774; port 0 picks a free one)
   --peers FILE           participants file: "<name> <host:port>" per line; re-read when it changes
   --fsync POLICY         always | interval:MS | none (default: always: OK means on disk)
-  --chunk-bytes N        roll chunk files at this size (default: 64MiB)
-  --max-line N           longest control line in bytes (default: 65536)
-  --max-msg N            largest record payload (default: 1MiB)
-  --max-batch N          largest total of one APPEND (default: 64MiB)
+  --chunk-bytes N        roll chunk files at this size (default: ${DEFAULT_CHUNK_BYTES >> 20}MiB)
+  --max-line N           longest control line in bytes (default: ${DEFAULT_LIMITS.maxLine})
+  --max-msg N            largest record payload (default: ${DEFAULT_LIMITS.maxMsg >> 20}MiB)
+  --max-batch N          largest total of one APPEND (default: ${DEFAULT_LIMITS.maxBatch >> 20}MiB)
   --max-conns N          most simultaneous connections (default: 10000)
   --idle-timeout MS      close connections that send and stream nothing for MS (default: 0, off)
   --token-file FILE      require AUTH <token> (the file's first line) before any command but PING,
@@ -141,10 +144,10 @@ export function parseOptions(argv: string[]): ServerOptions | 'help' | 'version'
       listen: { type: 'string', default: '127.0.0.1:1774' },
       peers: { type: 'string' },
       fsync: { type: 'string', default: 'always' },
-      'chunk-bytes': { type: 'string', default: '64M' },
-      'max-line': { type: 'string', default: '65536' },
-      'max-msg': { type: 'string', default: '1M' },
-      'max-batch': { type: 'string', default: '64M' },
+      'chunk-bytes': { type: 'string', default: String(DEFAULT_CHUNK_BYTES) },
+      'max-line': { type: 'string', default: String(DEFAULT_LIMITS.maxLine) },
+      'max-msg': { type: 'string', default: String(DEFAULT_LIMITS.maxMsg) },
+      'max-batch': { type: 'string', default: String(DEFAULT_LIMITS.maxBatch) },
       'max-conns': { type: 'string', default: '10000' },
       'idle-timeout': { type: 'string', default: '0' },
       'token-file': { type: 'string' },
@@ -171,8 +174,9 @@ export function parseOptions(argv: string[]): ServerOptions | 'help' | 'version'
   const id = values.id ?? defaultId();
   if (!isValidName(id) || id.includes('.')) throw new Error(`--id: not a valid node id (1-64 of A-Z a-z 0-9 _ -): ${id}`);
   const { host, port } = parseListen(values.listen!);
+  let fsync: FsyncPolicy;
   try {
-    parseFsyncPolicy(values.fsync!);
+    fsync = parseFsyncPolicy(values.fsync!);
   } catch (err) {
     throw new Error(`--fsync: ${(err as Error).message}`);
   }
@@ -182,7 +186,7 @@ export function parseOptions(argv: string[]): ServerOptions | 'help' | 'version'
     host,
     port,
     peers: values.peers ?? null,
-    fsync: values.fsync!,
+    fsync,
     chunkBytes: parseSize(values['chunk-bytes']!, '--chunk-bytes'),
     maxLine: parseSize(values['max-line']!, '--max-line'),
     maxMsg: parseSize(values['max-msg']!, '--max-msg'),

@@ -9,10 +9,10 @@
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { FrameHeader } from '../../protocol/frame.ts';
-import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts';
-import { ReplyReader } from './reply-reader.ts';
+import { backoffDelay, sleep, type BackoffOptions } from '../wire/backoff.ts';
+import { ReplyReader } from '../wire/reply-reader.ts';
 import { atCaller, ConnectionError, replyError } from './reply-error.ts';
-import { codeOf, dialSocket } from './dial.ts';
+import { codeOf, dialSocket } from './dial-socket.ts';
 
 export interface ConnectOptions {
   /** Default 127.0.0.1. */

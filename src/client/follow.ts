@@ -5,7 +5,7 @@
 // backoff with jitter and resumes at the last delivered id + 1, so no record is lost or
 // delivered twice. Errors the server reports (gone, nolog, auth, ...) end the iterator.
 import { LogdError } from '../../protocol/errors.ts';
-import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts';
+import { backoffDelay, sleep, type BackoffOptions } from '../wire/backoff.ts';
 import { Connection, type ConnectOptions } from './connection.ts';
 import { clientError, ConnectionError } from './reply-error.ts';
 import { ReadStream } from './read-stream.ts';

@@ -6,7 +6,7 @@ export { LogdError, ERROR_CODES, type ErrorCode } from '../../protocol/errors.ts
 export { NotReplicatedError, type AppendOptions, type ConsumerInfo, type LogRecord, type LogInfo, type ReadOptions, type ReplicaOptions } from './types.ts';
 export type { ReadStream } from './read-stream.ts';
 export type { FollowOptions } from './follow.ts';
-export type { BackoffOptions } from './backoff.ts';
+export type { BackoffOptions } from '../wire/backoff.ts';
 export type { Subscription, SubscriptionEvents } from './subscription.ts';
 export type { Consumer, ConsumerOptions } from './consumer.ts';
 export type { Materialized, Reducer } from './materialize.ts';

@@ -19,7 +19,6 @@ import type { Socket } from 'node:net';
 import type { Command } from '../../protocol/commands.ts';
 import type { ErrorCode } from '../../protocol/errors.ts';
 import { Parser, type ParserLimits } from '../../protocol/parser.ts';
-import { errLine } from '../../protocol/replies.ts';
 import type { ReplySlot, Session, Stream, StreamSink } from '../loop/session.ts';
 import { Output } from './output.ts';
 import { AT_HEAD, DEFERRED, DONE, Reply, ReplyQueue, STOP, STREAM, applyEnding, type Ending } from './reply-queue.ts';
@@ -35,11 +34,11 @@ const MAX_WAITING = 10_000;
 const MAX_WAITING_BYTES = 8 * 1024 * 1024;
 
 /** What a connection needs from the server around it. */
-export interface ConnectionHost {
+export interface ClientConnectionHost {
   /** Runs a command; its handler answers through the session (reply, defer or stream). */
   dispatch(session: Session, cmd: Command): void;
-  /** Counts an error the connection answers itself (the parser's). */
-  countError(code: ErrorCode): void;
+  /** The counted `ERR <code> <text>` line of an error the connection answers itself (the parser's). */
+  errorLine(code: ErrorCode, text: string): string;
   /** Counts and logs a client disconnected for not taking its output. */
   slowConsumer(remote: string, reason: string): void;
 }
@@ -48,7 +47,7 @@ type State = 'reading' | 'streaming' | 'closing' | 'closed';
 
 let nextSessionId = 1;
 
-export class Connection implements Session, StreamSink {
+export class ClientConnection implements Session, StreamSink {
   readonly id = nextSessionId++;
   readonly remote: string;
   authed = false;
@@ -68,10 +67,10 @@ export class Connection implements Session, StreamSink {
 
   constructor(
     private readonly socket: Socket,
-    private readonly host: ConnectionHost,
+    private readonly host: ClientConnectionHost,
     limits: ParserLimits,
     slowConsumer: SlowConsumerLimits,
-    private readonly onClosed: (conn: Connection) => void,
+    private readonly onClosed: (conn: ClientConnection) => void,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.output = new Output(socket, slowConsumer, (reason) => {
@@ -88,7 +87,7 @@ export class Connection implements Session, StreamSink {
       },
     });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.parser.push(chunk));
+    socket.on('data', (data: Buffer) => this.parser.push(data));
     socket.on('end', () => this.finish(AT_HEAD)); // the client's EOF: answer what it sent, streams end at the head
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.teardown());
@@ -126,8 +125,7 @@ export class Connection implements Session, StreamSink {
   }
 
   private onError(code: ErrorCode, message: string): void {
-    this.host.countError(code);
-    const line = errLine(code, message);
+    const line = this.host.errorLine(code, message);
     if (!this.queue.pending) this.output.write(line);
     else if (this.queue.noneWaiting) this.queue.ran(DONE, line);
     else this.queue.wait(null, line);

@@ -14,6 +14,8 @@ import { io } from './io.ts';
 import type { OpenFiles } from './open-files.ts';
 import { chunkBaseName, CHUNK_SUFFIX, INDEX_SUFFIX } from './chunk-names.ts';
 
+/** Chunk files roll at this size unless --chunk-bytes says otherwise (logd, logtool refill). */
+export const DEFAULT_CHUNK_BYTES = 64 << 20;
 /** A blocking read this slow came from the disk, not the page cache (a 1 MiB memcpy takes ~0.2 ms). */
 const SLOW_READ_MS = 2;
 /** How long a chunk that was read from the disk is read through the thread pool. */

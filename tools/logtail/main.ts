@@ -11,6 +11,8 @@ import { EntryQueue } from './queue.ts';
 import { Shipper } from './shipper.ts';
 import { loadState } from './state.ts';
 import { Tailer } from './tailer.ts';
+import { UsageError } from '../usage.ts';
+import { DEFAULT_LIMITS } from '../../protocol/parser.ts';
 
 const HELP = `Usage: logtail <file> --log NAME [options]
 
@@ -45,8 +47,6 @@ saying so in one line when the trouble starts and one when lines flow again. A r
 retrying cannot change ends it: exit 1 (nolog, readonly: this node does not take writes for the
 log), 3 (auth: a missing or wrong token). Other exit codes: 0 stopped by a signal, 2 usage.
 `;
-
-class UsageError extends Error {}
 
 function size(text: string | undefined, what: string, fallback: number): number {
   if (text === undefined) return fallback;
@@ -120,7 +120,7 @@ async function main(argv: string[]): Promise<number> {
     mtime: values.mtime === true,
     resume: state,
     fromEnd: values['from-end'] === true,
-    maxLine: size(values['max-line'], '--max-line', 1 << 20),
+    maxLine: size(values['max-line'], '--max-line', DEFAULT_LIMITS.maxMsg),
     onStatus: (event, detail) => {
       process.stderr.write(`logtail: ${event} ${detail}\n`);
       if (statusLog) queue.push({ log: statusLog, payload: Buffer.from(`${event} ${detail}`), ino: null, end: 0 });

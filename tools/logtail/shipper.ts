@@ -8,7 +8,7 @@
 // acknowledged instead of sent again; then the next batch claims the log's next id, and that id
 // is saved in the state file before the batch goes out, so that a restart knows where it landed.
 import { isRetryable, LogdError } from '../../protocol/errors.ts';
-import { backoffDelay, sleep, type BackoffOptions } from '../../src/client/backoff.ts';
+import { backoffDelay, sleep, type BackoffOptions } from '../../src/wire/backoff.ts';
 import { ConflictError, connect, type Client, type ConnectOptions } from '../../src/client/index.ts';
 import { OutageNotice } from '../outage.ts';
 import type { Entry, EntryQueue } from './queue.ts';

@@ -5,6 +5,7 @@ import { LogdError } from '../../protocol/errors.ts';
 import { isValidName } from '../../protocol/names.ts';
 import { tlsOptions, TLS_HELP } from '../tls-options.ts';
 import { connect, ConnectionError, DEFAULT_HOST, DEFAULT_PORT, type Client } from '../../src/client/index.ts';
+import { UsageError } from '../usage.ts';
 
 /** Exit codes. */
 export const EXIT_OK = 0;
@@ -28,7 +29,7 @@ export interface Subcommand {
   run(positionals: string[], values: Values): Promise<number>;
 }
 
-export class UsageError extends Error {}
+export { UsageError } from '../usage.ts';
 
 /** The wait was longer than its --timeout. */
 export class TimeoutError extends Error {}

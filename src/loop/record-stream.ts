@@ -1,11 +1,11 @@
-// READ as a stream: stored frames go to the client as they are, a bounded run at a time, and only
+// READ as a stream: stored frames go to the client as they are, a bounded range at a time, and only
 // while the client keeps up (backpressure); at the head it waits for new records unless NOWAIT.
 // `@<consumer>` starts after that consumer's checkpoint (read when the stream starts); WAIT <ms>
 // ends the stream with END after at most ms, like STOP.
 import { LogdError } from '../../protocol/errors.ts';
-import { endAt, errLine } from '../../protocol/replies.ts';
+import { endAt } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
-import { errorReply } from './failure.ts';
+import { errorReply, refusal } from './failure.ts';
 import type { Stream, StreamSink } from './session.ts';
 
 /**
@@ -13,7 +13,7 @@ import type { Stream, StreamSink } from './session.ts';
  * client holds little memory; doubling while the client keeps up, for throughput. A client that
  * is merely slower than the disk (a short wait for its socket to drain) keeps the step it had.
  * All streams share READ_BUDGET: with many, each step stays small, so the memory a crowd of
- * stalled followers holds is bounded by the budget, not by their number.
+ * stalled readers (READ or REPLICATE) holds is bounded by the budget, not by their number.
  */
 const MIN_READ_BYTES = 64 * 1024;
 const MAX_READ_BYTES = 1024 * 1024;
@@ -22,7 +22,7 @@ const READ_BUDGET = 64 * 1024 * 1024;
 const STALL_MS = 100;
 const READ_RECORDS = 16384;
 
-export class ReadStream implements Stream {
+export class RecordStream implements Stream {
   private sink: StreamSink | null = null;
   private next = 0;
   private remaining: number;
@@ -54,8 +54,7 @@ export class ReadStream implements Stream {
     this.next = from === '$' ? this.ctx.logs.head(this.log) + 1 : typeof from === 'number' ? from : this.ctx.store.checkpoint(from.consumer, this.log) + 1;
     const first = this.ctx.logs.first(this.log);
     if (this.next < first) {
-      this.ctx.stats.error('gone');
-      return this.finish(errLine('gone', String(first)));
+      return this.finish(refusal(this.ctx, 'gone', String(first)));
     }
     if (this.stopped) return this.finish(endAt(this.next));
     this.started = true;
@@ -116,7 +115,7 @@ export class ReadStream implements Stream {
       }
       this.finish(endAt(this.next));
     } catch (err) {
-      this.finish(err instanceof LogdError && err.code === 'gone' ? errLine('gone', String(this.ctx.logs.first(this.log))) : errorReply(this.ctx, err));
+      this.finish(err instanceof LogdError && err.code === 'gone' ? refusal(this.ctx, 'gone', String(this.ctx.logs.first(this.log))) : errorReply(this.ctx, err));
     } finally {
       this.busy = false;
     }

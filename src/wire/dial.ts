@@ -2,7 +2,6 @@
 // client library and by a node's own followers and peer links.
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { ConnectionError } from './reply-error.ts';
 
 export interface DialOptions {
   /** Sent with `AUTH` before any other command. */
@@ -21,27 +20,4 @@ export function dial(host: string, port: number, tls: ConnectionOptions | null |
 /** The AUTH line a connection starts with, or nothing. */
 export function authLine(token: string | null | undefined): string {
   return token ? `AUTH ${token}\n` : '';
-}
-
-/** A connected socket (TLS handshake done), or a ConnectionError. */
-export function dialSocket(host: string, port: number, opts: { tls?: ConnectionOptions | null; connectTimeoutMs?: number }): Promise<Socket> {
-  return new Promise<Socket>((resolve, reject) => {
-    const socket = dial(host, port, opts.tls, () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new ConnectionError('ETIMEDOUT', `connect to ${host}:${port} timed out`));
-    }, opts.connectTimeoutMs ?? 10_000);
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new ConnectionError(codeOf(err), `cannot connect to ${host}:${port}: ${err.message}`));
-    });
-  });
-}
-
-export function codeOf(err: Error): string {
-  return (err as NodeJS.ErrnoException).code ?? 'ECONN';
 }
