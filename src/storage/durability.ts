@@ -2,18 +2,16 @@
 // seals of rolled chunks (synced now under `always`, in the background under `interval`, at
 // close under `none`), the sync at close, and the durable point (DURABLE, durable.ts) that each
 // of them moves forward. The round writer (writer.ts) calls in; nothing here writes records.
-import fs from 'node:fs';
 import type { LogdError } from '../../protocol/errors.ts';
 import { type Chunk, VanishedError } from './chunk.ts';
 import type { ChunkSet } from './chunk-set.ts';
 import { atOrAfter, currentBoot, writeDurable, type DurablePoint } from './durable.ts';
-import { io, syncDir } from './io.ts';
+import { datasyncFile, io, syncDir } from './io.ts';
 import type { FsyncPolicy } from './policy.ts';
 
 /**
- * Under --fsync interval, at most this many of a log's newest sealed chunks wait for their seal
- * (fdatasync) at any time (beforeRoll), which bounds how far back a power loss can tear (the
- * durable point, durable.ts, is never older than the oldest of them).
+ * Under --fsync interval, at most this many of a log's newest sealed chunks wait for their seal at
+ * any time (beforeRoll): a power loss tears no further back (the durable point is never older).
  */
 export const UNSYNCED_SEALED_CHUNKS = 4;
 
@@ -101,13 +99,20 @@ export class Durability {
     const sync = point === end && !atEnd && !empty;
     try {
       if (sync) {
-        for (const chunk of chunks.list()) if (chunk.firstId >= this.point.chunk) await datasyncPath(chunk.chunkPath);
+        for (const chunk of chunks.list()) if (chunk.firstId >= this.point.chunk) await datasyncFile(chunk.chunkPath);
       }
       await writeDurable(this.host.dir, { policy: this.mode, boot: currentBoot(), ...point }, sync);
       this.point = point;
     } catch (err) {
-      this.host.logger(`log ${this.host.name}: cannot update the durable point: ${(err as Error).message}`);
+      this.markerFailed(err);
     }
+  }
+
+  /** Logged; a log directory removed under the node makes the log lost instead (one line, its reason). */
+  private markerFailed(err: unknown): void {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' ? this.host.chunks.active.missing() : null;
+    if (missing) this.host.markLost(missing);
+    else this.host.logger(`log ${this.host.name}: cannot update the durable point: ${(err as Error).message}`);
   }
 
   /**
@@ -122,7 +127,7 @@ export class Durability {
         this.point = { chunk, bytes };
         this.settled = true;
       } catch (err) {
-        this.host.logger(`log ${this.host.name}: cannot update the durable point: ${(err as Error).message}`);
+        this.markerFailed(err);
       }
     });
     return this.marking;
@@ -285,15 +290,5 @@ export class Durability {
     if (this.syncTimer) clearTimeout(this.syncTimer);
     this.syncTimer = null;
     this.unsynced.clear();
-  }
-}
-
-/** fdatasync of a chunk file by path (through the thread pool), outside the open-files budget: settle's one-off. */
-async function datasyncPath(path: string): Promise<void> {
-  const handle = await fs.promises.open(path, 'r');
-  try {
-    await handle.datasync();
-  } finally {
-    await handle.close();
   }
 }
