@@ -190,3 +190,20 @@ test('store: names sorted, create idempotent, invalid names refused, appends aft
   await store.close();
   t.is((await t.throwsAsync<LogdError>(a.append(payloads(1, 1))))?.code, 'internal');
 });
+
+test('one read entry: records in the tail cache come back synchronously, others through a promise, the same bytes', async (t) => {
+  const dir = tempDir(t);
+  const { store } = await openStore(t, dir);
+  const log = await store.create('alice');
+  await log.append(payloads(1, 5));
+  const cached = log.read(3, 10, 1 << 20);
+  t.false(cached instanceof Promise, 'the newest rounds of this process: no promise, no disk read');
+  if (cached instanceof Promise) return;
+  t.deepEqual(idsOf(cached.data), [3, 4, 5]);
+  await store.close();
+  // After a restart nothing is cached: the same records come from the file.
+  const again = await openStore(t, dir);
+  const fromFile = again.store.get('alice')!.read(3, 10, 1 << 20);
+  t.true(fromFile instanceof Promise);
+  t.true((await fromFile).data.equals(cached.data));
+});
