@@ -106,7 +106,8 @@ export class Client {
     const lines = await this.list(log === undefined ? 'CONSUMERS\n' : `CONSUMERS ${log}\n`);
     return lines.map((line) => {
       const [, name, logName, checkpoint, lag] = line.split(' ');
-      return { name, log: logName, checkpoint: number(checkpoint, line), lag: number(lag, line) };
+      if (lag === undefined) throw unexpectedReply(line);
+      return { name: name!, log: logName!, checkpoint: number(checkpoint, line), lag: number(lag, line) };
     });
   }
 
@@ -142,7 +143,8 @@ export class Client {
     const stats: Record<string, string> = {};
     for (const line of await this.list('STATS\n')) {
       const [, name, value] = line.split(' ');
-      stats[name] = value;
+      if (value === undefined) throw unexpectedReply(line);
+      stats[name!] = value;
     }
     return stats;
   }
@@ -277,8 +279,10 @@ function okId(reply: string): number {
 
 function number(text: string | undefined, reply: string): number {
   const n = Number(text);
-  if (text === undefined || text === '' || !Number.isSafeInteger(n)) {
-    throw new LogdError('internal', `unexpected reply from server: ${reply.slice(0, 80)}`);
-  }
+  if (text === undefined || text === '' || !Number.isSafeInteger(n)) throw unexpectedReply(reply);
   return n;
+}
+
+function unexpectedReply(reply: string): LogdError {
+  return new LogdError('internal', `unexpected reply from server: ${reply.slice(0, 80)}`);
 }
