@@ -37,7 +37,7 @@ export function barChart(title: string, table: Row[]): string {
     const y = top + g * groupHeight;
     const finite = SYSTEMS.map((s) => row.values[s]).filter((v): v is number => v !== null && Number.isFinite(v));
     const max = Math.max(...finite, Number.MIN_VALUE);
-    out.push(`<text x="${LABEL_WIDTH - 6}" y="${y + (SYSTEMS.length * BAR_HEIGHT) / 2 + 4}" text-anchor="end">${escape(labels[g])}</text>`);
+    out.push(`<text x="${LABEL_WIDTH - 6}" y="${y + (SYSTEMS.length * BAR_HEIGHT) / 2 + 4}" text-anchor="end">${escape(labels[g]!)}</text>`);
     SYSTEMS.forEach((s, i) => {
       const v = row.values[s];
       const by = y + i * BAR_HEIGHT;
