@@ -13,7 +13,7 @@ async function stats(wire: Wire): Promise<Map<string, number>> {
   wire.send('STATS\n');
   const out = new Map<string, number>();
   for (let line = await wire.line(); line !== 'END'; line = await wire.line()) {
-    const [, name, value] = line.split(' ');
+    const [, name = line, value] = line.split(' ');
     out.set(name, Number(value));
   }
   return out;

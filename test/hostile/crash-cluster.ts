@@ -23,7 +23,7 @@ test(`three replicating nodes, ${CYCLES} random SIGKILLs: all converge byte-iden
 
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
-    const victim = NAMES[Math.floor(Math.random() * NAMES.length)];
+    const victim = NAMES[Math.floor(Math.random() * NAMES.length)]!;
     await cluster.nodes.get(victim)!.kill();
     await new Promise((r) => setTimeout(r, Math.random() * 500));
     await cluster.start(victim, SPEC);

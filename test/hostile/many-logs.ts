@@ -27,8 +27,9 @@ function openFds(node: RunningServer): number {
 
 /** Counts the replies that are not `expected(i)`, and shows the first such. */
 function mismatches(replies: string[], expected: (i: number) => string): string {
-  const bad = replies.map((r, i) => [r, expected(i)]).filter(([r, e]) => r !== e);
-  return bad.length === 0 ? '' : `${bad.length} unexpected replies, first: ${bad[0][0]} (expected ${bad[0][1]})`;
+  const bad = replies.map((r, i) => [r, expected(i)] as const).filter(([r, e]) => r !== e);
+  const [first] = bad;
+  return first === undefined ? '' : `${bad.length} unexpected replies, first: ${first[0]} (expected ${first[1]})`;
 }
 
 /** A data directory that outlives the node's restarts; removed when the test ends. */
@@ -69,7 +70,7 @@ for (const [fsync, count] of [
     more.forEach((w) => w.close());
     const listed = await logs(node.port);
     t.is(listed.size, count + 1); // and the node's own log
-    t.deepEqual(listed.get(names[count - 1]), { role: 'owner', first: 1, head: 2 });
+    t.deepEqual(listed.get(names[count - 1]!), { role: 'owner', first: 1, head: 2 });
     writer.close();
     idle.forEach((w) => w.close());
     // A crash, not a stop: a stop would fdatasync every log (thousands of syncs, a minute on this disk);
@@ -84,7 +85,7 @@ for (const [fsync, count] of [
     t.log(`restart with ${count + 1} logs: the node started in ${startedIn} ms (listening ${again.ms.toFixed(0)} ms after spawn, Node's own boot included)`);
     const listedAgain = await logs(restarted.port); // waits for the background pass
     t.is(listedAgain.size, count + 1);
-    t.is(listedAgain.get(names[0])!.head, 2);
+    t.is(listedAgain.get(names[0]!)!.head, 2);
     const done = /recovery done: (\d+) logs checked, (\d+) records, 0 bytes dropped in recovery, (\d+) ms after open/.exec(restarted.stderr());
     t.truthy(done, restarted.stderr());
     t.is(Number(done![1]), count + 1);
@@ -111,8 +112,8 @@ test(`under ulimit -n ${FILE_LIMIT}, --max-conns is lowered to what fits: the co
   t.teardown(() => extra.close());
   t.regex(await extra.line(), /^ERR busy too many connections/);
   // Storage has its own share: a thousand new logs are written with every connection taken.
-  t.is(mismatches(await pipeline(wires[0], Array.from({ length: 1000 }, (_, i) => `MSG test.c${i} x`)), () => 'OK 1'), '');
-  t.is(await wires[fit - 1].command('PING'), 'PONG');
+  t.is(mismatches(await pipeline(wires[0]!, Array.from({ length: 1000 }, (_, i) => `MSG test.c${i} x`)), () => 'OK 1'), '');
+  t.is(await wires[fit - 1]!.command('PING'), 'PONG');
 });
 
 test('--max-logs refuses a write that would create one more log of the namespace with ERR full, over TCP, also after a restart', async (t) => {

@@ -22,13 +22,13 @@ test(`${CLIENTS} clients sending one byte a second for ${SECONDS} s`, async (t) 
   const probe = await Wire.open(server.port);
   let slowestPing = 0;
   for (let s = 0; s < SECONDS; s++) {
-    for (let i = 0; i < wires.length; i++) if (s < lines[i].length) wires[i].send(lines[i].subarray(s, s + 1));
+    for (const [i, wire] of wires.entries()) if (s < lines[i]!.length) wire.send(lines[i]!.subarray(s, s + 1));
     const sent = Date.now();
     t.is(await probe.command('PING'), 'PONG');
     slowestPing = Math.max(slowestPing, Date.now() - sent);
     await new Promise((r) => setTimeout(r, 1000));
   }
-  for (let i = 0; i < wires.length; i++) if (lines[i].length > SECONDS) wires[i].send(lines[i].subarray(SECONDS));
+  for (const [i, wire] of wires.entries()) if (lines[i]!.length > SECONDS) wire.send(lines[i]!.subarray(SECONDS));
   const ids = new Set<string>();
   for (const wire of wires) ids.add(await wire.line(30_000));
   t.is(ids.size, CLIENTS, 'every dribbled MSG got its own id');

@@ -44,7 +44,7 @@ export function parseTranscript(name: string, text: string): Transcript {
     if (src.startsWith('#')) {
       const h = HEADER.exec(src);
       if (!h) return;
-      const value = h[2].trim();
+      const value = h[2]!.trim();
       if (h[1] === 'args') t.args.push(...value.split(/\s+/));
       else if (h[1] === 'id') t.id = value;
       else if (h[1] === 'needs') t.needs = value;
@@ -90,7 +90,7 @@ export function unescape(text: string): Buffer {
       plain += c;
       continue;
     }
-    const e = text[++i];
+    const e = text[++i]!;
     const simple: Record<string, string> = { r: '\r', n: '\n', t: '\t', s: ' ', '\\': '\\' };
     if (e in simple) plain += simple[e];
     else if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
@@ -121,7 +121,7 @@ export function lineMatches(text: string, actual: Buffer): boolean {
   for (let i = 0; i < want.length; i++) {
     if (want[i] === '...' && i === want.length - 1) return true;
     if (i >= got.length) return false;
-    if (want[i] === '*' ? got[i] === '' : !unescape(want[i]).equals(Buffer.from(got[i], 'latin1'))) return false;
+    if (want[i] === '*' ? got[i] === '' : !unescape(want[i]!).equals(Buffer.from(got[i]!, 'latin1'))) return false;
   }
   return got.length === want.length;
 }
