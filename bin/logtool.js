@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point directly through tsx: no build step.
-import { register } from 'tsx/esm/api';
+import { runCompiled } from './compiled.js';
 
-register();
-await import('../tools/logtool/main.ts');
+await runCompiled('tools/logtool/main.js');

@@ -17,6 +17,14 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * The codes a writer may retry the same request after: the server is busy, its disk full, or an
+ * I/O error (all may pass). Every other code answers the same whenever it is asked again.
+ */
+export function isRetryable(code: ErrorCode): boolean {
+  return code === 'busy' || code === 'full' || code === 'internal';
+}
+
 /** An error that maps onto one `ERR <code> <text>` reply. */
 export class LogdError extends Error {
   constructor(

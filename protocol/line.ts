@@ -4,6 +4,7 @@
 import type { Command, Verb } from './commands.ts';
 import { VERBS } from './commands.ts';
 import { LogdError } from './errors.ts';
+import { badName } from './names.ts';
 import { parseTime } from './time.ts';
 import { SPACE, Tokens, crcAt, decimalAt, nameAt, snippet, wordAt } from './tokens.ts';
 
@@ -83,7 +84,7 @@ export function conditionalTarget(buf: Buffer, s: number, e: number): { log: str
   let at = s;
   while (at < e && buf[at] !== AT) at++;
   const log = at < e ? nameAt(buf, s, at) : null;
-  if (log === null) throw syntax(`bad log name "${snippet(buf, s, at)}"`);
+  if (log === null) throw badName('log', snippet(buf, s, at));
   const expect = decimalAt(buf, at + 1, e);
   if (expect < 1) throw syntax(`bad next id "${snippet(buf, at + 1, e)}"`);
   return { log, expect };
@@ -122,9 +123,9 @@ class Args {
   }
 
   /** `skip`: bytes of the token before the name (the '@' of `@<consumer>`). */
-  name(i: number, what = 'log', skip = 0): string {
+  name(i: number, what: 'log' | 'consumer' | 'node' = 'log', skip = 0): string {
     const name = nameAt(this.buf, this.t.start[i]! + skip, this.t.end[i]!);
-    if (name === null) throw syntax(`bad ${what} name "${this.text(i)}"`);
+    if (name === null) throw badName(what, this.text(i));
     return name;
   }
 

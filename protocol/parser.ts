@@ -32,6 +32,7 @@ export interface ParserLimits {
   maxBatch: number;
 }
 
+/** The server's defaults (--max-line, --max-msg, --max-batch): the one place they are written. */
 export const DEFAULT_LIMITS: Readonly<ParserLimits> = { maxLine: 65536, maxMsg: 1 << 20, maxBatch: 64 << 20 };
 
 export interface ParserSink {

@@ -2,16 +2,17 @@
 import { stderrLogger } from './logger.ts';
 import { HELP, parseOptions, type ServerOptions } from './options.ts';
 import { startLogd } from './server.ts';
+import { logdVersion } from './version.ts';
 
-let options: ServerOptions | null;
+let options: ServerOptions | 'help' | 'version';
 try {
   options = parseOptions(process.argv.slice(2));
 } catch (err) {
   process.stderr.write(`logd: ${(err as Error).message}\n\n${HELP}`);
   process.exit(2);
 }
-if (!options) {
-  process.stdout.write(HELP);
+if (options === 'help' || options === 'version') {
+  process.stdout.write(options === 'help' ? HELP : `logd ${logdVersion()}\n`);
   process.exit(0);
 }
 

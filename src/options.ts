@@ -2,6 +2,9 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isValidName } from '../protocol/names.ts';
+import { DEFAULT_LIMITS } from '../protocol/parser.ts';
+import { DEFAULT_CHUNK_BYTES } from './storage/chunk.ts';
+import { parseFsyncPolicy } from './storage/policy.ts';
 
 export interface ServerOptions {
   id: string;
@@ -52,10 +55,10 @@ Options:
   --listen HOST:PORT     address to listen on (default: 127.0.0.1:1774; port 0 picks a free one)
   --peers FILE           participants file: "<name> <host:port>" per line; re-read when it changes
   --fsync POLICY         always | interval:MS | none (default: always: OK means on disk)
-  --chunk-bytes N        roll chunk files at this size (default: 64MiB)
-  --max-line N           longest control line in bytes (default: 65536)
-  --max-msg N            largest record payload (default: 1MiB)
-  --max-batch N          largest total of one APPEND (default: 64MiB)
+  --chunk-bytes N        roll chunk files at this size (default: ${DEFAULT_CHUNK_BYTES >> 20}MiB)
+  --max-line N           longest control line in bytes (default: ${DEFAULT_LIMITS.maxLine})
+  --max-msg N            largest record payload (default: ${DEFAULT_LIMITS.maxMsg >> 20}MiB)
+  --max-batch N          largest total of one APPEND (default: ${DEFAULT_LIMITS.maxBatch >> 20}MiB)
   --max-conns N          most simultaneous connections (default: 10000)
   --idle-timeout MS      close connections that send and stream nothing for MS (default: 0, off)
   --token-file FILE      require AUTH <token> (the file's first line) before any command but PING,
@@ -85,6 +88,7 @@ Options:
                          page of this node, its participants and logs, with live charts); read-only
                          and unauthenticated, so bind it where only operators reach it (default: off)
   --help                 show this text
+  --version              print the version
 
 Sizes accept K, M, G suffixes (powers of 1024), e.g. 64M or 64MiB.
 `;
@@ -128,8 +132,8 @@ export function defaultId(): string {
   return isValidName(name) ? name : 'logd';
 }
 
-/** Returns the options, or null when --help was asked for. Throws on bad flags. */
-export function parseOptions(argv: string[]): ServerOptions | null {
+/** Returns the options, or which of --help and --version was asked for. Throws on bad flags (a usage error). */
+export function parseOptions(argv: string[]): ServerOptions | 'help' | 'version' {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -139,10 +143,10 @@ export function parseOptions(argv: string[]): ServerOptions | null {
       listen: { type: 'string', default: '127.0.0.1:1774' },
       peers: { type: 'string' },
       fsync: { type: 'string', default: 'always' },
-      'chunk-bytes': { type: 'string', default: '64M' },
-      'max-line': { type: 'string', default: '65536' },
-      'max-msg': { type: 'string', default: '1M' },
-      'max-batch': { type: 'string', default: '64M' },
+      'chunk-bytes': { type: 'string', default: String(DEFAULT_CHUNK_BYTES) },
+      'max-line': { type: 'string', default: String(DEFAULT_LIMITS.maxLine) },
+      'max-msg': { type: 'string', default: String(DEFAULT_LIMITS.maxMsg) },
+      'max-batch': { type: 'string', default: String(DEFAULT_LIMITS.maxBatch) },
       'max-conns': { type: 'string', default: '10000' },
       'idle-timeout': { type: 'string', default: '0' },
       'token-file': { type: 'string' },
@@ -161,12 +165,19 @@ export function parseOptions(argv: string[]): ServerOptions | null {
       'max-open-files': { type: 'string' },
       http: { type: 'string' },
       help: { type: 'boolean', default: false },
+      version: { type: 'boolean', default: false },
     },
   });
-  if (values.help) return null;
+  if (values.help) return 'help';
+  if (values.version) return 'version';
   const id = values.id ?? defaultId();
   if (!isValidName(id) || id.includes('.')) throw new Error(`--id: not a valid node id (1-64 of A-Z a-z 0-9 _ -): ${id}`);
   const { host, port } = parseListen(values.listen!);
+  try {
+    parseFsyncPolicy(values.fsync!);
+  } catch (err) {
+    throw new Error(`--fsync: ${(err as Error).message}`);
+  }
   const options: ServerOptions = {
     id,
     data: values.data!,

@@ -3,9 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const LOGD_BIN = fileURLToPath(new URL('../bin/logd.js', import.meta.url));
+import { LOGD } from './_commands.ts';
 
 export interface ServerOptions {
   /** Node id (default 'test'). */
@@ -39,7 +37,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const id = opts.id ?? 'test';
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'logd-test-'));
-  const argv = [LOGD_BIN, '--id', id, '--data', dir, '--listen', '127.0.0.1:0', ...(opts.args ?? [])];
+  const argv = [...LOGD, '--id', id, '--data', dir, '--listen', '127.0.0.1:0', ...(opts.args ?? [])];
   const [file, args] = opts.fileLimit === undefined ? [process.execPath, argv] : ['sh', ['-c', `ulimit -n ${opts.fileLimit} && exec "$0" "$@"`, process.execPath, ...argv]];
   const proc = spawn(file, args, { stdio: ['ignore', 'inherit', 'pipe'] });
   let err = '';

@@ -1,5 +1,6 @@
 // Progress of long work (verify, import, a big read to a file), on stderr.
-// On a terminal: one line redrawn in place with a bar, the rate and the ETA.
+// On a terminal: one line redrawn in place with a bar, the rate and the ETA; on a narrow one
+// the bar goes first, then the counts, so that the ETA always shows.
 // Otherwise (a log file, CI): a plain line every few seconds, so the output stays readable.
 // Short work prints nothing: the first report waits for `delayMs` (terminal) or `intervalMs`.
 
@@ -45,7 +46,7 @@ export class Progress {
     if (now - this.lastReport < this.period) return;
     this.lastReport = now;
     this.reported = true;
-    this.stream.write(this.tty ? `\r${this.fit(this.line(now))}\x1b[K` : `${this.line(now)}\n`);
+    this.stream.write(this.tty ? `\r${this.fit(now)}\x1b[K` : `${this.line(now)}\n`);
   }
 
   /** Ends the report with a summary line, if anything was reported. */
@@ -58,6 +59,10 @@ export class Progress {
 
   /** The current report without bar (the plain line), or with one on a terminal. */
   line(now: number = this.now()): string {
+    return this.compose(now, this.tty, true);
+  }
+
+  private compose(now: number, withBar: boolean, withCounts: boolean): string {
     const elapsed = now - this.started;
     const total = this.opts.total;
     const speed = `${rate(this.done, elapsed)} ${this.unit}/s`;
@@ -65,17 +70,24 @@ export class Progress {
     const fraction = Math.min(1, this.done / total);
     const eta = this.done > 0 ? ((total - this.done) * elapsed) / this.done : NaN;
     const percent = `${(fraction * 100).toFixed(1)}%`;
-    const bar = this.tty ? ` [${'#'.repeat(Math.round(fraction * 20)).padEnd(20, '.')}]` : '';
-    return `${this.opts.label}:${bar} ${percent} ${count(this.done)}/${count(total)} ${this.unit}, ${speed}, ETA ${Number.isFinite(eta) ? duration(eta) : '?'}`;
+    const bar = withBar ? ` [${'#'.repeat(Math.round(fraction * 20)).padEnd(20, '.')}]` : '';
+    const counts = withCounts ? ` ${count(this.done)}/${count(total)} ${this.unit},` : '';
+    return `${this.opts.label}:${bar} ${percent}${counts} ${speed}, ETA ${Number.isFinite(eta) ? duration(eta) : '?'}`;
   }
 
   private get unit(): string {
     return this.opts.unit ?? 'records';
   }
 
-  private fit(line: string): string {
-    const width = this.stream.columns ?? 80;
-    return line.length < width ? line : line.slice(0, width - 1);
+  /** The terminal line, shorter than the terminal is wide (a full line would wrap on some). */
+  private fit(now: number): string {
+    const room = (this.stream.columns ?? 80) - 1;
+    let line = '';
+    for (const [withBar, withCounts] of [[true, true], [false, true], [false, false]]) {
+      line = this.compose(now, withBar, withCounts);
+      if (line.length <= room) return line;
+    }
+    return line.slice(0, room);
   }
 }
 

@@ -8,15 +8,15 @@ import { Consumer, type ConsumerOptions } from './consumer.ts';
 import { follow, type FollowOptions } from './follow.ts';
 import { materialize, type Materialized, type Reducer } from './materialize.ts';
 import { ReadStream } from './read-stream.ts';
-import { ConnectionError, replyError } from './reply-error.ts';
+import { atCaller, clientError, ConnectionError, replyError } from './reply-error.ts';
 import { Subscription } from './subscription.ts';
 import { NotReplicatedError, type AppendOptions, type ConsumerInfo, type LogInfo, type LogRecord, type ReadOptions, type ReplicaOptions } from './types.ts';
 
 export type Payload = Buffer | Uint8Array | string;
 
-/** Connects (and authenticates when a token is given). */
+/** Connects (and authenticates when a token is given); `reconnect: true` keeps it connected. */
 export async function connect(opts: ConnectOptions = {}): Promise<Client> {
-  return new Client(await Connection.open(opts), { ...opts });
+  return new Client(await Connection.open(opts, opts.reconnect), { ...opts });
 }
 
 export class Client {
@@ -31,6 +31,10 @@ export class Client {
   ) {
     conn.onPush = (log, id) => {
       for (const sub of this.subscriptions) if (sub.logs.includes(log)) sub.pushed(log, id);
+    };
+    // A replaced connection (reconnect) knows nothing of our subscriptions: renew them.
+    conn.onReconnect = () => {
+      if (this.subscribed.size > 0) void this.conn.request(`SUBSCRIBE ${[...this.subscribed.keys()].join(' ')}\n`).catch(() => undefined);
     };
     void conn.closed.then(() => {
       const err = new ConnectionError('ECLOSED', 'connection closed');
@@ -53,7 +57,7 @@ export class Client {
    * only if the log's next id is `expect` (else a ConflictError carrying the next id, nothing stored).
    */
   async append(log: string, payloads: readonly Payload[], opts: AppendOptions = {}): Promise<{ first: number; last: number }> {
-    if (payloads.length === 0) throw new LogdError('syntax', 'append needs at least one payload');
+    if (payloads.length === 0) throw clientError('syntax', 'append needs at least one payload');
     const reply = await this.conn.request(encodeAppend(target(log, opts), payloads));
     const [, first, last] = reply.split(' ');
     return { first: number(first, reply), last: number(last, reply) };
@@ -130,6 +134,16 @@ export class Client {
     return okId(await this.conn.request(`TRIM ${log} ${before}\n`));
   }
 
+  /** Stops this node's writes to a log it writes (REFUSE, failover); durable once resolved. */
+  async refuse(log: string): Promise<void> {
+    await this.conn.request(`REFUSE ${log}\n`);
+  }
+
+  /** Makes this node the log's writer again, or from its replica's head + 1 (ACCEPT, failover). */
+  async accept(log: string): Promise<void> {
+    await this.conn.request(`ACCEPT ${log}\n`);
+  }
+
   async logs(): Promise<LogInfo[]> {
     const lines = await this.list('LOGS\n');
     return lines.map((line) => {
@@ -170,7 +184,7 @@ export class Client {
 
   /** Head events for the logs (SUBSCRIBE); resolves once the server has accepted them. */
   async subscribe(logs: readonly string[]): Promise<Subscription> {
-    if (logs.length === 0) throw new LogdError('syntax', 'subscribe needs at least one log');
+    if (logs.length === 0) throw clientError('syntax', 'subscribe needs at least one log');
     const sub = new Subscription([...logs], (s) => this.unsubscribe(s));
     this.subscriptions.add(sub);
     try {
@@ -218,8 +232,8 @@ export class Client {
   }
 
   /** A command answered by lines up to `END` (LOGS, STATS). */
-  private list(command: string): Promise<string[]> {
-    return new Promise((resolve, reject) => {
+  private async list(command: string): Promise<string[]> {
+    return await new Promise<string[]>((resolve, reject) => {
       const lines: string[] = [];
       const handler: ReplyHandler = {
         line(text) {
@@ -235,6 +249,8 @@ export class Client {
         fail: reject,
       };
       this.conn.send(command, handler);
+    }).catch((err: Error) => {
+      throw atCaller(err);
     });
   }
 }
@@ -265,12 +281,12 @@ function encodeAppend(log: string, payloads: readonly Payload[]): Buffer {
 /** `<log>` or, for a conditional append, `<log>@<next-id>`. */
 function target(log: string, opts: AppendOptions): string {
   if (opts.expect === undefined) return log;
-  if (!Number.isSafeInteger(opts.expect) || opts.expect < 1) throw new LogdError('syntax', `expect must be an id >= 1, got ${opts.expect}`);
+  if (!Number.isSafeInteger(opts.expect) || opts.expect < 1) throw clientError('syntax', `expect must be an id >= 1, got ${opts.expect}`);
   return `${log}@${opts.expect}`;
 }
 
 function badMsg(text: Payload): LogdError {
-  return new LogdError('syntax', text.length === 0 ? 'empty message' : 'a MSG text cannot hold a line break; use append()');
+  return clientError('syntax', text.length === 0 ? 'empty message' : 'a MSG text cannot hold a line break; use append()');
 }
 
 function okId(reply: string): number {
@@ -284,5 +300,5 @@ function number(text: string | undefined, reply: string): number {
 }
 
 function unexpectedReply(reply: string): LogdError {
-  return new LogdError('internal', `unexpected reply from server: ${reply.slice(0, 80)}`);
+  return clientError('internal', `unexpected reply from server: ${reply.slice(0, 80)}`);
 }

@@ -4,12 +4,15 @@
 // `HEAD <log> <id>` lines are never replies (HEAD itself answers `OK <id>`): they are the
 // pushes of SUBSCRIBE and go to onPush whenever they arrive.
 // Writes made in one tick leave together on the next: one write (or writev) per tick.
+// With `reconnect`, a lost socket is replaced: the commands in flight fail (never sent again:
+// the server may have executed them), the commands sent meanwhile wait and go to the new one.
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { FrameHeader } from '../../protocol/frame.ts';
-import { ReplyReader } from './reply-reader.ts';
-import { ConnectionError, replyError } from './reply-error.ts';
-import { dial } from './dial.ts';
+import { backoffDelay, sleep, type BackoffOptions } from '../wire/backoff.ts';
+import { ReplyReader } from '../wire/reply-reader.ts';
+import { atCaller, ConnectionError, replyError } from './reply-error.ts';
+import { codeOf, dialSocket } from './dial-socket.ts';
 
 export interface ConnectOptions {
   /** Default 127.0.0.1. */
@@ -22,6 +25,17 @@ export interface ConnectOptions {
   tls?: ConnectionOptions;
   /** Default 10000. */
   connectTimeoutMs?: number;
+  /**
+   * Reconnect by itself when the connection is lost (default false): see docs/CLIENT.md. Calls in
+   * flight reject with ConnectionError and are never sent again; calls made while reconnecting
+   * wait for the new connection. `true`, or the backoff between attempts and a hook per attempt.
+   */
+  reconnect?: boolean | ReconnectOptions;
+}
+
+export interface ReconnectOptions extends BackoffOptions {
+  /** Told about each failed or lost connection before waiting `delayMs` for the next attempt. */
+  onRetry?: (err: Error, delayMs: number) => void;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -45,45 +59,55 @@ export class Connection {
   /** Written this tick, sent on the next. */
   private out: (string | Buffer)[] = [];
   private failure: Error | null = null;
-  private readonly reader: ReplyReader;
-  /** Resolves when the socket has closed, for whatever reason. */
-  readonly closed: Promise<void>;
+  private socket!: Socket;
+  private reader!: ReplyReader;
+  /** Between a lost socket and its replacement (with `reconnect`): what is sent waits in `out`. */
+  private reconnecting = false;
+  /** close() was called: the server's close that follows is no loss to repair. */
+  private closing = false;
+  /** Wakes a reconnection's backoff wait when the connection is destroyed meanwhile. */
+  private readonly stopRetrying = new AbortController();
+  private markClosed!: () => void;
+  /** Resolves when the connection has closed for good, for whatever reason. */
+  readonly closed = new Promise<void>((resolve) => (this.markClosed = resolve));
+  /** Called once a lost connection is replaced, after AUTH: to restore per-connection state (SUBSCRIBE). */
+  onReconnect: (() => void) | null = null;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    socket: Socket,
+    private readonly opts: ConnectOptions,
+    private readonly retry: ReconnectOptions | null,
+  ) {
+    this.attach(socket);
+  }
+
+  private attach(socket: Socket): void {
+    this.socket = socket;
     this.reader = new ReplyReader({
       line: (text) => this.onLine(text),
       frame: (buf, pos, h) => this.onFrame(buf, pos, h),
       malformed: (reason) => this.destroy(new ConnectionError('EPROTO', `bad reply from server: ${reason}`)),
     });
     socket.setNoDelay(true);
-    socket.on('data', (data: Buffer) => this.reader.push(data));
-    socket.on('error', (err) => this.destroy(new ConnectionError(codeOf(err), err.message)));
-    socket.on('end', () => this.destroy(new ConnectionError('ECLOSED', 'server closed the connection')));
-    this.closed = new Promise((resolve) => socket.on('close', () => {
-      this.destroy(new ConnectionError('ECLOSED', 'connection closed'));
-      resolve();
-    }));
+    socket.on('data', (data: Buffer) => {
+      if (socket === this.socket) this.reader.push(data);
+    });
+    socket.on('error', (err) => this.lost(socket, new ConnectionError(codeOf(err), err.message)));
+    socket.on('end', () => this.lost(socket, new ConnectionError('ECLOSED', 'server closed the connection')));
+    socket.on('close', () => {
+      this.lost(socket, new ConnectionError('ECLOSED', 'connection closed'));
+      if (socket === this.socket && this.failure) this.markClosed();
+    });
   }
 
-  /** Opens a connection and, with a token, authenticates it. */
-  static open(opts: ConnectOptions = {}): Promise<Connection> {
-    const host = opts.host ?? DEFAULT_HOST;
-    const port = opts.port ?? DEFAULT_PORT;
-    return new Promise<Connection>((resolve, reject) => {
-      const socket = dial(host, port, opts.tls, () => {
-        clearTimeout(timer);
-        socket.removeAllListeners('error');
-        resolve(new Connection(socket));
-      });
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new ConnectionError('ETIMEDOUT', `connect to ${host}:${port} timed out`));
-      }, opts.connectTimeoutMs ?? 10_000);
-      socket.once('error', (err) => {
-        clearTimeout(timer);
-        reject(new ConnectionError(codeOf(err), `cannot connect to ${host}:${port}: ${err.message}`));
-      });
-    }).then(async (conn) => {
+  /**
+   * Opens a connection and, with a token, authenticates it. `reconnect` (the client's own
+   * connection only; streams that resume by themselves pass nothing) replaces a lost socket.
+   */
+  static open(opts: ConnectOptions = {}, reconnect: ConnectOptions['reconnect'] = false): Promise<Connection> {
+    const retry = reconnect === true ? {} : reconnect || null;
+    return dialSocket(opts.host ?? DEFAULT_HOST, opts.port ?? DEFAULT_PORT, opts).then(async (socket) => {
+      const conn = new Connection(socket, opts, retry);
       if (opts.token !== undefined) {
         try {
           await conn.request(`AUTH ${opts.token}\n`);
@@ -96,8 +120,55 @@ export class Connection {
     });
   }
 
+  /** True until the connection has failed for good (also while it reconnects). */
   get isOpen(): boolean {
     return this.failure === null;
+  }
+
+  /** The socket is gone: fail what is in flight, then give up (no `reconnect`) or replace it. */
+  private lost(socket: Socket, err: Error): void {
+    if (socket !== this.socket || this.failure || this.reconnecting) return;
+    if (!this.retry || this.closing) return this.destroy(err);
+    this.reconnecting = true;
+    socket.destroy();
+    this.out = [];
+    this.failPending(err);
+    void this.redial(err);
+  }
+
+  private async redial(cause: Error): Promise<void> {
+    const retry = this.retry!;
+    for (let attempt = 0; ; attempt++) {
+      const delay = backoffDelay(attempt, retry);
+      retry.onRetry?.(cause, delay);
+      await sleep(delay, this.stopRetrying.signal);
+      if (this.failure) return;
+      let socket: Socket;
+      try {
+        socket = await dialSocket(this.opts.host ?? DEFAULT_HOST, this.opts.port ?? DEFAULT_PORT, this.opts);
+      } catch (err) {
+        cause = err as Error;
+        continue;
+      }
+      if (this.failure) return void socket.destroy();
+      this.reconnecting = false;
+      this.attach(socket);
+      // AUTH goes before what waited; a refused token is final.
+      if (this.opts.token !== undefined) {
+        this.pending.splice(this.pendingHead, 0, {
+          line: (text) => {
+            const refused = replyError(text);
+            if (refused) this.destroy(refused);
+            return true;
+          },
+          fail: () => undefined,
+        });
+        this.out.unshift(`AUTH ${this.opts.token}\n`);
+      }
+      this.onReconnect?.();
+      this.flush();
+      return;
+    }
   }
 
   /** Sends a command whose reply `handler` consumes. */
@@ -112,15 +183,16 @@ export class Connection {
 
   private write(data: string | Buffer): void {
     if (this.failure) return;
-    if (this.out.length === 0) process.nextTick(this.flush);
+    if (this.out.length === 0 && !this.reconnecting) process.nextTick(this.flush);
     this.out.push(data);
   }
 
   /** Sends what this tick wrote: strings joined into one write, buffers in one writev. */
   private readonly flush = (): void => {
+    if (this.reconnecting) return;
     const out = this.out;
     this.out = [];
-    if (this.failure) return;
+    if (this.failure || out.length === 0) return;
     if (out.length === 1) this.socket.write(out[0]!);
     else if (out.every((chunk) => typeof chunk === 'string')) this.socket.write(out.join(''));
     else {
@@ -131,18 +203,22 @@ export class Connection {
   };
 
   /** Sends a one-line command and resolves with its one-line reply (ERR rejects with LogdError). */
-  request(line: string | Buffer): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.send(line, {
-        line(text) {
-          const err = replyError(text);
-          if (err) reject(err);
-          else resolve(text);
-          return true;
-        },
-        fail: reject,
+  async request(line: string | Buffer): Promise<string> {
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        this.send(line, {
+          line(text) {
+            const err = replyError(text);
+            if (err) reject(err);
+            else resolve(text);
+            return true;
+          },
+          fail: reject,
+        });
       });
-    });
+    } catch (err) {
+      throw atCaller(err as Error);
+    }
   }
 
   /** Stops reading from the socket (the server then stops sending: TCP backpressure). */
@@ -156,7 +232,9 @@ export class Connection {
 
   /** Sends CLOSE and waits for the server to close the connection. */
   async close(): Promise<void> {
+    if (this.reconnecting) this.destroy();
     if (this.failure) return;
+    this.closing = true;
     await this.request('CLOSE\n').catch(() => undefined);
     this.socket.end();
     await this.closed;
@@ -166,7 +244,14 @@ export class Connection {
   destroy(err: Error = new ConnectionError('ECLOSED', 'connection closed by the client')): void {
     if (this.failure) return;
     this.failure = err;
+    this.stopRetrying.abort();
     this.socket.destroy();
+    // While reconnecting, the old socket has closed already: nothing else will say so.
+    if (this.reconnecting || this.socket.closed) this.markClosed();
+    this.failPending(err);
+  }
+
+  private failPending(err: Error): void {
     const failed = this.pending.slice(this.pendingHead);
     this.pending.length = 0;
     this.pendingHead = 0;
@@ -193,7 +278,7 @@ export class Connection {
     if (text.startsWith('HEAD ')) return this.onPushLine(text);
     const handler = this.current();
     if (!handler) return this.destroy(new ConnectionError('EPROTO', `unexpected reply from server: ${text.slice(0, 80)}`));
-    if (handler.line(text)) this.shift();
+    if (handler.line(text) && !this.failure) this.shift();
   }
 
   private onFrame(buf: Buffer, pos: number, h: FrameHeader): void {
@@ -211,8 +296,4 @@ export class Connection {
     }
     this.onPush?.(log, n);
   }
-}
-
-function codeOf(err: Error): string {
-  return (err as NodeJS.ErrnoException).code ?? 'ECONN';
 }

@@ -21,7 +21,7 @@
 // window of redelivery (onError is told). The commit of close() throws if it fails.
 import { Connection, type ConnectOptions } from './connection.ts';
 import { follow } from './follow.ts';
-import type { BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from '../wire/backoff.ts';
 import type { LogRecord } from './types.ts';
 
 export interface ConsumerOptions extends BackoffOptions {

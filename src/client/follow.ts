@@ -5,9 +5,9 @@
 // backoff with jitter and resumes at the last delivered id + 1, so no record is lost or
 // delivered twice. Errors the server reports (gone, nolog, auth, ...) end the iterator.
 import { LogdError } from '../../protocol/errors.ts';
-import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts';
+import { backoffDelay, sleep, type BackoffOptions } from '../wire/backoff.ts';
 import { Connection, type ConnectOptions } from './connection.ts';
-import { ConnectionError } from './reply-error.ts';
+import { clientError, ConnectionError } from './reply-error.ts';
 import { ReadStream } from './read-stream.ts';
 import type { LogRecord } from './types.ts';
 
@@ -48,7 +48,7 @@ export async function* follow(
         const record = r.value;
         if (next === 0) next = record.id; // the server started after the consumer's checkpoint
         if (record.id < next) continue;
-        if (record.id > next) throw new LogdError('internal', `${log}: expected record ${next}, got ${record.id}`);
+        if (record.id > next) throw clientError('internal', `${log}: expected record ${next}, got ${record.id}`);
         attempt = 0;
         next = record.id + 1;
         yield record;

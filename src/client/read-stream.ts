@@ -3,10 +3,9 @@
 // the socket is paused, so the server stops sending; it resumes once the reader has taken them.
 // Ending early (break, return()) stops the stream: a bounded NOWAIT read is drained to its END,
 // a waiting read is sent STOP.
-import { LogdError } from '../../protocol/errors.ts';
 import { frameCrcMatches, type FrameHeader } from '../../protocol/frame.ts';
 import type { Connection, ReplyHandler } from './connection.ts';
-import { replyError } from './reply-error.ts';
+import { atCaller, clientError, replyError } from './reply-error.ts';
 import type { LogRecord } from './types.ts';
 
 const HIGH_WATER_RECORDS = 1024;
@@ -56,7 +55,7 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
         }
         return { value: record, done: false };
       }
-      if (this.error) throw this.error;
+      if (this.error) throw atCaller(this.error);
       if (this.ended) return { value: undefined, done: true };
       await new Promise<void>((resolve) => (this.waiter = resolve));
     }
@@ -74,7 +73,7 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
   frame(buf: Buffer, pos: number, h: FrameHeader): void {
     if (this.discarding) return;
     if (!frameCrcMatches(buf, pos, h)) {
-      this.error = new LogdError('internal', `record ${h.id} of ${this.log} failed its CRC check`);
+      this.error = clientError('internal', `record ${h.id} of ${this.log} failed its CRC check`);
       this.stopStream();
       return this.wake();
     }
@@ -93,7 +92,7 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
       const next = Number(text.slice(4));
       if (Number.isSafeInteger(next)) this.nextId = next;
     } else {
-      this.error ??= replyError(text) ?? new LogdError('internal', `unexpected reply in a READ stream: ${text.slice(0, 80)}`);
+      this.error ??= replyError(text) ?? clientError('internal', `unexpected reply in a READ stream: ${text.slice(0, 80)}`);
     }
     this.end();
     return true;

@@ -1,19 +1,23 @@
 // Turns any error into its `ERR <code> <text>` line, counting it; unexpected errors are logged.
 // And who may run what: the AUTH rule of every verb.
 import type { Verb } from '../../protocol/commands.ts';
-import { LogdError, errorCodeOf } from '../../protocol/errors.ts';
+import { LogdError, errorCodeOf, type ErrorCode } from '../../protocol/errors.ts';
 import { errLine } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
 
+/** The `ERR <code> <text>` line of a refusal, counted in STATS `err.<code>`: every ERR the loop sends. */
+export function refusal(ctx: LoopContext, code: ErrorCode, text: string): string {
+  ctx.stats.error(code);
+  return errLine(code, text);
+}
+
 export function errorReply(ctx: LoopContext, err: unknown): string {
   const code = errorCodeOf(err);
-  ctx.stats.error(code);
-  if (err instanceof LogdError) return errLine(code, err.message);
+  if (err instanceof LogdError) return refusal(ctx, code, err.message);
   // An I/O failure (ENOSPC, EIO) is one line; a stack trace only for what is a bug.
   const ioFailure = typeof (err as NodeJS.ErrnoException)?.code === 'string';
   ctx.logger(`error: ${ioFailure ? (err as Error).message : ((err as Error)?.stack ?? String(err))}`);
-  if (code === 'full') return errLine(code, 'disk full');
-  return errLine(code, (err as Error)?.message ?? String(err));
+  return refusal(ctx, code, code === 'full' ? 'disk full' : ((err as Error)?.message ?? String(err)));
 }
 
 /**

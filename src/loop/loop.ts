@@ -5,7 +5,7 @@ import type { Command } from '../../protocol/commands.ts';
 import { LogdError, type ErrorCode } from '../../protocol/errors.ts';
 import { OK, PONG, helloLine } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
-import { errorReply, requireAccess } from './failure.ts';
+import { errorReply, refusal, requireAccess } from './failure.ts';
 import { handleCheckpoint, handleConsumers } from './handlers/checkpoint.ts';
 import { handleAccept, handleRefuse } from './handlers/failover.ts';
 import { handleLogs, handleStats } from './handlers/info.ts';
@@ -21,9 +21,9 @@ import type { Session } from './session.ts';
 export class Loop {
   constructor(readonly ctx: LoopContext) {}
 
-  /** An error a connection answers itself (the parser's, `busy`). */
-  countError(code: ErrorCode): void {
-    this.ctx.stats.error(code);
+  /** The counted ERR line of an error a connection answers itself (the parser's, `busy`). */
+  errorLine(code: ErrorCode, text: string): string {
+    return refusal(this.ctx, code, text);
   }
 
   /** A client disconnected for not taking its output. */

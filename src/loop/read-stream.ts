@@ -3,9 +3,9 @@
 // `@<consumer>` starts after that consumer's checkpoint (read when the stream starts); WAIT <ms>
 // ends the stream with END after at most ms, like STOP.
 import { LogdError } from '../../protocol/errors.ts';
-import { endAt, errLine } from '../../protocol/replies.ts';
+import { endAt } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
-import { errorReply } from './failure.ts';
+import { errorReply, refusal } from './failure.ts';
 import type { Stream, StreamSink } from './session.ts';
 
 /**
@@ -54,8 +54,7 @@ export class ReadStream implements Stream {
     this.next = from === '$' ? this.ctx.logs.head(this.log) + 1 : typeof from === 'number' ? from : this.ctx.store.checkpoint(from.consumer, this.log) + 1;
     const first = this.ctx.logs.first(this.log);
     if (this.next < first) {
-      this.ctx.stats.error('gone');
-      return this.finish(errLine('gone', String(first)));
+      return this.finish(refusal(this.ctx, 'gone', String(first)));
     }
     if (this.stopped) return this.finish(endAt(this.next));
     this.started = true;
@@ -114,7 +113,7 @@ export class ReadStream implements Stream {
       }
       this.finish(endAt(this.next));
     } catch (err) {
-      this.finish(err instanceof LogdError && err.code === 'gone' ? errLine('gone', String(this.ctx.logs.first(this.log))) : errorReply(this.ctx, err));
+      this.finish(err instanceof LogdError && err.code === 'gone' ? refusal(this.ctx, 'gone', String(this.ctx.logs.first(this.log))) : errorReply(this.ctx, err));
     } finally {
       this.busy = false;
     }

@@ -19,7 +19,6 @@ import type { Socket } from 'node:net';
 import type { Command } from '../../protocol/commands.ts';
 import type { ErrorCode } from '../../protocol/errors.ts';
 import { Parser, type ParserLimits } from '../../protocol/parser.ts';
-import { errLine } from '../../protocol/replies.ts';
 import type { ReplySlot, Session, Stream, StreamSink } from '../loop/session.ts';
 import { Output } from './output.ts';
 import { AT_HEAD, DEFERRED, DONE, Reply, ReplyQueue, STOP, STREAM, applyEnding, type Ending } from './reply-queue.ts';
@@ -38,8 +37,8 @@ const MAX_WAITING_BYTES = 8 * 1024 * 1024;
 export interface ConnectionHost {
   /** Runs a command; its handler answers through the session (reply, defer or stream). */
   dispatch(session: Session, cmd: Command): void;
-  /** Counts an error the connection answers itself (the parser's). */
-  countError(code: ErrorCode): void;
+  /** The counted `ERR <code> <text>` line of an error the connection answers itself (the parser's). */
+  errorLine(code: ErrorCode, text: string): string;
   /** Counts and logs a client disconnected for not taking its output. */
   slowConsumer(remote: string, reason: string): void;
 }
@@ -126,8 +125,7 @@ export class Connection implements Session, StreamSink {
   }
 
   private onError(code: ErrorCode, message: string): void {
-    this.host.countError(code);
-    const line = errLine(code, message);
+    const line = this.host.errorLine(code, message);
     if (!this.queue.pending) this.output.write(line);
     else if (this.queue.noneWaiting) this.queue.ran(DONE, line);
     else this.queue.wait(null, line);

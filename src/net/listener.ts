@@ -3,7 +3,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { ParserLimits } from '../../protocol/parser.ts';
-import { errLine } from '../../protocol/replies.ts';
 import type { Logger } from '../logger.ts';
 import { Connection, type ConnectionHost } from './connection.ts';
 import type { SlowConsumerLimits } from './slow-consumer.ts';
@@ -39,9 +38,8 @@ export class Listener {
   ) {
     const accept = (socket: Socket) => {
       if (this.connections.size >= options.maxConns) {
-        host.countError('busy');
         socket.on('error', () => socket.destroy());
-        socket.end(errLine('busy', `too many connections (${options.maxConns})`));
+        socket.end(host.errorLine('busy', `too many connections (${options.maxConns})`));
         return;
       }
       host.accepted();

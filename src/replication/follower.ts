@@ -24,7 +24,7 @@
 // the prefix digest its source tells it (`DIGEST`).
 import type { Socket } from 'node:net';
 import { crcHex, stampText } from '../../protocol/frame.ts';
-import { authLine, dial, type DialOptions } from '../client/dial.ts';
+import { authLine, dial, type DialOptions } from '../wire/dial.ts';
 import type { ReplicaLog } from '../log-access.ts';
 import { helloCommand, helloId, selfReason } from './hello.ts';
 import { FrameCutter } from './frame-cutter.ts';

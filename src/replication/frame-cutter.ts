@@ -5,7 +5,7 @@
 // frames it finds side by side in one buffer into runs, one appendFrames each. The source may be
 // hostile: nothing longer than a control line or a frame of `maxPayload` is ever held.
 import type { FrameHeader } from '../../protocol/frame.ts';
-import { ReplyReader } from '../client/reply-reader.ts';
+import { ReplyReader } from '../wire/reply-reader.ts';
 
 export interface CutterSink {
   /** `count` whole frames, ids first..last, exactly as received. The buffer is never reused. */

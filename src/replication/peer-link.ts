@@ -7,9 +7,9 @@
 // MAX_REPLY_BYTES, and nothing past a bound is held.
 import type { Socket } from 'node:net';
 import type { FrameHeader } from '../../protocol/frame.ts';
-import { sleep } from '../client/backoff.ts';
-import { authLine, dial, type DialOptions } from '../client/dial.ts';
-import { ReplyReader } from '../client/reply-reader.ts';
+import { sleep } from '../wire/backoff.ts';
+import { authLine, dial, type DialOptions } from '../wire/dial.ts';
+import { ReplyReader } from '../wire/reply-reader.ts';
 import type { Logger } from '../logger.ts';
 import { SILENCE_MS } from './follower.ts';
 import { helloCommand, helloId, selfReason } from './hello.ts';

@@ -4,7 +4,7 @@
 // with the source's, and the mark survives a restart (diverged-marks.ts). A source that trimmed past this replica's head (or a new replica of a
 // trimmed log) makes it drop what it holds, which the owner dropped too, and continue from the
 // source's first id: a copy never holds a gap.
-import type { DialOptions } from '../client/dial.ts';
+import type { DialOptions } from '../wire/dial.ts';
 import type { ReplicaLog } from '../log-access.ts';
 import type { Logger } from '../logger.ts';
 import { stampText } from '../../protocol/frame.ts';

@@ -14,7 +14,7 @@
 // source (its LOGS says state=diverged) nor one caught claiming records it did not send;
 // sessions move back to the owner when it returns.
 import { ownerOf } from '../../protocol/names.ts';
-import type { DialOptions } from '../client/dial.ts';
+import type { DialOptions } from '../wire/dial.ts';
 import type { LogAccess, StateFile } from '../log-access.ts';
 import type { Logger } from '../logger.ts';
 import type { Source } from './follower.ts';

@@ -1,8 +1,8 @@
 // Keeps a task running: when a run ends or throws, it is started again after a capped
-// exponential backoff with jitter (src/client/backoff.ts); a run that made progress (it
+// exponential backoff with jitter (src/wire/backoff.ts); a run that made progress (it
 // connected and moved data) starts the count over, so a link that was healthy for a while
 // comes back quickly after a cut, and a peer that stays away is asked rarely.
-import { backoffDelay, sleep, type BackoffOptions } from '../client/backoff.ts';
+import { backoffDelay, sleep, type BackoffOptions } from '../wire/backoff.ts';
 
 /** How one run ended: keep going from a short delay, keep going with a longer one, or stop. */
 export type RunOutcome = 'progressed' | 'failed' | 'done';

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
-import { isValidName } from '../../protocol/names.ts';
-import { syncDir } from './io.ts';
+import { badName, isValidName } from '../../protocol/names.ts';
+import { replaceFile } from './replace-file.ts';
 
 export const CHECKPOINT_DIR = '.checkpoints';
 /** Followers' acknowledged ids: one file per follower node, one line per log. */
@@ -64,10 +64,10 @@ export class Checkpoints {
 
   /** Several logs of one consumer, in one write. */
   setMany(consumer: string, entries: Iterable<[log: string, id: number]>): Promise<void> {
-    if (!isValidName(consumer)) return Promise.reject(new LogdError('syntax', `invalid consumer name "${consumer}"`));
+    if (!isValidName(consumer)) return Promise.reject(badName('consumer', consumer));
     const list = [...entries];
     for (const [log, id] of list) {
-      if (!isValidName(log)) return Promise.reject(new LogdError('syntax', `invalid log name "${log}"`));
+      if (!isValidName(log)) return Promise.reject(badName('log', log));
       if (!Number.isSafeInteger(id) || id < 0) return Promise.reject(new LogdError('syntax', `invalid checkpoint id ${id}`));
     }
     let logs = this.positions.get(consumer);
@@ -113,17 +113,8 @@ export class Checkpoints {
     return running;
   }
 
-  private async writeFile(consumer: string, text: string): Promise<void> {
-    const tmp = join(this.dir, `.${consumer}.tmp`);
-    const file = await fs.promises.open(tmp, 'w');
-    try {
-      await file.writeFile(text, 'latin1');
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await fs.promises.rename(tmp, join(this.dir, consumer));
-    await syncDir(this.dir);
+  private writeFile(consumer: string, text: string): Promise<void> {
+    return replaceFile(join(this.dir, consumer), Buffer.from(text, 'latin1'));
   }
 }
 

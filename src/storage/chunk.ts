@@ -23,6 +23,8 @@ const CHUNK_NAME = /^([0-9]{20})\.chunk$/;
  * durable point, durable.ts, is never older than the oldest of them).
  */
 export const UNSYNCED_SEALED_CHUNKS = 4;
+/** Chunk files roll at this size unless --chunk-bytes says otherwise (logd, logtool refill). */
+export const DEFAULT_CHUNK_BYTES = 64 << 20;
 /** A blocking read this slow came from the disk, not the page cache (a 1 MiB memcpy takes ~0.2 ms). */
 const SLOW_READ_MS = 2;
 /** How long a chunk that was read from the disk is read through the thread pool. */

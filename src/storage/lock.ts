@@ -2,9 +2,32 @@
 // never write the same data directory. The lock belongs to the open file: closing releases it,
 // and so does the death of the process.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { flockSync } from 'fs-ext';
 import { LogdError } from '../../protocol/errors.ts';
+
+type FlockSync = (fd: number, flags: 'exnb' | 'shnb') => void;
+let loadedFlock: FlockSync | undefined;
+
+/**
+ * fs-ext's flockSync, loaded on first use: fs-ext is a native addon built at install, an optional
+ * dependency so that the client and the network tools install without a C/C++ toolchain. Only
+ * the server and the offline tools need it, and they say so when it is missing.
+ */
+export function flockSync(fd: number, flags: 'exnb' | 'shnb'): void {
+  if (!loadedFlock) {
+    try {
+      loadedFlock = (createRequire(import.meta.url)('fs-ext') as { flockSync: FlockSync }).flockSync;
+    } catch (err) {
+      throw new Error(
+        `cannot load fs-ext, which locks the data directory (${(err as Error).message.split('\n')[0]}). ` +
+          'It is an optional native dependency that was not built at install: install a C/C++ toolchain ' +
+          '(python3, make, g++) and run "npm rebuild fs-ext" (or "npm install fs-ext") where logd is installed.',
+      );
+    }
+  }
+  loadedFlock(fd, flags);
+}
 
 /** Takes the lock (without waiting) and writes our pid into LOCK for humans; returns its fd. */
 export function lockDataDir(dir: string): number {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { LogdError } from '../../protocol/errors.ts';
-import { isValidName, ownerOf } from '../../protocol/names.ts';
+import { badName, isValidName, ownerOf } from '../../protocol/names.ts';
 import { Checkpoints } from './checkpoints.ts';
 import { syncDir } from './io.ts';
 import { lockDataDir, unlockDataDir } from './lock.ts';
@@ -286,7 +286,7 @@ export class Store {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (!isValidName(name)) return Promise.reject(new LogdError('syntax', `invalid log name "${name}"`));
+    if (!isValidName(name)) return Promise.reject(badName('log', name));
     const damage = this.damage(name);
     if (damage) return Promise.reject(damage);
     if (this.closing) return Promise.reject(new LogdError('internal', 'store is closed'));

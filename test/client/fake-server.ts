@@ -1,33 +1,8 @@
 // The client against a scripted server: what a real server never sends (bad CRCs, garbage).
 import test from 'ava';
-import { createServer, type Server, type Socket } from 'node:net';
 import { LogdError } from '../../protocol/errors.ts';
 import { connect, ConnectionError } from '../../src/client/index.ts';
-
-/** A server that answers each received line with `reply(line)`. */
-async function fake(reply: (line: string, socket: Socket) => string | null): Promise<{ port: number; close: () => void }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    let buf = '';
-    socket.on('data', (d) => {
-      buf += d.toString('latin1');
-      let lf: number;
-      while ((lf = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, lf);
-        buf = buf.slice(lf + 1);
-        const out = reply(line, socket);
-        if (out !== null) socket.write(Buffer.from(out, 'latin1'));
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const close = () => {
-    server.close();
-    for (const s of sockets) s.destroy();
-  };
-  return { port: (server.address() as { port: number }).port, close };
-}
+import { fake } from './_fake-server.ts';
 
 test('a record whose CRC does not match is an error, never data; the connection goes on', async (t) => {
   const { port, close } = await fake((line) => {

@@ -1,7 +1,7 @@
 // contrib/logd.service: the flags of its ExecStart are ones logd accepts, with valid values.
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { HELP, parseOptions } from '../../src/options.ts';
+import { HELP, parseOptions, type ServerOptions } from '../../src/options.ts';
 
 const UNIT = readFileSync(new URL('../../contrib/logd.service', import.meta.url), 'utf8');
 
@@ -22,12 +22,13 @@ test('every ExecStart flag is one logd accepts, with a valid value', (t) => {
   // systemd expands ${CREDENTIALS_DIRECTORY} (LoadCredential) before logd sees it.
   const expanded = args.map((a) => a.replace('${CREDENTIALS_DIRECTORY}', '/run/credentials/logd.service'));
   t.false(expanded.some((a) => a.includes('$') || a.includes('%')), 'no other expansion logd would see unexpanded');
-  const options = parseOptions(expanded);
-  t.truthy(options);
+  const parsed = parseOptions(expanded);
+  t.is(typeof parsed, 'object', 'options, not --help or --version');
+  const options = parsed as ServerOptions;
   for (const flag of expanded.filter((a) => a.startsWith('--'))) t.regex(HELP, new RegExp(`\\n  ${flag}[ \\n]`), `${flag} is documented in --help`);
-  t.is(options!.data, '/var/lib/logd');
-  t.is(options!.tokenFile, '/run/credentials/logd.service/token');
-  t.deepEqual(options!.http, { host: '127.0.0.1', port: 8774 }, 'the unauthenticated status port stays on loopback');
+  t.is(options.data, '/var/lib/logd');
+  t.is(options.tokenFile, '/run/credentials/logd.service/token');
+  t.deepEqual(options.http, { host: '127.0.0.1', port: 8774 }, 'the unauthenticated status port stays on loopback');
 });
 
 test('the unit wires the credential, the state directory and a graceful stop', (t) => {

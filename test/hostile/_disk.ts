@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseOptions } from '../../src/options.ts';
+import { parseOptions, type ServerOptions } from '../../src/options.ts';
 import { startLogd, type Logd } from '../../src/server.ts';
 import { io } from '../../src/storage/io.ts';
 
@@ -18,7 +18,7 @@ export interface InProcessNode {
 
 export async function startInProcess(dir: string, args: string[] = []): Promise<InProcessNode> {
   const lines: string[] = [];
-  const options = parseOptions(['--id', 'test', '--data', dir, '--listen', '127.0.0.1:0', ...args])!;
+  const options = parseOptions(['--id', 'test', '--data', dir, '--listen', '127.0.0.1:0', ...args]) as ServerOptions;
   const node = await startLogd(options, (line) => lines.push(line));
   return { node, port: node.port, lines };
 }

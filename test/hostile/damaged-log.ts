@@ -8,17 +8,16 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { LOGTOOL } from '../_commands.ts';
 import { startServer } from '../_server.ts';
 import { Wire } from '../_wire.ts';
 import { Cluster, readAll, waitFor } from '../replication/_cluster.ts';
 import { logtoolVerify } from './_verify.ts';
 
-const LOGTOOL = fileURLToPath(new URL('../../bin/logtool.js', import.meta.url));
 
 function logtool(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [LOGTOOL, ...args], (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile(process.execPath, [...LOGTOOL, ...args], (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });
 }
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { Cluster, logs, readAll, talk, waitFor, write } from './_cluster.ts';
+import { Cluster, logs, readAll, stats, talk, waitFor, write } from './_cluster.ts';
 
 const text = async (port: number, commands: string) => (await talk(port, commands)).toString('latin1');
 
@@ -71,9 +71,11 @@ test('participants added and removed at runtime', async (t) => {
   // alice drops dave: its replicas stop following, their data stays.
   cluster.writePeers('alice', [['alice', alice], ['bob', bob]]);
   await waitFor('alice to stop following dave', async () => !('state' in (await logs(alice)).get('dave')!));
+  // Only bob's two REPLICATE streams (dave, dave.extra) stay open on dave: alice's sessions ended.
+  await waitFor('alice\'s streams on dave to end', async () => (await stats(dave)).get('streams') === 2);
   await write(dave, 'dave', 5, 'later');
   await waitFor('bob to get the new records', async () => (await logs(bob)).get('dave')?.head === 15);
-  await new Promise((r) => setTimeout(r, 1000));
+  t.is((await stats(dave)).get('streams'), 2, 'alice opened no new session');
   t.like((await logs(alice)).get('dave'), { role: 'replica', head: 10 });
   t.regex(await text(alice, 'READ dave 1 1\n'), /^REC 1 \d+ 2 [0-9a-f]{8}\r\nd0\r\nEND 2\r\n/);
   t.regex(await text(alice, 'MSG dave.extra no\n'), /^ERR readonly dave.extra is owned by dave/);

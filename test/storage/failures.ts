@@ -4,11 +4,11 @@ import test from 'ava';
 import { errorCodeOf } from '../../protocol/errors.ts';
 import { io } from '../../src/storage/io.ts';
 import { GATHER_BYTES } from '../../src/storage/round.ts';
+import { inject } from '../_inject.ts';
 import { idsOf, openStore, payloads, tempDir } from './_store.ts';
 
-// Each test puts the real functions back before it ends (its store closes in teardown).
+// Every fault goes in through inject(): undone in t.teardown whatever the test's outcome.
 const realWrite = io.write;
-const realSync = io.fdatasync;
 
 /** Resolves once `done()` holds (checked every 5 ms). */
 async function until(done: () => boolean): Promise<void> {
@@ -27,18 +27,18 @@ for (const [what, size] of [['small records', 10], ['large records written in pl
     const { store } = await openStore(t, dir, { fsync: { mode: 'always' } });
     const log = await store.create('alice');
     await log.append(payloads(1, 2, size));
-    io.write = async (fd, pieces, pos) => {
+    const restore = inject(t, io, 'write', async (fd, pieces, pos) => {
       const bytes = Buffer.concat(pieces);
       await realWrite(fd, [bytes.subarray(0, bytes.length >> 1)], pos); // a partial write, then the disk is full
       throw enospc();
-    };
+    });
     const heads: number[] = [];
     log.onHead((h) => heads.push(h));
     const results = await Promise.allSettled([log.append(payloads(3, 2, size)), log.append(payloads(5, 1, size))]);
     for (const r of results) t.is(r.status === 'rejected' && errorCodeOf(r.reason), 'full');
     t.is(log.head(), 2);
     t.deepEqual(heads, []);
-    io.write = realWrite;
+    restore();
     t.deepEqual(await log.append(payloads(3, 1, size)), { first: 3, last: 3 });
     t.deepEqual(idsOf((await log.read(1, 10, 1 << 20)).data), [1, 2, 3]);
     await store.close();
@@ -52,14 +52,14 @@ test.serial('a failed fdatasync is never reported as success and the records are
   const { store } = await openStore(t, dir, { fsync: { mode: 'always' } });
   const log = await store.create('alice');
   await log.append(payloads(1, 1));
-  io.fdatasync = async () => {
+  const restore = inject(t, io, 'fdatasync', async () => {
     throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
-  };
+  });
   const err = await t.throwsAsync(log.append(payloads(2, 3)));
   t.is(errorCodeOf(err), 'internal');
   t.is(log.head(), 1);
   t.is((await log.read(2, 10, 1 << 20)).count, 0);
-  io.fdatasync = realSync;
+  restore();
   t.deepEqual(await log.append(payloads(2, 1)), { first: 2, last: 2 });
   await store.close();
   const again = await openStore(t, dir);
@@ -71,11 +71,11 @@ test.serial('a failed roll rejects the batch that needed the new chunk and leave
   const { store } = await openStore(t, dir, { fsync: { mode: 'always' }, chunkBytes: 200 });
   const log = await store.create('alice');
   await log.append(payloads(1, 2, 50));
-  io.fdatasync = async () => {
+  const restore = inject(t, io, 'fdatasync', async () => {
     throw enospc();
-  };
+  });
   t.is(errorCodeOf(await t.throwsAsync(log.append(payloads(3, 2, 50)))), 'full');
-  io.fdatasync = realSync;
+  restore();
   t.deepEqual(await log.append(payloads(3, 2, 50)), { first: 3, last: 4 });
   t.deepEqual(idsOf((await log.read(1, 10, 1 << 20)).data), [1, 2, 3, 4]);
 });
@@ -87,13 +87,13 @@ test.serial('a roll that fails after the new chunk exists keeps the old chunk ac
   await log.append(payloads(1, 2, 50));
   const realFsync = io.fsync;
   let fsyncs = 0;
-  io.fsync = async (fd) => {
+  const restore = inject(t, io, 'fsync', async (fd) => {
     // The roll fsyncs the old index, then the log directory: fail the directory.
     if (++fsyncs === 2) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
     return realFsync(fd);
-  };
+  });
   t.is(errorCodeOf(await t.throwsAsync(log.append(payloads(3, 2, 50)))), 'internal');
-  io.fsync = realFsync;
+  restore();
   t.deepEqual(await log.append(payloads(3, 2, 50)), { first: 3, last: 4 });
   t.deepEqual(idsOf((await log.read(1, 10, 1 << 20)).data), [1, 2, 3, 4]);
   await store.close();
@@ -109,13 +109,13 @@ test.serial('interval policy acknowledges after the write and syncs later; sync 
   await log.append(payloads(1, 1));
   t.is(store.fsyncs, before);
   await until(() => store.fsyncs === before + 1);
-  io.fdatasync = async () => {
+  const restore = inject(t, io, 'fdatasync', async () => {
     throw enospc();
-  };
+  });
   await log.append(payloads(2, 1));
   await until(() => lines.some((l) => l.includes('periodic fdatasync') && l.includes('ENOSPC')));
   t.is(log.head(), 2);
-  io.fdatasync = realSync;
+  restore();
 });
 
 test.serial('interval policy: a steady stream of appends does not starve the periodic sync', async (t) => {

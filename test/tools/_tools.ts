@@ -1,11 +1,8 @@
 // Helpers for the tool tests: run logtool, run logtail, poll a log.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '../../src/client/index.ts';
-
-const LOGTOOL = fileURLToPath(new URL('../../bin/logtool.js', import.meta.url));
-const LOGTAIL = fileURLToPath(new URL('../../bin/logtail.js', import.meta.url));
+import { LOGTAIL, LOGTOOL } from '../_commands.ts';
 
 export interface RunResult {
   code: number | null;
@@ -15,7 +12,12 @@ export interface RunResult {
 
 /** Runs logtool to its end; `input` goes to its stdin. */
 export function logtool(args: string[], input?: string | Buffer): Promise<RunResult> {
-  const child = spawn(process.execPath, [LOGTOOL, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return run([...LOGTOOL, ...args], input);
+}
+
+/** Runs node with these arguments (e.g. [...LOGD, '--version']) to its end. */
+export function run(nodeArgs: string[], input?: string | Buffer): Promise<RunResult> {
+  const child = spawn(process.execPath, nodeArgs, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
@@ -32,7 +34,7 @@ export interface RunningTail {
 }
 
 export function logtail(args: string[]): RunningTail {
-  const proc = spawn(process.execPath, [LOGTAIL, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, [...LOGTAIL, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));

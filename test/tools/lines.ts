@@ -63,3 +63,13 @@ test('logtool input: lines (across chunks, last without LF), length-prefixed, wh
   await t.throwsAsync(all(lengthPrefixed(chunks(Buffer.from([0, 0, 0, 9, 65])))), { message: /ends inside/ });
   t.deepEqual(await all(whole(chunks('a\n', 'b'))), ['a\nb']);
 });
+
+test('logtool input: a line is bytes, kept exactly (not UTF-8 decoded, hence no split2), at every split', async (t) => {
+  const input = Buffer.concat([Buffer.from('one\n'), Buffer.from([0xff, 0xfe, 0xc3, 0x0a]), Buffer.from('\nlast')]);
+  const expected = [Buffer.from('one'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.alloc(0), Buffer.from('last')];
+  for (let cut = 0; cut <= input.length; cut++) {
+    const got: Buffer[] = [];
+    for await (const batch of lines(chunks(input.subarray(0, cut), input.subarray(cut)))) got.push(...batch.map((r) => Buffer.from(r)));
+    t.deepEqual(got, expected, `cut at ${cut}`);
+  }
+});

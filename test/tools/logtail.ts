@@ -1,7 +1,7 @@
 // logtail against a real server: append, partial lines, rotation, truncation, deletion,
 // re-creation, its own restart, a server outage, same-size rewrites with --mtime.
 import test from 'ava';
-import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Client } from '../../src/client/index.ts';
@@ -45,7 +45,17 @@ async function expectLog(log: string, expected: string[], tail?: RunningTail): P
   );
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 400));
+/**
+ * A barrier line: logtail sends a file's lines in order, so once `line`, appended now, is the
+ * log's last record and the log holds exactly `want` + `line`, nothing was resent or skipped
+ * before it (a late duplicate would sit ahead of it). Returns the new `want`.
+ */
+async function barrier(file: string, log: string, want: string[], line: string, tail?: RunningTail): Promise<string[]> {
+  appendFileSync(file, `${line}\n`);
+  const next = [...want, line];
+  await expectLog(log, next, tail);
+  return next;
+}
 
 test('append, partial line, rotation, truncation, deletion, re-creation, restart: the exact records', async (t) => {
   const dir = tempDir(t);
@@ -55,13 +65,13 @@ test('append, partial line, rotation, truncation, deletion, re-creation, restart
   const want = ['a1', 'a2'];
   await expectLog('lt.app', want, tail);
 
+  // One write: once a3 is stored, logtail has read the partial `a4` too. Sent early, it would be
+  // stored as `a4` and then `+` instead of one `a4+`.
   appendFileSync(file, 'a3\na4');
   want.push('a3');
   await expectLog('lt.app', want, tail);
-  await settle();
-  t.deepEqual(await payloads(client, 'lt.app'), want, 'a partial line waits for its newline');
-  appendFileSync(file, '\n');
-  want.push('a4');
+  appendFileSync(file, '+\n');
+  want.push('a4+');
   await expectLog('lt.app', want, tail);
 
   // Rotation: mv, then a new file at the path. The old file's last lines come first.
@@ -89,18 +99,23 @@ test('append, partial line, rotation, truncation, deletion, re-creation, restart
   tail = startTail(t, file, 'lt.app', ['--status-log', 'lt.status']);
   want.push('e1', 'e2');
   await expectLog('lt.app', want, tail);
-  await settle();
-  t.deepEqual(await payloads(client, 'lt.app'), want, 'nothing resent after the restart');
+  const final = await barrier(file, 'lt.app', want, 'e3', tail); // nothing resent after the restart
+  t.deepEqual(await payloads(client, 'lt.app'), final);
 
   const events = (await payloads(client, 'lt.status')).map((s) => s.split(' ')[0]);
   t.is(events[0], 'opened');
   for (const e of ['truncated', 'missing', 'reopened']) t.true(events.includes(e), `${e} in ${events.join(',')}`);
   // The rotation shows as `rotated`, or as `missing` then `reopened` if a check fell between the two steps.
   t.true(events.includes('rotated') || events.filter((e) => e === 'missing').length >= 2, events.join(','));
-  const state = JSON.parse(readFileSync(join(dir, '.app.log.logtail'), 'utf8'));
+  // The state file is saved once the acknowledgement of e3 is back, just after the server stored it.
+  const stateFile = join(dir, '.app.log.logtail');
+  let state = JSON.parse(readFileSync(stateFile, 'utf8'));
+  await until(
+    () => `state ${JSON.stringify(state)}, want lastId ${final.length}`,
+    async () => (state = JSON.parse(readFileSync(stateFile, 'utf8'))).lastId === final.length,
+  );
   t.deepEqual(Object.keys(state).sort(), ['ino', 'lastId', 'offset']);
-  t.is(state.lastId, want.length);
-  t.is(state.offset, 'd1\ne1\ne2\n'.length);
+  t.is(state.offset, 'd1\ne1\ne2\ne3\n'.length);
   await tail.stop();
 });
 
@@ -116,8 +131,8 @@ test('a file rotated while logtail was stopped is finished first', async (t) => 
   writeFileSync(file, 's1\n');
   tail = startTail(t, file, 'lt.rot');
   await expectLog('lt.rot', ['r1', 'r2', 's1'], tail);
+  t.deepEqual(await barrier(file, 'lt.rot', ['r1', 'r2', 's1'], 's2', tail), await payloads(client, 'lt.rot'));
   await tail.stop();
-  t.pass();
 });
 
 test('a batch stored before its acknowledgement reached the state file is not sent again', async (t) => {
@@ -134,8 +149,7 @@ test('a batch stored before its acknowledgement reached the state file is not se
   appendFileSync(file, 'k4\n');
   tail = startTail(t, file, 'lt.ack', ['--state', state]);
   await expectLog('lt.ack', ['k1', 'k2', 'k3', 'k4'], tail);
-  await settle();
-  t.deepEqual(await payloads(client, 'lt.ack'), ['k1', 'k2', 'k3', 'k4']);
+  t.deepEqual(await barrier(file, 'lt.ack', ['k1', 'k2', 'k3', 'k4'], 'k5', tail), await payloads(client, 'lt.ack'));
   await tail.stop();
 });
 
@@ -189,13 +203,19 @@ test('survives the server being down: buffers, reconnects, resumes without loss 
   c.destroy();
   await own.stop();
   appendFileSync(file, 'l2\nl3\n');
-  await settle();
+  const retries = tail.stderr().split('retrying').length;
+  await until(() => tail.stderr(), async () => tail.stderr().split('retrying').length > retries); // it tried the dead server
   own = await startServer({ id: 'dn', dir: data, args });
   c = await connect({ port });
   await wantOn(['l1', 'l2', 'l3']);
   appendFileSync(file, 'l4\n');
   await wantOn(['l1', 'l2', 'l3', 'l4']);
-  t.regex(tail.stderr(), /retrying/);
+  // One line when the outage starts, one when lines flow again: not one per attempt.
+  const lines = tail.stderr().split('\n');
+  t.is(lines.filter((l) => /retrying/.test(l)).length, 1, tail.stderr());
+  const back = lines.filter((l) => /^logtail: shipping again after \d+\.\d s \(\d+ failed attempts\)$/.test(l));
+  t.is(back.length, 1, tail.stderr());
+  t.true(Number(/\((\d+) failed/.exec(back[0])![1]) >= 2, 'several attempts, one line');
   c.destroy();
   await tail.stop();
 });
@@ -206,11 +226,18 @@ test('--mtime: a same-size rewrite is read again', async (t) => {
   writeFileSync(file, 'x1\n');
   const tail = startTail(t, file, 'lt.mtime', ['--mtime']);
   await expectLog('lt.mtime', ['x1'], tail);
-  await new Promise((r) => setTimeout(r, 50));
+  // The rewrite must get a later mtime: first wait until the file system stamps a later time
+  // (its timestamps are coarser than a millisecond on some machines).
+  const { mtimeMs } = statSync(file);
+  const probe = join(dir, 'probe');
+  do {
+    writeFileSync(probe, '');
+    await new Promise((r) => setImmediate(r));
+  } while (statSync(probe).mtimeMs <= mtimeMs);
   writeFileSync(file, 'y1\n');
   await expectLog('lt.mtime', ['x1', 'y1'], tail);
+  t.deepEqual(await barrier(file, 'lt.mtime', ['x1', 'y1'], 'y2', tail), await payloads(client, 'lt.mtime'));
   await tail.stop();
-  t.pass();
 });
 
 test('--help, and usage errors exit 2', async (t) => {

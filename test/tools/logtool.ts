@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Client } from '../../src/client/index.ts';
 import { startServer, type RunningServer } from '../_server.ts';
-import { logtool, payloads } from './_tools.ts';
+import { logtool, payloads, until } from './_tools.ts';
 
 let server: RunningServer;
 let client: Client;
@@ -118,8 +118,11 @@ test('wait: returns at once when reached, when reached later, exits 1 on timeout
   const now = await logtool(['wait', 'tool.wait', '2', ...net]);
   t.is(now.code, 0);
   t.is(now.stdout, '2\n');
+  const subscribes = async () => Number((await client.stats())['cmd.subscribe'] ?? 0);
+  const before = await subscribes();
   const late = logtool(['wait', 'tool.wait', '4', '--timeout', '20000', ...net]);
-  await new Promise((r) => setTimeout(r, 700));
+  // The records come only once the wait has subscribed (the server counted its SUBSCRIBE).
+  await until(() => 'logtool wait to subscribe', async () => (await subscribes()) > before);
   await client.append('tool.wait', ['c', 'd']);
   const res = await late;
   t.is(res.code, 0, res.stderr);

@@ -61,3 +61,22 @@ test('durations', (t) => {
   t.is(duration(65_000), '1:05');
   t.is(duration(3_723_000), '1:02:03');
 });
+
+test('an 80-column terminal: the bar goes first, then the counts; the ETA always shows', (t) => {
+  const report = (label: string, total: number) => {
+    const { stream, text } = fakeStream(true);
+    stream.columns = 80;
+    let now = 0;
+    const p = new Progress({ label, total, unit: 'bytes', stream, now: () => now });
+    now = 1000;
+    p.add(Math.floor(total / 3));
+    return text().slice(1, -3); // without \r and \x1b[K
+  };
+  const fits = report('dump', 3000);
+  t.is(fits, 'dump: [#######.............] 33.3% 1,000/3,000 bytes, 1000 bytes/s, ETA 0:02');
+  const noBar = report('verify', 4_000_000);
+  t.is(noBar, 'verify: 33.3% 1,333,333/4,000,000 bytes, 1.33M bytes/s, ETA 0:02');
+  const noCounts = report('verify /var/lib/logd/data', 40_000_000_000);
+  t.is(noCounts, 'verify /var/lib/logd/data: 33.3% 13333.33M bytes/s, ETA 0:02');
+  for (const line of [fits, noBar, noCounts]) t.true(line.length < 80, line);
+});

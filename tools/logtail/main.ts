@@ -2,13 +2,17 @@
 // state.ts (the position that survives restarts).
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { LogdError } from '../../protocol/errors.ts';
 import { isValidName } from '../../protocol/names.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../../src/client/index.ts';
 import { tlsOptions, TLS_HELP } from '../tls-options.ts';
+import { logdVersion } from '../../src/version.ts';
 import { EntryQueue } from './queue.ts';
 import { Shipper } from './shipper.ts';
 import { loadState } from './state.ts';
 import { Tailer } from './tailer.ts';
+import { UsageError } from '../usage.ts';
+import { DEFAULT_LIMITS } from '../../protocol/parser.ts';
 
 const HELP = `Usage: logtail <file> --log NAME [options]
 
@@ -36,11 +40,13 @@ Options:
   --batch N           most lines per APPEND (default 1000)
   --max-line BYTES    a longer line is cut into records of this size (default 1M, the server's --max-msg)
   --help              show this text
+  --version           print the version
 
-Runs until SIGTERM or SIGINT. Exit codes: 0 stopped by a signal, 2 usage.
+Runs until SIGTERM or SIGINT. While the server is unreachable, busy or out of disk it retries,
+saying so in one line when the trouble starts and one when lines flow again. A refusal that
+retrying cannot change ends it: exit 1 (nolog, readonly: this node does not take writes for the
+log), 3 (auth: a missing or wrong token). Other exit codes: 0 stopped by a signal, 2 usage.
 `;
-
-class UsageError extends Error {}
 
 function size(text: string | undefined, what: string, fallback: number): number {
   if (text === undefined) return fallback;
@@ -90,10 +96,11 @@ async function main(argv: string[]): Promise<number> {
       batch: { type: 'string' },
       'max-line': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
     },
   });
-  if (values.help) {
-    process.stdout.write(HELP);
+  if (values.help || values.version) {
+    process.stdout.write(values.help ? HELP : `logtail ${logdVersion()}\n`);
     return 0;
   }
   const [file] = positionals;
@@ -114,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
     mtime: values.mtime === true,
     resume: state,
     fromEnd: values['from-end'] === true,
-    maxLine: size(values['max-line'], '--max-line', 1 << 20),
+    maxLine: size(values['max-line'], '--max-line', DEFAULT_LIMITS.maxMsg),
     onStatus: (event, detail) => {
       process.stderr.write(`logtail: ${event} ${detail}\n`);
       if (statusLog) queue.push({ log: statusLog, payload: Buffer.from(`${event} ${detail}`), ino: null, end: 0 });
@@ -130,7 +137,7 @@ async function main(argv: string[]): Promise<number> {
     batchRecords: count(values.batch, '--batch', 1000),
     batchBytes: 1 << 20,
     onProgress: () => tailer.poke(),
-    onError: (err, delay) => process.stderr.write(`logtail: ${err.message}; retrying in ${Math.round(delay)} ms\n`),
+    onNotice: (line) => process.stderr.write(`logtail: ${line}\n`),
   });
 
   const stopped = new Promise<void>((resolveStop) => {
@@ -138,14 +145,21 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-  const shipping = shipper.run();
+  // A refusal that retrying cannot change (nolog, readonly, auth, ...) ends logtail.
+  let refusal: LogdError | null = null;
+  const shipping = shipper.run().catch((err: LogdError) => {
+    refusal = err;
+  });
   await tailer.start();
-  await stopped;
+  await Promise.race([stopped, shipping]);
   // What was not acknowledged is re-read from the file at the next start (the state's offset).
   shipper.stop();
   await tailer.stop();
   await shipping;
-  return 0;
+  if (!refusal) return 0;
+  const { code, message } = refusal as LogdError;
+  process.stderr.write(`logtail: the server refuses the lines for good (${message}); stopping\n`);
+  return code === 'auth' ? 3 : 1;
 }
 
 try {

@@ -7,9 +7,10 @@
 // in between; the records there equal the next queued lines), or by another writer. Ours are
 // acknowledged instead of sent again; then the next batch claims the log's next id, and that id
 // is saved in the state file before the batch goes out, so that a restart knows where it landed.
-import { LogdError } from '../../protocol/errors.ts';
-import { backoffDelay, sleep, type BackoffOptions } from '../../src/client/backoff.ts';
+import { isRetryable, LogdError } from '../../protocol/errors.ts';
+import { backoffDelay, sleep, type BackoffOptions } from '../../src/wire/backoff.ts';
 import { ConflictError, connect, type Client, type ConnectOptions } from '../../src/client/index.ts';
+import { OutageNotice } from '../outage.ts';
 import type { Entry, EntryQueue } from './queue.ts';
 import { saveState, type TailState } from './state.ts';
 
@@ -25,7 +26,8 @@ export interface ShipperOptions extends BackoffOptions {
   batchBytes: number;
   /** Called when entries left the queue (the tailer may read again). */
   onProgress: () => void;
-  onError: (err: Error, retryInMs: number) => void;
+  /** One line per outage (its start) and one when the server takes lines again. */
+  onNotice: (line: string) => void;
 }
 
 /** How long reconciliation waits for the tailer to queue the lines it compares with. */
@@ -44,10 +46,14 @@ export class Shipper {
     this.position = opts.state ? { ino: opts.state.ino, offset: opts.state.offset } : null;
   }
 
+  /**
+   * Ships until stop(); rejects with the LogdError of a refusal that retrying cannot change
+   * (nolog, readonly, auth, ...): the lines not acknowledged are read again at the next start.
+   */
   async run(): Promise<void> {
     const { queue } = this.opts;
     const { signal } = this.abort;
-    let attempt = 0;
+    const outage = new OutageNotice(this.opts.onNotice);
     while (!signal.aborted) {
       await queue.nonEmpty();
       if (signal.aborted) break;
@@ -64,13 +70,16 @@ export class Shipper {
           if (!(err instanceof ConflictError)) throw err;
           await this.reconcile(client, err.nextId);
         }
-        attempt = 0;
+        outage.succeeded('shipping');
       } catch (err) {
         if (signal.aborted) break;
+        if (err instanceof LogdError && !isRetryable(err.code)) {
+          this.dropClient();
+          throw err;
+        }
         if (!(err instanceof LogdError)) this.dropClient();
-        const delay = backoffDelay(attempt++, this.opts);
-        this.opts.onError(err as Error, delay);
-        await sleep(delay, signal);
+        outage.failed(err);
+        await sleep(backoffDelay(outage.attempts - 1, this.opts), signal);
       }
     }
   }

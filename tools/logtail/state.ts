@@ -3,7 +3,8 @@
 // and the id right before the one the next batch claims (its conditional append's next id - 1;
 // used to recognise a batch that was stored just before a crash, whose acknowledgement never
 // reached the state file: it can only have landed right after that id).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { replaceFileSync } from '../../src/storage/replace-file.ts';
 
 export interface TailState {
   ino: number;
@@ -27,9 +28,7 @@ export function loadState(path: string): TailState | null {
   return s as TailState;
 }
 
-/** Replaces the state file atomically (write a temp file, rename it over). */
+/** Replaces the state file atomically and durably: after a crash or power loss it holds this state or the one before. */
 export function saveState(path: string, state: TailState): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state)}\n`);
-  renameSync(tmp, path);
+  replaceFileSync(path, `${JSON.stringify(state)}\n`);
 }

@@ -5,6 +5,7 @@ import { LogdError } from '../../protocol/errors.ts';
 import { isValidName } from '../../protocol/names.ts';
 import { tlsOptions, TLS_HELP } from '../tls-options.ts';
 import { connect, ConnectionError, DEFAULT_HOST, DEFAULT_PORT, type Client } from '../../src/client/index.ts';
+import { UsageError } from '../usage.ts';
 
 /** Exit codes. */
 export const EXIT_OK = 0;
@@ -28,10 +29,13 @@ export interface Subcommand {
   run(positionals: string[], values: Values): Promise<number>;
 }
 
-export class UsageError extends Error {}
+export { UsageError } from '../usage.ts';
 
 /** The wait was longer than its --timeout. */
 export class TimeoutError extends Error {}
+
+/** What the arguments name does not exist (a data directory, a log in it). */
+export class NotFoundError extends Error {}
 
 export const NETWORK_OPTIONS: Options = {
   host: { type: 'string' },
@@ -101,9 +105,9 @@ export function arity<N extends 0 | 1 | 2 | 3>(positionals: string[], min: N, ma
 export function failure(err: unknown): { code: number; message: string } {
   if (err instanceof UsageError) return { code: EXIT_USAGE, message: err.message };
   if (err instanceof ConnectionError) return { code: EXIT_CONNECTION, message: err.message };
-  if (err instanceof TimeoutError) return { code: EXIT_FAILED, message: err.message };
+  if (err instanceof TimeoutError || err instanceof NotFoundError) return { code: EXIT_FAILED, message: err.message };
   if (err instanceof LogdError) {
-    const message = `server: ${err.code} ${err.message}`;
+    const message = `server: ${err.message}`;
     if (err.code === 'syntax') return { code: EXIT_USAGE, message };
     if (err.code === 'auth' || err.code === 'busy') return { code: EXIT_CONNECTION, message };
     return { code: EXIT_FAILED, message };

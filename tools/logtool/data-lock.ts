@@ -2,7 +2,7 @@
 // Taking a shared flock tells whether one does, and keeps one from starting meanwhile.
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { flockSync } from 'fs-ext';
+import { flockSync } from '../../src/storage/lock.ts';
 
 /** Takes a shared lock on the data directory: a release function, or null if a server holds it. */
 export function lockShared(dir: string): (() => void) | null {

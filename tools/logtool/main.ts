@@ -1,8 +1,10 @@
 // logtool: logd from the shell. `logtool <subcommand> ...`; exit codes in cli.ts.
+import { logdVersion } from '../../src/version.ts';
 import { failure, parse, EXIT_OK, EXIT_USAGE, UsageError, type Subcommand } from './cli.ts';
 import { checkpoint } from './commands/checkpoint.ts';
 import { consumers } from './commands/consumers.ts';
 import { dump } from './commands/dump.ts';
+import { accept, refuse } from './commands/failover.ts';
 import { head } from './commands/head.ts';
 import { importFile } from './commands/import.ts';
 import { logs } from './commands/logs.ts';
@@ -22,6 +24,8 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   logs,
   stats,
   checkpoint,
+  refuse,
+  accept,
   consumers,
   verify,
   dump,
@@ -39,7 +43,7 @@ ${Object.entries(SUBCOMMANDS)
   .map(([n, c]) => `  ${n.padEnd(11)} ${c.summary}${c.network ? '' : ' (offline)'}`)
   .join('\n')}
 
-"logtool <subcommand> --help" tells more.
+"logtool <subcommand> --help" tells more; "logtool --version" prints the version.
 Exit codes: 0 ok; 1 not found, timeout, damage found, or refused by the server;
             2 usage; 3 connection failed, lost or refused (auth, busy).
 `;
@@ -48,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === '--help' || verb === '-h' || verb === 'help') {
     process.stdout.write(HELP);
+    return EXIT_OK;
+  }
+  if (verb === '--version') {
+    process.stdout.write(`logtool ${logdVersion()}\n`);
     return EXIT_OK;
   }
   const cmd = verb === undefined ? undefined : SUBCOMMANDS[verb];

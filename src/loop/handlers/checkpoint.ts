@@ -2,7 +2,6 @@
 // never past the head, never backwards unless RESET. CONSUMERS [<log>]: the stored positions.
 import type { Command } from '../../../protocol/commands.ts';
 import { LogdError } from '../../../protocol/errors.ts';
-import { isValidName } from '../../../protocol/names.ts';
 import { END, consumerLine, okId } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
 import { errorReply } from '../failure.ts';
@@ -12,7 +11,6 @@ type Checkpoint = Extract<Command, { verb: 'CHECKPOINT' }>;
 
 export function handleCheckpoint(ctx: LoopContext, session: Session, cmd: Checkpoint): void {
   const { consumer, log, id } = cmd;
-  if (!isValidName(consumer)) throw new LogdError('syntax', 'bad consumer name');
   ctx.logs.forRead(log);
   const stored = ctx.store.checkpoint(consumer, log);
   if (id === null) return session.reply(okId(stored));

@@ -14,9 +14,9 @@
 import type { Command } from '../../../protocol/commands.ts';
 import { LogdError } from '../../../protocol/errors.ts';
 import { crcHex, stampText } from '../../../protocol/frame.ts';
-import { CRLF, endAt, errLine } from '../../../protocol/replies.ts';
+import { CRLF, endAt } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
-import { errorReply } from '../failure.ts';
+import { errorReply, refusal } from '../failure.ts';
 import { ReadStream } from '../read-stream.ts';
 import type { Session, Stream, StreamSink } from '../session.ts';
 
@@ -97,13 +97,13 @@ class ReplicateStream implements Stream {
 
   private async open(sink: StreamSink): Promise<void> {
     const { ctx, cmd } = this;
-    let refusal: string | null;
+    let refused: string | null;
     try {
-      refusal = await this.check();
+      refused = await this.check();
     } catch (err) {
-      refusal = err instanceof LogdError && err.code === 'gone' ? this.counted('gone', String(ctx.logs.first(cmd.log))) : errorReply(ctx, err);
+      refused = err instanceof LogdError && err.code === 'gone' ? refusal(ctx, 'gone', String(ctx.logs.first(cmd.log))) : errorReply(ctx, err);
     }
-    if (refusal !== null) return this.end(refusal);
+    if (refused !== null) return this.end(refused);
     const handoff = await this.digestForNewCopy();
     if (this.stopped) return this.end(endAt(cmd.start));
     const beat = () => sink.writeLine('HB ' + ctx.logs.head(cmd.log) + CRLF);
@@ -128,24 +128,24 @@ class ReplicateStream implements Stream {
     const head = ctx.logs.head(cmd.log);
     if (cmd.start > head + 1) {
       // The writer never lags its own log: a follower ahead of it holds records it lost.
-      if (ctx.logs.writable(cmd.log)) return this.counted('diverged', `${cmd.log}: the follower holds records up to ${cmd.start - 1}, this node, its writer, only up to ${head}`);
-      return this.counted('syntax', `start ${cmd.start} is past the head ${head} of ${cmd.log} here`);
+      if (ctx.logs.writable(cmd.log)) return refusal(ctx, 'diverged', `${cmd.log}: the follower holds records up to ${cmd.start - 1}, this node, its writer, only up to ${head}`);
+      return refusal(ctx, 'syntax', `start ${cmd.start} is past the head ${head} of ${cmd.log} here`);
     }
     // A copy that diverged from its source holds an abandoned history: it is never a relay.
-    if (ctx.replication.replicas.get(cmd.log)?.state === 'diverged') return this.counted('nolog', `${cmd.log}: this node's copy diverged from its source and is not served to followers`);
+    if (ctx.replication.replicas.get(cmd.log)?.state === 'diverged') return refusal(ctx, 'nolog', `${cmd.log}: this node's copy diverged from its source and is not served to followers`);
     const first = ctx.logs.first(cmd.log);
-    if (cmd.start < first) return this.counted('gone', String(first));
+    if (cmd.start < first) return refusal(ctx, 'gone', String(first));
     if (cmd.resume === null || cmd.start - 1 < first) return null;
     const ours = await ctx.logs.get(cmd.log)!.stampOf(cmd.start - 1);
     const theirs = cmd.resume;
     if (ours.ts !== theirs.ts || ours.len !== theirs.len || ours.crc !== theirs.crc) {
-      return this.counted('diverged', `record ${cmd.start - 1} of ${cmd.log} is ${stampText(ours)} here and ${stampText(theirs)} on the follower`);
+      return refusal(ctx, 'diverged', `record ${cmd.start - 1} of ${cmd.log} is ${stampText(ours)} here and ${stampText(theirs)} on the follower`);
     }
     this.lowestAck = cmd.start - 1; // the follower proved it holds start-1 (any refusal below ends the stream)
     if (cmd.digest === null) return null;
     const digest = await ctx.logs.get(cmd.log)!.digests.digestOf(cmd.start - 1);
     if (digest === null || digest === cmd.digest) return null;
-    return this.counted('diverged', `records 1..${cmd.start - 1} of ${cmd.log} differ: prefix digest ${crcHex(digest)} here and ${crcHex(cmd.digest)} on the follower`);
+    return refusal(ctx, 'diverged', `records 1..${cmd.start - 1} of ${cmd.log} differ: prefix digest ${crcHex(digest)} here and ${crcHex(cmd.digest)} on the follower`);
   }
 
   /**
@@ -160,11 +160,6 @@ class ReplicateStream implements Stream {
     } catch {
       return null; // trimmed meanwhile: the stream itself will say gone
     }
-  }
-
-  private counted(code: 'gone' | 'diverged' | 'syntax' | 'nolog', text: string): string {
-    this.ctx.stats.error(code);
-    return errLine(code, text);
   }
 
   private end(text: string): void {

@@ -1,8 +1,9 @@
 // Commands about the connection and the server itself: PING, AUTH, CLOSE, SHUTDOWN.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { LogdError } from '../../../protocol/errors.ts';
-import { OK, errLine } from '../../../protocol/replies.ts';
+import { OK } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
+import { refusal } from '../failure.ts';
 import type { Session } from '../session.ts';
 
 /**
@@ -15,10 +16,10 @@ export function handleAuth(ctx: LoopContext, session: Session, token: string): v
     const digest = createHash('sha256').update(token).digest();
     if (!timingSafeEqual(digest, ctx.tokenDigest)) {
       ctx.stats.authFailures++;
-      ctx.stats.error('auth');
+      const line = refusal(ctx, 'auth', 'wrong token');
       const slot = session.defer();
       session.close();
-      setTimeout(() => slot.send(errLine('auth', 'wrong token')), ctx.authThrottle.failed());
+      setTimeout(() => slot.send(line), ctx.authThrottle.failed());
       return;
     }
   }

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { arity, integer, name, EXIT_FAILED, EXIT_OK, UsageError, type Subcommand } from '../cli.ts';
+import { arity, integer, name, EXIT_FAILED, EXIT_OK, NotFoundError, type Subcommand } from '../cli.ts';
 import { ChunkScanner, listChunks, readIndex, type ChunkFile } from '../chunk-files.ts';
 import { lockShared } from '../data-lock.ts';
 import { encodeRecord, format, FORMAT_HELP, Output } from '../output.ts';
@@ -30,7 +30,7 @@ ${FORMAT_HELP}`,
     if (!release) process.stderr.write(`logtool dump: warning: ${dir} is held by a running logd\n`);
     try {
       const chunks = await listChunks(dir, log).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === 'ENOENT' ? new UsageError(`no log ${log} in ${dir}`) : err;
+        throw err.code === 'ENOENT' ? new NotFoundError(`no log ${log} in ${dir}`) : err;
       });
       const out = new Output();
       let count = 0;

@@ -1,5 +1,6 @@
 import { arity, integer, name, withClient, EXIT_OK, NETWORK_HELP, UsageError, type Subcommand, type Values } from '../cli.ts';
 import { encodeRecord, format, FORMAT_HELP, Output } from '../output.ts';
+import { OutageNotice } from '../../outage.ts';
 import { Progress } from '../../progress.ts';
 import type { Client, LogRecord } from '../../../src/client/index.ts';
 
@@ -67,9 +68,13 @@ function sinceTime(value: string | boolean): number | string {
 
 function records(client: Client, values: Values, log: string, from: number | '$', limit: number): AsyncIterable<LogRecord> {
   if (!values.follow) return client.read(log, from, { limit });
-  return client.follow(log, from, {
-    onRetry: (err, delayMs) => process.stderr.write(`logtool: ${err.message}; retrying in ${Math.round(delayMs)} ms\n`),
-  });
+  const outage = new OutageNotice((line) => process.stderr.write(`logtool: ${line}\n`));
+  return (async function* () {
+    for await (const record of client.follow(log, from, { onRetry: (err) => outage.failed(err) })) {
+      outage.succeeded('following');
+      yield record;
+    }
+  })();
 }
 
 /** How many records a bounded read will print, for the progress report. */

@@ -1,6 +1,7 @@
 import { arity, name, withClient, EXIT_OK, NETWORK_HELP, UsageError, type Subcommand } from '../cli.ts';
 import { parseSize } from '../../../src/options.ts';
 import { refill } from '../refill.ts';
+import { DEFAULT_CHUNK_BYTES } from '../../../src/storage/chunk.ts';
 
 export const refillCommand: Subcommand = {
   summary: 'append to a stopped node\'s log the records a replica holds past its head',
@@ -12,7 +13,7 @@ after the local head from the server given by --host/--port (a node holding a re
 <dir>, whose server must be stopped. First checks that the replica's record at the local head
 has the same timestamp and CRC (the same history), and refuses otherwise; every appended record
 must match its CRC and continue the ids. Prints "<count> <first-id> <last-id>".
---chunk-bytes: the node's --chunk-bytes (default 64M; K, M, G suffixes as for logd).
+--chunk-bytes: the node's --chunk-bytes (default ${DEFAULT_CHUNK_BYTES >> 20}M; K, M, G suffixes as for logd).
 ${NETWORK_HELP}`,
   network: true,
   options: {
@@ -24,7 +25,7 @@ ${NETWORK_HELP}`,
     const log = name(positionals[1], 'log name');
     let chunkBytes: number;
     try {
-      chunkBytes = parseSize((values['chunk-bytes'] as string | undefined) ?? '64M', '--chunk-bytes');
+      chunkBytes = parseSize((values['chunk-bytes'] as string | undefined) ?? String(DEFAULT_CHUNK_BYTES), '--chunk-bytes');
     } catch (err) {
       throw new UsageError((err as Error).message);
     }

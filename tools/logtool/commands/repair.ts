@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { arity, name, EXIT_OK, UsageError, type Subcommand } from '../cli.ts';
+import { arity, name, EXIT_OK, NotFoundError, type Subcommand } from '../cli.ts';
 import { repairLog } from '../../../src/storage/repair.ts';
 
 export const repair: Subcommand = {
@@ -20,7 +20,7 @@ Records after the damage can then be refilled from a replica: see logtool refill
     arity(positionals, 2, 2);
     const [dir] = positionals;
     const log = name(positionals[1], 'log name');
-    if (!(await stat(join(dir, log)).catch(() => null))?.isDirectory()) throw new UsageError(`no log ${log} in ${dir}`);
+    if (!(await stat(join(dir, log)).catch(() => null))?.isDirectory()) throw new NotFoundError(`no log ${log} in ${dir}`);
     const report = await repairLog(dir, log);
     if (report.damage.length === 0) console.log(`${log}: not damaged, nothing moved (ids ${report.first}..${report.head})`);
     for (const d of report.damage) console.log(`damage ${d.file} at byte ${d.offset}: ${d.reason}`);

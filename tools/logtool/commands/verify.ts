@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { arity, EXIT_FAILED, EXIT_OK, UsageError, type Subcommand } from '../cli.ts';
+import { arity, EXIT_FAILED, EXIT_OK, NotFoundError, type Subcommand } from '../cli.ts';
 import { ChunkScanner, fileSize, listChunks, listLogs, readIndex, type ChunkFile } from '../chunk-files.ts';
 import { lockShared } from '../data-lock.ts';
 import { Progress } from '../../progress.ts';
@@ -31,7 +31,7 @@ chunk being written may look torn). Progress on stderr unless --quiet.`,
     try {
       const report = new Report();
       const logs = await listLogs(dir).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === 'ENOENT' ? new UsageError(`no such directory: ${dir}`) : err;
+        throw err.code === 'ENOENT' ? new NotFoundError(`no such directory: ${dir}`) : err;
       });
       const chunksByLog = await Promise.all(logs.map((log) => listChunks(dir, log)));
       const sizes = await Promise.all(chunksByLog.flat().map((c) => fileSize(c.chunkPath)));

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { backoffDelay, sleep } from '../../src/client/backoff.ts';
+import { backoffDelay, sleep } from '../../src/wire/backoff.ts';
 
 test('delays grow exponentially up to the cap, with jitter in the upper half', (t) => {
   const opts = { minDelayMs: 100, maxDelayMs: 1000 };

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { crc32 } from 'node:zlib';
 import { writeFrame, frameLength, type FrameHeader } from '../../protocol/frame.ts';
-import { ReplyReader } from '../../src/client/reply-reader.ts';
+import { ReplyReader } from '../../src/wire/reply-reader.ts';
 
 function frame(id: number, payload: Buffer): Buffer {
   const buf = Buffer.alloc(frameLength(id, 1700000000000, payload.length));
