@@ -1,7 +1,7 @@
 // The client: one pipelined connection for commands, plus dedicated connections for the
 // long-lived streams (follow, consumers, materialized views), which must not hold up the
 // command replies queued behind them.
-import { LogdError } from '../../protocol/errors.ts';
+import type { LogdError } from '../../protocol/errors.ts';
 import { parseLogLine } from '../../protocol/replies.ts';
 import { Connection, type ConnectOptions, type ReplyHandler } from './connection.ts';
 import { Consumer, type ConsumerOptions } from './consumer.ts';

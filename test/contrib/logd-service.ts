@@ -20,6 +20,7 @@ test('every ExecStart flag is one logd accepts, with a valid value', (t) => {
   const [binary = '', ...args] = execStart.trim().split(/\s+/);
   t.regex(binary, /\/logd$/);
   // systemd expands ${CREDENTIALS_DIRECTORY} (LoadCredential) before logd sees it.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${CREDENTIALS_DIRECTORY}, literally as the unit file has it
   const expanded = args.map((a) => a.replace('${CREDENTIALS_DIRECTORY}', '/run/credentials/logd.service'));
   t.false(expanded.some((a) => a.includes('$') || a.includes('%')), 'no other expansion logd would see unexpanded');
   const parsed = parseOptions(expanded);

@@ -56,7 +56,9 @@ for (const [fsync, count] of [
     t.regex(node.stderr(), new RegExp(`descriptor limit ${FILE_LIMIT}: storage keeps at most 56 open`));
     // Connections opened before the logs exist keep working after: the logs did not take their descriptors.
     const idle = await Promise.all(Array.from({ length: 40 }, () => Wire.open(node.port)));
-    t.teardown(() => idle.forEach((w) => w.close()));
+    t.teardown(() => {
+      for (const w of idle) w.close();
+    });
     const names = Array.from({ length: count }, (_, i) => `test.l${i}`);
     const writer = await Wire.open(node.port);
     t.teardown(() => writer.close());
@@ -67,12 +69,12 @@ for (const [fsync, count] of [
     for (const w of idle) t.is(await w.command('PING'), 'PONG');
     const more = await Promise.all(Array.from({ length: 40 }, () => Wire.open(node.port)));
     for (const w of more) t.is(await w.command('PING'), 'PONG');
-    more.forEach((w) => w.close());
+    for (const w of more) w.close();
     const listed = await logs(node.port);
     t.is(listed.size, count + 1); // and the node's own log
     t.deepEqual(listed.get(names[count - 1]!), { role: 'owner', first: 1, head: 2 });
     writer.close();
-    idle.forEach((w) => w.close());
+    for (const w of idle) w.close();
     // A crash, not a stop: a stop would fdatasync every log (thousands of syncs, a minute on this disk);
     // records acknowledged under any policy survive a killed process, and the restart recovers them.
     await node.kill();
@@ -106,7 +108,9 @@ test(`under ulimit -n ${FILE_LIMIT}, --max-conns is lowered to what fits: the co
   t.truthy(m, node.stderr());
   const fit = Number(m![1]);
   const wires = await Promise.all(Array.from({ length: fit }, () => Wire.open(node.port)));
-  t.teardown(() => wires.forEach((w) => w.close()));
+  t.teardown(() => {
+    for (const w of wires) w.close();
+  });
   for (const w of wires) t.is(await w.command('PING'), 'PONG');
   const extra = await Wire.open(node.port);
   t.teardown(() => extra.close());

@@ -97,7 +97,7 @@ async function stillServes(t: ExecutionContext, node: RunningServer): Promise<st
   t.is(await wire.command('MSG alice.x hello'), 'OK 1');
   const more = await Promise.all(Array.from({ length: 40 }, () => Wire.open(node.port)));
   for (const w of more) t.is(await w.command('PING'), 'PONG');
-  more.forEach((w) => w.close());
+  for (const w of more) w.close();
   t.log(`follower: ${readdirSync(`/proc/${node.proc.pid}/fd`).length} descriptors open (limit ${FILE_LIMIT})`);
   return [...(await logs(node.port)).keys()].filter((name) => name.startsWith('bob.'));
 }

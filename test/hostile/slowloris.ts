@@ -16,7 +16,9 @@ test(`${CLIENTS} clients sending one byte a second for ${SECONDS} s`, async (t) 
   const rss = watchRss(server.proc.pid!);
   const before = rss.peak();
   const wires = await Promise.all(Array.from({ length: CLIENTS }, () => Wire.open(server.port)));
-  t.teardown(() => wires.forEach((w) => w.close()));
+  t.teardown(() => {
+    for (const w of wires) w.close();
+  });
   // Each sends the first SECONDS bytes of `MSG test <i>-xxx...` one a second, then the rest at once.
   const lines = wires.map((_, i) => Buffer.from(`MSG test ${i}-`.padEnd(SECONDS - 1, 'x') + '\n'));
   const probe = await Wire.open(server.port);

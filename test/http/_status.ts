@@ -80,7 +80,7 @@ function parseLabels(text: string, line: string): Record<string, string> {
 }
 
 /** The value of the sample with exactly these labels, or undefined. */
-export function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
   const want = JSON.stringify(Object.entries(labels).sort());
   return samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want)?.value;
 }

@@ -147,7 +147,7 @@ export async function write(port: number, log: string, n: number, prefix: string
 }
 
 /** A TCP proxy to a port that can stop forwarding, drop every connection, and come back. */
-export class Proxy {
+export class TcpProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private forwarding = true;
@@ -157,8 +157,8 @@ export class Proxy {
     private readonly target: number,
   ) {}
 
-  static async start(target: number): Promise<Proxy> {
-    const proxy = new Proxy(await freePort(), target);
+  static async start(target: number): Promise<TcpProxy> {
+    const proxy = new TcpProxy(await freePort(), target);
     await proxy.listen();
     return proxy;
   }

@@ -58,7 +58,14 @@ const CASES: Case[] = [
   },
   {
     // A LOGS reply line that never ends.
-    script: { name: 'longline', logs: (s) => (s.write('LOG '), flood(s, Buffer.alloc(64 * 1024, 'y'), FLOOD_MS)), replicate: () => {} },
+    script: {
+      name: 'longline',
+      logs: (s) => {
+        s.write('LOG ');
+        return flood(s, Buffer.alloc(64 * 1024, 'y'), FLOOD_MS);
+      },
+      replicate: () => {},
+    },
     stderr: /peer longline down at 127\.0\.0\.1:\d+: reply line over 65536 bytes/,
     stream: false,
   },

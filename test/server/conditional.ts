@@ -54,7 +54,9 @@ test('a refused conditional APPEND stores nothing of its batch and the connectio
 test('two writers racing conditional appends on one log: every record stored exactly once, ids without gaps', async (t) => {
   const perWriter = 150;
   const writers = await Promise.all([connect({ port: server.port }), connect({ port: server.port })]);
-  t.teardown(() => writers.forEach((w) => w.destroy()));
+  t.teardown(() => {
+    for (const w of writers) w.destroy();
+  });
   let conflicts = 0;
   const run = async (w: 0 | 1): Promise<void> => {
     const client = writers[w];

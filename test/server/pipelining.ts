@@ -56,6 +56,6 @@ test('large MSGs written a few bytes at a time, pipelined with small ones, come 
   wire.send(`READ test 1 ${texts.length}\n`);
   const { records } = await wire.records();
   t.deepEqual(records.map((r) => r.payload.length), texts.map((x) => x.length));
-  texts.forEach((text, i) => t.true(records[i]?.payload.equals(text), `record ${i + 1}`));
+  for (const [i, text] of texts.entries()) t.true(records[i]?.payload.equals(text), `record ${i + 1}`);
   wire.close();
 });

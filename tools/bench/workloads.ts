@@ -1,7 +1,7 @@
 // The side-by-side workloads of issue 6, each run on a fresh server of one system. A workload
 // returns samples keyed by figure (see figures.ts), each with the CPU use of its timed section.
 import type { Driver } from './driver.ts';
-import { Follower } from './follower.ts';
+import type { Follower } from './follower.ts';
 import { payload, pipelineAll } from './load.ts';
 import { Meter, type CpuUse } from './meter.ts';
 import { RssSampler } from './proc-stats.ts';
