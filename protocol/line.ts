@@ -6,7 +6,7 @@ import { VERBS } from './commands.ts';
 import { LogdError } from './errors.ts';
 import { badName } from './names.ts';
 import { parseTime } from './time.ts';
-import { SPACE, Tokens, crcAt, decimalAt, nameAt, snippet, wordAt } from './tokens.ts';
+import { SPACE, type Tokens, crcAt, decimalAt, nameAt, snippet, wordAt } from './tokens.ts';
 
 export const USAGE: Record<Verb, string> = {
   PING: 'PING',
