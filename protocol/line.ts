@@ -1,6 +1,6 @@
 // One complete control line (LF and CR already removed) -> one Command, or a LogdError whose
 // text becomes the `ERR` reply. The grammar of every verb lives here; framing (line ends, APPEND
-// bodies, limits across chunks) lives in parser.ts.
+// bodies, limits across socket reads) lives in parser.ts.
 import type { Command, Verb } from './commands.ts';
 import { VERBS } from './commands.ts';
 import { LogdError } from './errors.ts';

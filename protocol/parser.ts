@@ -1,17 +1,18 @@
 // The incremental protocol parser: socket bytes in, validated Commands (or errors) out.
 //
-// Dev docs. A state machine in the style of nats-server's parser.go, fed whatever chunks the
-// socket delivers; any split of the stream gives the same sink calls in the same order.
-// - LINE: find the LF with indexOf. A line inside one chunk is parsed in place (a MSG payload is
-//   a zero-copy view of the chunk: Node gives every 'data' event a fresh Buffer, so views are
-//   safe to keep). A line that spans chunks is held as views and concatenated once at its LF,
+// Dev docs. A state machine in the style of nats-server's parser.go, fed whatever buffers the
+// socket delivers (one per 'data' event: a *read*; "chunk" names a file, STORAGE.md); any split
+// of the stream gives the same sink calls in the same order.
+// - LINE: find the LF with indexOf. A line inside one read is parsed in place (a MSG payload is
+//   a zero-copy view of the read: Node gives every 'data' event a fresh Buffer, so views are
+//   safe to keep). A line that spans reads is held as views and concatenated once at its LF,
 //   except a long MSG, whose text becomes the views themselves (Pieces: no copy at all).
 // - Held line bytes are capped at --max-line (+1 for a CR): past it the line is refused with
 //   `toolong` and DISCARD drops everything through the next LF. A MSG whose header arrived within
 //   the first --max-line bytes may grow to header + --max-msg instead. The decision depends only on
-//   the line's first --max-line bytes and its length, never on where the chunks were cut.
-// - BODY: an APPEND's bodies are counted, never scanned. A body inside one chunk is a view; a body
-//   spanning chunks is copied into one Buffer of its exact size. Refused APPENDs (over a limit, bad
+//   the line's first --max-line bytes and its length, never on where the reads were cut.
+// - BODY: an APPEND's bodies are counted, never scanned. A body inside one read is a view; a body
+//   spanning reads is copied into one Buffer of its exact size. Refused APPENDs (over a limit, bad
 //   name) skip their bodies as they stream in, holding nothing.
 // - TERMINATOR / TERMINATOR_LF: each body must be followed by CRLF or LF, or framing is lost.
 // - DEAD: after a fatal error every later byte is ignored (the server closes the connection).
@@ -66,7 +67,7 @@ function lastHeldByte(held: readonly Buffer[]): number {
 export class Parser {
   private state = LINE;
   private readonly tokens = new Tokens();
-  // An unfinished control line: views of the chunks it arrived in.
+  // An unfinished control line: views of the reads it arrived in.
   private readonly held: Buffer[] = [];
   private heldLen = 0;
   /** -1 while --max-line bounds the held line; else the longer bound of a MSG (header + max-msg). */
@@ -80,7 +81,7 @@ export class Parser {
   private payloads: Buffer[] | null = null;
   private bodyIndex = 0;
   private bodyLeft = 0;
-  /** A body that spans chunks, filled up to bodyFilled. */
+  /** A body that spans reads, filled up to bodyFilled. */
   private body: Buffer | null = null;
   private bodyFilled = 0;
   private bodyHeld = 0;
@@ -95,32 +96,32 @@ export class Parser {
     return this.heldLen + this.bodyHeld;
   }
 
-  push(chunk: Buffer): void {
-    const end = chunk.length;
+  push(data: Buffer): void {
+    const end = data.length;
     let pos = 0;
     while (pos < end) {
       switch (this.state) {
         case LINE:
-          pos = this.readLine(chunk, pos, end);
+          pos = this.readLine(data, pos, end);
           break;
         case DISCARD: {
-          const lf = chunk.indexOf(LF, pos);
+          const lf = data.indexOf(LF, pos);
           if (lf < 0) return;
           pos = lf + 1;
           this.state = LINE;
           break;
         }
         case BODY:
-          pos = this.readBody(chunk, pos, end);
+          pos = this.readBody(data, pos, end);
           break;
         case TERMINATOR:
-          if (chunk[pos] === CR) this.state = TERMINATOR_LF;
-          else if (chunk[pos] === LF) this.endBody();
+          if (data[pos] === CR) this.state = TERMINATOR_LF;
+          else if (data[pos] === LF) this.endBody();
           else return this.die('syntax', 'bad APPEND body terminator');
           pos++;
           break;
         case TERMINATOR_LF:
-          if (chunk[pos] !== LF) return this.die('syntax', 'bad APPEND body terminator');
+          if (data[pos] !== LF) return this.die('syntax', 'bad APPEND body terminator');
           this.endBody();
           pos++;
           break;
@@ -130,16 +131,16 @@ export class Parser {
     }
   }
 
-  private readLine(chunk: Buffer, pos: number, end: number): number {
-    const lf = chunk.indexOf(LF, pos);
+  private readLine(data: Buffer, pos: number, end: number): number {
+    const lf = data.indexOf(LF, pos);
     if (lf < 0) {
-      this.hold(chunk.subarray(pos, end));
+      this.hold(data.subarray(pos, end));
       return end;
     }
     if (this.heldLen === 0) {
-      this.line(chunk, pos, lf);
+      this.line(data, pos, lf);
     } else {
-      this.held.push(chunk.subarray(pos, lf));
+      this.held.push(data.subarray(pos, lf));
       const length = this.heldLen + lf - pos;
       if (length >= SPLIT_MSG_BYTES && this.splitMsg(length)) {
         this.dropHeld();
@@ -287,11 +288,11 @@ export class Parser {
     this.state = TERMINATOR;
   }
 
-  private readBody(chunk: Buffer, pos: number, end: number): number {
+  private readBody(data: Buffer, pos: number, end: number): number {
     const n = Math.min(end - pos, this.bodyLeft);
     if (this.payloads !== null) {
       if (this.body === null && n === this.bodyLeft) {
-        this.payloads.push(chunk.subarray(pos, pos + n)); // the whole body is here: a view, no copy
+        this.payloads.push(data.subarray(pos, pos + n)); // the whole body is here: a view, no copy
         this.bodyHeld += n;
       } else {
         if (this.body === null) {
@@ -299,7 +300,7 @@ export class Parser {
           this.bodyFilled = 0;
           this.bodyHeld += this.bodyLeft;
         }
-        chunk.copy(this.body, this.bodyFilled, pos, pos + n);
+        data.copy(this.body, this.bodyFilled, pos, pos + n);
         this.bodyFilled += n;
         if (n === this.bodyLeft) {
           this.payloads.push(this.body);

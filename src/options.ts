@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { isValidName } from '../protocol/names.ts';
 import { DEFAULT_LIMITS } from '../protocol/parser.ts';
 import { DEFAULT_CHUNK_BYTES } from './storage/chunk.ts';
-import { parseFsyncPolicy } from './storage/policy.ts';
+import { parseFsyncPolicy, type FsyncPolicy } from './storage/policy.ts';
 
 export interface ServerOptions {
   id: string;
@@ -12,7 +12,8 @@ export interface ServerOptions {
   host: string;
   port: number;
   peers: string | null;
-  fsync: string;
+  /** Parsed here, once: a bad --fsync is a usage error (exit 2), never a protocol error. */
+  fsync: FsyncPolicy;
   chunkBytes: number;
   maxLine: number;
   maxMsg: number;
@@ -173,8 +174,9 @@ export function parseOptions(argv: string[]): ServerOptions | 'help' | 'version'
   const id = values.id ?? defaultId();
   if (!isValidName(id) || id.includes('.')) throw new Error(`--id: not a valid node id (1-64 of A-Z a-z 0-9 _ -): ${id}`);
   const { host, port } = parseListen(values.listen!);
+  let fsync: FsyncPolicy;
   try {
-    parseFsyncPolicy(values.fsync!);
+    fsync = parseFsyncPolicy(values.fsync!);
   } catch (err) {
     throw new Error(`--fsync: ${(err as Error).message}`);
   }
@@ -184,7 +186,7 @@ export function parseOptions(argv: string[]): ServerOptions | 'help' | 'version'
     host,
     port,
     peers: values.peers ?? null,
-    fsync: values.fsync!,
+    fsync,
     chunkBytes: parseSize(values['chunk-bytes']!, '--chunk-bytes'),
     maxLine: parseSize(values['max-line']!, '--max-line'),
     maxMsg: parseSize(values['max-msg']!, '--max-msg'),

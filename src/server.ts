@@ -22,7 +22,7 @@ import { ReplicationState } from './replication/state.ts';
 import { DIVERGED_FILE } from './replication/diverged-marks.ts';
 import { ACK_DIR, Checkpoints } from './storage/checkpoints.ts';
 import { StateFile } from './storage/state-file.ts';
-import { Store, parseFsyncPolicy } from './storage/store.ts';
+import { Store } from './storage/store.ts';
 
 export interface Logd {
   readonly host: string;
@@ -47,7 +47,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
   );
   const store = await Store.open({
     dir: options.data,
-    fsync: parseFsyncPolicy(options.fsync),
+    fsync: options.fsync,
     chunkBytes: options.chunkBytes,
     maxMsg: options.maxMsg,
     logger,
@@ -144,7 +144,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     if (retain.bytes || retain.ageMs) stopRetention = startRetention(retain, logs, replication, logger);
     logger(
       `logd ${options.id} listening on ${address.address}:${address.port} ` +
-        `(data ${options.data}, fsync ${options.fsync}${tls ? ', TLS' : ''}${token ? ', AUTH required' : ''}, ` +
+        `(data ${options.data}, fsync ${options.fsync.mode === 'interval' ? `interval:${options.fsync.ms}` : options.fsync.mode}${tls ? ', TLS' : ''}${token ? ', AUTH required' : ''}, ` +
         `${store.names().length} logs, CRC ${CRC_IMPLEMENTATION}, started in ${Date.now() - started} ms)`,
     );
     return { host: address.address, port: address.port, store, stopped, close };

@@ -1,9 +1,10 @@
 // Gathers the appends that arrive in one turn of the event loop (a pipelined burst of MSGs, the
 // commands of every connection that had data in this turn) and hands them to storage in arrival
-// order after the turn's I/O (setImmediate), where they share one disk write and one fsync. A run of MSGs becomes one storage call whose
-// records stand alone (atomic = false); each APPEND stays one atomic call, all or none. A
-// conditional append (MSG or APPEND with `@<next-id>`) is a call of its own: storage checks its
-// expected id when its round assigns ids, and a conflict refuses that call alone.
+// order after the turn's I/O (setImmediate), where a log's appends share one round (one disk
+// write and one fsync). Consecutive MSGs become one batch (one storage call) whose records stand
+// alone (atomic = false); each APPEND stays one atomic batch, all or none. A conditional append
+// (MSG or APPEND with `@<next-id>`) is a batch of its own: storage checks its expected id when
+// its round assigns ids, and a conflict refuses that batch alone.
 // Hot path: no closure or promise per command; each caller is just its reply slot.
 import type { RecordPayload } from '../../protocol/pieces.ts';
 import { okId, okRange } from '../../protocol/replies.ts';
@@ -13,8 +14,8 @@ import type { ReplySlot } from './session.ts';
 /** A log's pending appends this large go to storage at once instead of waiting for the end of the turn. */
 const EAGER_FLUSH_BYTES = 4 * 1024 * 1024;
 
-/** One storage call: MSGs gathered (not atomic), or one APPEND (atomic). */
-interface Segment {
+/** One batch (the records of one storage append call): MSGs gathered (not atomic), or one APPEND (atomic). */
+interface Batch {
   payloads: RecordPayload[];
   atomic: boolean;
   /** The expected next id of a conditional append, 0 for none. */
@@ -27,7 +28,7 @@ interface Segment {
 }
 
 interface Pending {
-  segments: Segment[];
+  batches: Batch[];
   bytes: number;
 }
 
@@ -50,28 +51,28 @@ export class Appender {
    */
   add(log: Log, payloads: RecordPayload | Buffer[], slot: ReplySlot, expect = 0): void {
     let pending = this.pending.get(log);
-    if (!pending) this.pending.set(log, (pending = { segments: [], bytes: 0 }));
-    const segments = pending.segments;
+    if (!pending) this.pending.set(log, (pending = { batches: [], bytes: 0 }));
+    const batches = pending.batches;
     if (Array.isArray(payloads)) {
       let bytes = 0;
       for (const p of payloads) bytes += p.length;
-      segments.push({ payloads, atomic: true, expect, slots: [slot], counts: [payloads.length], bytes });
+      batches.push({ payloads, atomic: true, expect, slots: [slot], counts: [payloads.length], bytes });
       pending.bytes += bytes;
     } else if (expect !== 0) {
-      segments.push({ payloads: [payloads], atomic: true, expect, slots: [slot], counts: [0], bytes: payloads.length });
+      batches.push({ payloads: [payloads], atomic: true, expect, slots: [slot], counts: [0], bytes: payloads.length });
       pending.bytes += payloads.length;
     } else {
-      let run = segments[segments.length - 1];
-      if (!run || run.atomic) segments.push((run = { payloads: [], atomic: false, expect: 0, slots: [], counts: [], bytes: 0 }));
-      run.payloads.push(payloads);
-      run.slots.push(slot);
-      run.counts.push(0);
-      run.bytes += payloads.length;
+      let batch = batches[batches.length - 1];
+      if (!batch || batch.atomic) batches.push((batch = { payloads: [], atomic: false, expect: 0, slots: [], counts: [], bytes: 0 }));
+      batch.payloads.push(payloads);
+      batch.slots.push(slot);
+      batch.counts.push(0);
+      batch.bytes += payloads.length;
       pending.bytes += payloads.length;
     }
     if (pending.bytes >= EAGER_FLUSH_BYTES) {
       this.pending.delete(log);
-      this.write(log, segments);
+      this.write(log, batches);
     } else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -88,17 +89,17 @@ export class Appender {
     this.scheduled = false;
     const pending = this.pending;
     this.pending = new Map();
-    for (const [log, { segments }] of pending) this.write(log, segments);
+    for (const [log, { batches }] of pending) this.write(log, batches);
   }
 
-  private write(log: Log, segments: Segment[]): void {
-    for (const segment of segments) {
+  private write(log: Log, batches: Batch[]): void {
+    for (const batch of batches) {
       this.inFlight++;
-      log.append(segment.payloads, segment.atomic, segment.expect).then(
+      log.append(batch.payloads, batch.atomic, batch.expect).then(
         (ids) => {
-          const { slots, counts } = segment;
-          this.stored.recordsIn += segment.payloads.length;
-          this.stored.bytesIn += segment.bytes;
+          const { slots, counts } = batch;
+          this.stored.recordsIn += batch.payloads.length;
+          this.stored.bytesIn += batch.bytes;
           let id = ids.first;
           for (let i = 0; i < slots.length; i++) {
             const n = counts[i]!;
@@ -114,7 +115,7 @@ export class Appender {
         },
         (err: unknown) => {
           const line = this.errorReply(err);
-          for (const slot of segment.slots) slot.send(line);
+          for (const slot of batch.slots) slot.send(line);
           this.settled();
         },
       );

@@ -34,7 +34,7 @@ const MAX_WAITING = 10_000;
 const MAX_WAITING_BYTES = 8 * 1024 * 1024;
 
 /** What a connection needs from the server around it. */
-export interface ConnectionHost {
+export interface ClientConnectionHost {
   /** Runs a command; its handler answers through the session (reply, defer or stream). */
   dispatch(session: Session, cmd: Command): void;
   /** The counted `ERR <code> <text>` line of an error the connection answers itself (the parser's). */
@@ -47,7 +47,7 @@ type State = 'reading' | 'streaming' | 'closing' | 'closed';
 
 let nextSessionId = 1;
 
-export class Connection implements Session, StreamSink {
+export class ClientConnection implements Session, StreamSink {
   readonly id = nextSessionId++;
   readonly remote: string;
   authed = false;
@@ -67,10 +67,10 @@ export class Connection implements Session, StreamSink {
 
   constructor(
     private readonly socket: Socket,
-    private readonly host: ConnectionHost,
+    private readonly host: ClientConnectionHost,
     limits: ParserLimits,
     slowConsumer: SlowConsumerLimits,
-    private readonly onClosed: (conn: Connection) => void,
+    private readonly onClosed: (conn: ClientConnection) => void,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
     this.output = new Output(socket, slowConsumer, (reason) => {
@@ -87,7 +87,7 @@ export class Connection implements Session, StreamSink {
       },
     });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.parser.push(chunk));
+    socket.on('data', (data: Buffer) => this.parser.push(data));
     socket.on('end', () => this.finish(AT_HEAD)); // the client's EOF: answer what it sent, streams end at the head
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.teardown());

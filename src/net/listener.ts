@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { ParserLimits } from '../../protocol/parser.ts';
 import type { Logger } from '../logger.ts';
-import { Connection, type ConnectionHost } from './connection.ts';
+import { ClientConnection, type ClientConnectionHost } from './connection.ts';
 import type { SlowConsumerLimits } from './slow-consumer.ts';
 
 /** A TLS client that has not finished its handshake by then is dropped. */
@@ -22,13 +22,13 @@ export interface ListenerOptions {
 }
 
 /** What the listener needs from the server: what a connection needs, and two counters. */
-export interface ListenerHost extends ConnectionHost {
+export interface ListenerHost extends ClientConnectionHost {
   accepted(): void;
   tlsFailed(): void;
 }
 
 export class Listener {
-  readonly connections = new Set<Connection>();
+  readonly connections = new Set<ClientConnection>();
   private readonly server: Server;
 
   constructor(
@@ -43,7 +43,7 @@ export class Listener {
         return;
       }
       host.accepted();
-      const conn = new Connection(socket, host, options.limits, options.slowConsumer, (c) => this.connections.delete(c));
+      const conn = new ClientConnection(socket, host, options.limits, options.slowConsumer, (c) => this.connections.delete(c));
       this.connections.add(conn);
       if (options.idleTimeoutMs > 0) {
         socket.setTimeout(options.idleTimeoutMs);

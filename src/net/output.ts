@@ -1,5 +1,5 @@
 // A connection's one output: everything written in one turn of the event loop (the replies to
-// one incoming chunk, stream frames, coalesced pushes) leaves in one corked socket write, after
+// one socket read, stream frames, coalesced pushes) leaves in one corked socket write, after
 // the turn (a microtask). It knows when the client is behind, wakes streams that waited for it,
 // and watches for slow consumers (slow-consumer.ts).
 import type { Socket } from 'node:net';

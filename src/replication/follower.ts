@@ -3,12 +3,12 @@
 // It asks for the records after its own head, sending that head record's stored header
 // (timestamp, length, CRC) and the digest of its whole prefix (storage/prefix-digest.ts), so the source
 // can tell whether both hold the same history (`ERR diverged` if not). Received bytes are
-// cut into runs of whole REC frames (FrameCutter, no copy) and each run goes to storage as it is,
+// cut into batches of whole REC frames (FrameCutter, no copy) and each batch goes to storage as it is,
 // through the loop's LogAccess (log-access.ts; appendFrames verifies parse, CRC and id
-// continuity, and keeps the owner's ids, timestamps and CRCs). After each run is durable the follower acknowledges it on the same connection
+// continuity, and keeps the owner's ids, timestamps and CRCs). After each batch is durable the follower acknowledges it on the same connection
 // (`ACK <node> <id>`, at most one per turn), so the source knows how far it is. The link is dead
 // after SILENCE_MS without a byte (the source heartbeats every second). The session ends when
-// the link ends, after every run already handed to storage has settled, so the next session
+// the link ends, after every batch already handed to storage has settled, so the next session
 // starts from the true head. `ERR gone <first>` past what the replica needs (the source trimmed
 // what the replica has not copied) ends it as 'trimmed', with that first id; replica.ts decides:
 // on the owner's word the replica continues from there, while a relay's is only a refusal (what
@@ -36,7 +36,7 @@ export interface Source {
   port: number;
 }
 
-export interface FollowOptions {
+export interface FollowSessionOptions {
   /** The local replica. */
   log: ReplicaLog;
   source: Source;
@@ -76,7 +76,7 @@ export const SILENCE_MS = 3000;
 /** Bytes handed to storage and not yet durable above which the follower stops reading. */
 const MAX_UNSTORED = 8 * 1024 * 1024;
 
-export function follow(opts: FollowOptions): Promise<FollowResult> {
+export function follow(opts: FollowSessionOptions): Promise<FollowResult> {
   return new FollowSession(opts).run();
 }
 
@@ -102,10 +102,10 @@ class FollowSession {
   private headProven = false;
   private settle: (r: FollowResult) => void = () => {};
 
-  constructor(private readonly o: FollowOptions) {
+  constructor(private readonly o: FollowSessionOptions) {
     this.cutter = new FrameCutter(
       {
-        frames: (run, count, first, last) => this.onFrames(run, count, first, last),
+        frames: (batch, count, first, last) => this.onFrames(batch, count, first, last),
         line: (text) => this.onLine(text),
         malformed: (reason) => this.end('failed', `bad stream from ${o.source.name}: ${reason}`, true),
       },
@@ -131,9 +131,9 @@ class FollowSession {
     }));
     socket.setNoDelay(true);
     this.watchSilence();
-    socket.on('data', (chunk: Buffer) => {
+    socket.on('data', (received: Buffer) => {
       this.watchSilence();
-      this.cutter.push(chunk);
+      this.cutter.push(received);
     });
     socket.on('error', (err) => this.end(this.up ? 'progressed' : 'failed', `${source.name} at ${source.host}:${source.port}: ${err.message}`));
     socket.on('close', () => this.end(this.up ? 'progressed' : 'failed', `${source.name} closed the connection`));
@@ -144,7 +144,7 @@ class FollowSession {
     }
   }
 
-  private onFrames(run: Buffer, count: number, first: number, last: number): void {
+  private onFrames(batch: Buffer, count: number, first: number, last: number): void {
     if (this.result) return;
     if (!this.greeted) return this.end('failed', `${this.o.source.name} sent records before answering HELLO`, true);
     if (first !== this.expected) return this.end('failed', `${this.o.source.name} sent id ${first} where ${this.expected} was due`, true);
@@ -153,12 +153,12 @@ class FollowSession {
     this.markUp(this.o.trustHeartbeats ? Math.max(last, this.claimed) : last);
     const { log, counters } = this.o;
     this.storing++;
-    this.unstored += run.length;
+    this.unstored += batch.length;
     if (this.unstored > MAX_UNSTORED) this.pause();
-    log.appendFrames(run).then(
+    log.appendFrames(batch).then(
       () => {
         counters.recordsIn += count;
-        counters.bytesIn += run.length;
+        counters.bytesIn += batch.length;
         this.durable = last;
         this.updateState();
         this.scheduleAck();
@@ -166,7 +166,7 @@ class FollowSession {
       (err: unknown) => this.end('failed', `${this.o.source.name} sent records that were not stored: ${(err as Error).message}`, true),
     ).finally(() => {
       this.storing--;
-      this.unstored -= run.length;
+      this.unstored -= batch.length;
       if (this.paused && this.unstored < MAX_UNSTORED / 4) this.resume();
       this.finishIfSettled();
     });

@@ -1,15 +1,15 @@
 // Cuts a REPLICATE stream (REC frames as stored, with `HB <head>` and a final `END`/`ERR` line
-// between them) into runs of whole frames and control lines, without copying or allocating per
-// frame: a run is a view of the received chunk. The scanning (and the carrying of a frame or line
-// split across chunks, joined once when whole) is the client's ReplyReader; this groups the
-// frames it finds side by side in one buffer into runs, one appendFrames each. The source may be
+// between them) into batches of whole frames and control lines, without copying or allocating per
+// frame: a batch is a view of the received buffer. The scanning (and the carrying of a frame or
+// line split across socket reads, joined once when whole) is the ReplyReader's (src/wire); this gathers
+// the frames it finds side by side in one buffer into batches, one appendFrames each. The source may be
 // hostile: nothing longer than a control line or a frame of `maxPayload` is ever held.
 import type { FrameHeader } from '../../protocol/frame.ts';
 import { ReplyReader } from '../wire/reply-reader.ts';
 
 export interface CutterSink {
   /** `count` whole frames, ids first..last, exactly as received. The buffer is never reused. */
-  frames(run: Buffer, count: number, first: number, last: number): void;
+  frames(batch: Buffer, count: number, first: number, last: number): void;
   /** A control line (CR LF removed). */
   line(text: string): void;
   /** The stream is not a REPLICATE stream any more; nothing more is delivered. */
@@ -21,10 +21,10 @@ const MAX_LINE = 1024;
 
 export class FrameCutter {
   private readonly reader: ReplyReader;
-  /** The run being gathered: frames [runStart, runEnd) of runBuf. */
-  private runBuf: Buffer | null = null;
-  private runStart = 0;
-  private runEnd = 0;
+  /** The batch being gathered: frames [batchStart, batchEnd) of batchBuf. */
+  private batchBuf: Buffer | null = null;
+  private batchStart = 0;
+  private batchEnd = 0;
   private count = 0;
   private first = 0;
   private last = 0;
@@ -56,26 +56,26 @@ export class FrameCutter {
     return this.reader.buffered;
   }
 
-  push(chunk: Buffer): void {
-    this.reader.push(chunk);
+  push(received: Buffer): void {
+    this.reader.push(received);
     this.flush();
   }
 
   private frame(buf: Buffer, pos: number, h: FrameHeader): void {
-    if (buf !== this.runBuf || pos !== this.runEnd) {
+    if (buf !== this.batchBuf || pos !== this.batchEnd) {
       this.flush();
-      this.runBuf = buf;
-      this.runStart = pos;
+      this.batchBuf = buf;
+      this.batchStart = pos;
       this.first = h.id;
     }
-    this.runEnd = pos + h.headerLength + h.len + 2;
+    this.batchEnd = pos + h.headerLength + h.len + 2;
     this.last = h.id;
     this.count++;
   }
 
   private flush(): void {
-    if (this.count > 0) this.sink.frames(this.runBuf!.subarray(this.runStart, this.runEnd), this.count, this.first, this.last);
-    this.runBuf = null;
+    if (this.count > 0) this.sink.frames(this.batchBuf!.subarray(this.batchStart, this.batchEnd), this.count, this.first, this.last);
+    this.batchBuf = null;
     this.count = 0;
   }
 }

@@ -1,12 +1,12 @@
 // One request, one reply, on a fresh connection: for set-up and checks, never on a measured path.
-import { connect } from './load.ts';
+import { openSocket } from './load.ts';
 
 /**
  * Connects, sends `request`, and resolves with what `complete` returns once it returns something
  * for the text received so far.
  */
 export async function ask<T>(host: string, port: number, request: string | Buffer, complete: (text: string) => T | undefined): Promise<T> {
-  const socket = await connect(host, port);
+  const socket = await openSocket(host, port);
   return new Promise<T>((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => finish(new Error(`no reply in 30 s to ${String(request).slice(0, 80)}; got ${text.slice(0, 200)}`)), 30_000);

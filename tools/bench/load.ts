@@ -72,7 +72,7 @@ export function appendRequest(log: string, body: Buffer, records: number): Buffe
   return Buffer.concat([head, ...Array<Buffer>(records).fill(rec)]);
 }
 
-export function connect(host: string, port: number): Promise<Socket> {
+export function openSocket(host: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host, port, noDelay: true });
     socket.once('connect', () => {
@@ -180,7 +180,7 @@ export async function pipelineAll(sockets: Socket[], request: Buffer[], requests
 export async function loadLogd(load: LogdLoad): Promise<number> {
   const body = payload(load.size);
   const request = load.batch === 1 ? msgRequest(load.log, body) : appendRequest(load.log, body, load.batch);
-  const sockets = await Promise.all(Array.from({ length: load.connections }, () => connect(load.host, load.port)));
+  const sockets = await Promise.all(Array.from({ length: load.connections }, () => openSocket(load.host, load.port)));
   try {
     return await pipelineAll(sockets, sockets.map(() => request), Math.ceil(load.records / load.batch), load.depth, logdReplies);
   } finally {

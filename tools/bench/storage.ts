@@ -1,7 +1,7 @@
 // `make bench-storage`: the storage engine alone, 100-byte payloads, on this machine.
 //   append records/s in batches of 1, 100 and 1000 under each fsync policy (32 appends in flight,
 //   like a pipelining client: group commit shares writes and fsyncs between them);
-//   sequential read of 1M records (runs of 4096 records / 256 KiB, as READ streams them);
+//   sequential read of 1M records (ranges of 4096 records / 256 KiB, as READ streams them);
 //   SEEK by time on a 1M-record log reopened from disk (binary search: O(log n) reads);
 //   open time of a 10M-record log after a kill (index tail unwritten) and after a clean close.
 // Not a test: it prints figures. `--quick` shrinks the sizes for a smoke run; `--seek` prints

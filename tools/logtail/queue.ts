@@ -63,7 +63,7 @@ export class EntryQueue {
     return this.items[this.head + i]!;
   }
 
-  /** The longest run from the front going to one log, within the limits. */
+  /** The next batch: the longest stretch of entries from the front going to one log, within the limits. */
   batch(maxRecords: number, maxBytes: number): [Entry, ...Entry[]] {
     const first = this.items[this.head];
     if (first === undefined) throw new Error('batch() of an empty queue: wait for nonEmpty() first');

@@ -3,7 +3,7 @@ import { okId } from '../../../protocol/replies.ts';
 import type { Command } from '../../../protocol/commands.ts';
 import type { LoopContext } from '../context.ts';
 import { errorReply } from '../failure.ts';
-import { ReadStream } from '../read-stream.ts';
+import { RecordStream } from '../record-stream.ts';
 import type { Session } from '../session.ts';
 
 type Read = Extract<Command, { verb: 'READ' }>;
@@ -15,7 +15,7 @@ export function handleRead(ctx: LoopContext, session: Session, cmd: Read): void 
     stats.recordsOut += records;
     stats.bytesOut += bytes;
   };
-  session.stream(new ReadStream(ctx, cmd.log, cmd.start, cmd.limit, cmd.nowait, sent, cmd.waitMs ?? -1));
+  session.stream(new RecordStream(ctx, cmd.log, cmd.start, cmd.limit, cmd.nowait, sent, cmd.waitMs ?? -1));
 }
 
 export function handleHead(ctx: LoopContext, session: Session, log: string): void {

@@ -4,7 +4,7 @@
 // histories differ (`ERR diverged`), and so does a prefix digest (prefix-digest.ts) that differs
 // from ours: the records before it differ; then
 // `HB <head>` at once and every second, and the stored REC frames from start on, live, exactly
-// as READ-follow sends them (the ReadStream below does the streaming and the backpressure).
+// as READ-follow sends them (the RecordStream below does the streaming and the backpressure).
 // The follower's `ACK <node> <id>` lines arrive through input() and are recorded for LOGS, WAIT
 // and retention, but only a true one: from a node of the participants file (one node per
 // stream), for an id this stream has sent (or start-1, which the follower proved it holds when
@@ -17,7 +17,7 @@ import { crcHex, stampText } from '../../../protocol/frame.ts';
 import { CRLF, endAt } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
 import { errorReply, refusal } from '../failure.ts';
-import { ReadStream } from '../read-stream.ts';
+import { RecordStream } from '../record-stream.ts';
 import type { Session, Stream, StreamSink } from '../session.ts';
 
 type Replicate = Extract<Command, { verb: 'REPLICATE' }>;
@@ -31,7 +31,7 @@ export function handleReplicate(ctx: LoopContext, session: Session, cmd: Replica
 }
 
 class ReplicateStream implements Stream {
-  private reader: ReadStream | null = null;
+  private reader: RecordStream | null = null;
   private sink: StreamSink | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -110,7 +110,7 @@ class ReplicateStream implements Stream {
     beat();
     if (handoff !== null) sink.writeLine(`DIGEST ${cmd.start - 1} ${crcHex(handoff)}${CRLF}`);
     this.heartbeat = setInterval(() => sink.ready && beat(), HEARTBEAT_MS);
-    this.reader = new ReadStream(ctx, cmd.log, cmd.start, 0, this.atHead, (_records, bytes) => (ctx.replication.bytesOut += bytes));
+    this.reader = new RecordStream(ctx, cmd.log, cmd.start, 0, this.atHead, (_records, bytes) => (ctx.replication.bytesOut += bytes));
     this.reader.start({
       write: (data) => sink.write(data),
       writeLine: (text) => sink.writeLine(text),

@@ -3,7 +3,7 @@ import type { Driver, EncodedAppend } from '../driver.ts';
 import { ask } from '../ask.ts';
 import { fieldStart, fieldEnd, parseDecimal, type LineHandler } from '../framed.ts';
 import { Follower, type DeliverySink } from '../follower.ts';
-import { appendRequest, connect, logdReplies, msgRequest } from '../load.ts';
+import { appendRequest, openSocket, logdReplies, msgRequest } from '../load.ts';
 import { LOGD_LOG, type BenchServer } from '../servers.ts';
 import { STAMP_LENGTH, type LatencyRecorder } from '../stamp.ts';
 
@@ -41,7 +41,7 @@ class ReadHandler implements LineHandler {
 }
 
 async function read(server: BenchServer, command: string, lastId: number, latency: LatencyRecorder | null): Promise<Follower> {
-  const follower = new Follower(await connect(server.host, server.port), latency);
+  const follower = new Follower(await openSocket(server.host, server.port), latency);
   follower.attach(new ReadHandler(follower, lastId));
   follower.socket.write(command);
   return follower;
@@ -59,7 +59,7 @@ export const logdDriver: Driver = {
     read: 'tools/bench (raw socket, one READ <start> <n> NOWAIT)',
     follow: 'tools/bench (raw socket, READ <start> following)',
   },
-  openWriter: (server) => connect(server.host, server.port),
+  openWriter: (server) => openSocket(server.host, server.port),
   encodeAppend(body: Buffer, batch: number): EncodedAppend {
     const request = batch === 1 ? msgRequest(LOGD_LOG, body) : appendRequest(LOGD_LOG, body, batch);
     const first = batch === 1 ? `MSG ${LOGD_LOG} `.length : request.indexOf(10) + 1;

@@ -5,7 +5,7 @@ import type { Driver, EncodedAppend } from '../driver.ts';
 import { ask } from '../ask.ts';
 import { fieldEnd, fieldStart, parseDecimal, type LineHandler } from '../framed.ts';
 import { Follower, type DeliverySink } from '../follower.ts';
-import { connect, LineReplyCounter } from '../load.ts';
+import { openSocket, LineReplyCounter } from '../load.ts';
 import type { BenchServer } from '../servers.ts';
 import { STAMP_LENGTH, type LatencyRecorder } from '../stamp.ts';
 
@@ -83,7 +83,7 @@ let consumers = 0;
 
 /** A push consumer (ack none, flow control) delivering the whole stream to a new connection. */
 async function pushConsumer(server: BenchServer, latency: LatencyRecorder | null): Promise<Follower> {
-  const follower = new Follower(await connect(server.host, server.port), latency);
+  const follower = new Follower(await openSocket(server.host, server.port), latency);
   const deliver = `deliver.${++consumers}`;
   await new Promise<void>((resolve) => {
     follower.attach(new ConsumerHandler(follower, (bytes) => follower.socket.write(bytes), resolve), 1 << 16);
@@ -110,7 +110,7 @@ export const natsDriver: Driver = {
     });
   },
   async openWriter(server, connection) {
-    const socket = await connect(server.host, server.port);
+    const socket = await openSocket(server.host, server.port);
     socket.write(`${CONNECT}SUB ${ACKS}.${connection} 1\r\n`);
     return socket;
   },

@@ -5,7 +5,7 @@ import type { AppendSpec, Driver, EncodedAppend } from '../driver.ts';
 import { ask } from '../ask.ts';
 import { parseDecimal, type LineHandler } from '../framed.ts';
 import { Follower, type DeliverySink } from '../follower.ts';
-import { connect, LineReplyCounter } from '../load.ts';
+import { openSocket, LineReplyCounter } from '../load.ts';
 import { childrenCpuSeconds } from '../proc-stats.ts';
 import type { BenchServer } from '../servers.ts';
 import { STAMP_LENGTH, type LatencyRecorder } from '../stamp.ts';
@@ -107,7 +107,7 @@ class StreamReplyHandler implements LineHandler {
 }
 
 async function streamReader(server: BenchServer, xread: boolean, latency: LatencyRecorder | null, target: number): Promise<Follower> {
-  const follower = new Follower(await connect(server.host, server.port), latency);
+  const follower = new Follower(await openSocket(server.host, server.port), latency);
   const request = (lastId: string | null): Buffer => xread
     ? resp('XREAD', 'COUNT', '1000', 'BLOCK', '0', 'STREAMS', KEY, lastId ?? '0-0')
     : resp('XRANGE', KEY, lastId === null ? '-' : `(${lastId}`, '+', 'COUNT', '100');
@@ -162,7 +162,7 @@ export const redisDriver: Driver = {
     read: 'tools/bench (raw RESP, XRANGE COUNT 100 by cursor)',
     follow: 'tools/bench (raw RESP, XREAD COUNT 1000 BLOCK 0)',
   },
-  openWriter: (server) => connect(server.host, server.port),
+  openWriter: (server) => openSocket(server.host, server.port),
   encodeAppend(body: Buffer): EncodedAppend {
     const request = resp('XADD', KEY, '*', 'f', body);
     return { request, records: 1, payloadOffsets: [request.length - 2 - body.length] };

@@ -1,4 +1,4 @@
-// READ as a stream: stored frames go to the client as they are, a bounded run at a time, and only
+// READ as a stream: stored frames go to the client as they are, a bounded range at a time, and only
 // while the client keeps up (backpressure); at the head it waits for new records unless NOWAIT.
 // `@<consumer>` starts after that consumer's checkpoint (read when the stream starts); WAIT <ms>
 // ends the stream with END after at most ms, like STOP.
@@ -13,7 +13,7 @@ import type { Stream, StreamSink } from './session.ts';
  * client holds little memory; doubling while the client keeps up, for throughput. A client that
  * is merely slower than the disk (a short wait for its socket to drain) keeps the step it had.
  * All streams share READ_BUDGET: with many, each step stays small, so the memory a crowd of
- * stalled followers holds is bounded by the budget, not by their number.
+ * stalled readers (READ or REPLICATE) holds is bounded by the budget, not by their number.
  */
 const MIN_READ_BYTES = 64 * 1024;
 const MAX_READ_BYTES = 1024 * 1024;
@@ -22,7 +22,7 @@ const READ_BUDGET = 64 * 1024 * 1024;
 const STALL_MS = 100;
 const READ_RECORDS = 16384;
 
-export class ReadStream implements Stream {
+export class RecordStream implements Stream {
   private sink: StreamSink | null = null;
   private next = 0;
   private remaining: number;
