@@ -94,7 +94,7 @@ export const io = {
   fdatasync: (fd: number): Promise<void> => callback((cb) => fs.fdatasync(fd, cb)),
   fsync: (fd: number): Promise<void> => callback((cb) => fs.fsync(fd, cb)),
   ftruncate: (fd: number, len: number): Promise<void> => callback((cb) => fs.ftruncate(fd, len, cb)),
-  /** A one-byte write at `pos`: a write that cannot be torn (the commit mark of a group). */
+  /** A one-byte write at `pos`: a write that cannot be torn (the commit byte of a round). */
   writeByte(fd: number, byte: number, pos: number): void {
     oneByte[0] = byte;
     fs.writeSync(fd, oneByte, 0, 1, pos);
@@ -125,14 +125,24 @@ export async function withSyncSlot<T>(sync: () => Promise<T>): Promise<T> {
   }
 }
 
-/** fsync of a directory, so that created, renamed or deleted entries are durable. */
-export function syncDir(dir: string): Promise<void> {
+/** Opens `path`, syncs it with `sync` and closes it, within a sync slot. */
+function syncPath(path: string, sync: (fd: number) => Promise<void>): Promise<void> {
   return withSyncSlot(async () => {
-    const fd = fs.openSync(dir, 'r');
+    const fd = fs.openSync(path, 'r');
     try {
-      await io.fsync(fd);
+      await sync(fd);
     } finally {
       fs.closeSync(fd);
     }
   });
+}
+
+/** fsync of a directory, so that created, renamed or deleted entries are durable. */
+export function syncDir(dir: string): Promise<void> {
+  return syncPath(dir, (fd) => io.fsync(fd));
+}
+
+/** fdatasync of a file by its path (a chunk whose files may be closed). */
+export function datasyncFile(path: string): Promise<void> {
+  return syncPath(path, (fd) => io.fdatasync(fd));
 }

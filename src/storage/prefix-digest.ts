@@ -16,12 +16,12 @@ import { appendFileSync, closeSync, fsyncSync, openSync, rmSync } from 'node:fs'
 import { appendFile, open, readFile } from 'node:fs/promises';
 import { newFrameHeader, parseFrame, type RecordStamp } from '../../protocol/frame.ts';
 import { crcOfRange } from '../../protocol/crc.ts';
-import type { ReadResult } from './log.ts';
+import type { ReadResult } from './reader.ts';
 
 /** What the digests are computed from: the log's records. */
 export interface DigestSource {
   first(): number;
-  read(start: number, maxRecords: number, maxBytes: number): Promise<ReadResult>;
+  read(start: number, maxRecords: number, maxBytes: number): ReadResult | Promise<ReadResult>;
   stampOf(id: number): Promise<RecordStamp>;
 }
 

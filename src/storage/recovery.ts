@@ -11,7 +11,8 @@
 // until an operator runs `logtool repair`. See protocol/STORAGE.md, "Opening a log".
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { Chunk, chunkFirstId, chunkBaseName, CHUNK_SUFFIX } from './chunk.ts';
+import { Chunk } from './chunk.ts';
+import { chunkFirstId, chunkBaseName, CHUNK_SUFFIX } from './chunk-names.ts';
 import { atOrAfter, currentBoot, readDurable, type DurablePoint } from './durable.ts';
 import { INDEX_ENTRY_BYTES, IndexBuffer } from './index-buffer.ts';
 import { openIndex, rebuildIndex, sealedChunkOk } from './index-check.ts';
@@ -177,10 +178,9 @@ interface ChunkPlan {
 
 /** Opens and checks one chunk, changing nothing. `expected`: its record count if sealed, undefined if active. */
 function checkChunk(rules: Rules, firstId: number, expected: number | undefined): ChunkPlan {
-  const chunk = new Chunk(rules.dir, firstId, 0, 0, null);
+  const chunk = new Chunk(rules.dir, firstId);
   try {
-    chunk.fd = fs.openSync(chunk.chunkPath, 'r+');
-    chunk.indexFd = openIndex(chunk.indexPath, false);
+    chunk.openForCheck((path) => openIndex(path, false));
   } catch (err) {
     chunk.close();
     throw new DamageFound({ file: relative(rules, firstId), offset: 0, reason: `cannot open: ${(err as Error).message}`, stray: true });
@@ -201,7 +201,7 @@ function checkChunk(rules: Rules, firstId: number, expected: number | undefined)
 
 /**
  * The bytes from chunk.size on are not records of this chunk. Throws DamageFound unless they are
- * a torn tail: an uncommitted group, bytes that may be unsynced, or (when nothing after them is a
+ * a torn tail: an uncommitted round, bytes that may be unsynced, or (when nothing after them is a
  * record) the one round in flight. A sealed chunk's tail is damage if it is the next chunk's record.
  */
 function checkTail(rules: Rules, chunk: Chunk, fileSize: number, expected: number | undefined): void {
@@ -227,31 +227,26 @@ function apply(plan: ChunkPlan, active: boolean, result: RecoveredLog): void {
     result.droppedBytes += fileSize - chunk.size;
   }
   const index = plan.index;
-  if (!index) {
-    chunk.indexWritten = chunk.count;
-    return;
-  }
+  if (!index) return; // a sealed chunk whose index file was right
   if (plan.repaired) result.repairedIndexes++;
   if (plan.kept < index.length || index.length * INDEX_ENTRY_BYTES !== indexSize || (active && chunk.indexFd < 0)) {
     try {
-      if (chunk.indexFd < 0) chunk.indexFd = openIndex(chunk.indexPath, true);
+      chunk.createIndexFile((path) => openIndex(path, true));
       fs.writeSync(chunk.indexFd, index.bytes(plan.kept, index.length), 0, (index.length - plan.kept) * INDEX_ENTRY_BYTES, plan.kept * INDEX_ENTRY_BYTES);
       fs.ftruncateSync(chunk.indexFd, index.length * INDEX_ENTRY_BYTES);
     } catch (err) {
       // A full disk: the index is a cache; this chunk keeps it in memory instead.
       result.indexWriteFailure ??= `${chunk.indexPath}: ${(err as Error).message}`;
-      chunk.index = index;
-      chunk.indexWritten = plan.kept;
+      chunk.recovered(active, index, plan.kept);
       return;
     }
   }
-  chunk.index = active ? index : null;
-  chunk.indexWritten = index.length;
+  chunk.recovered(active, index, index.length);
 }
 
 /** Deletes a chunk and its index, counting its bytes as dropped. */
 function dropChunk(dir: string, firstId: number, result: RecoveredLog): void {
-  const chunk = new Chunk(dir, firstId, 0, 0, null);
+  const chunk = new Chunk(dir, firstId);
   result.droppedBytes += fs.statSync(chunk.chunkPath).size;
   result.droppedChunks++;
   fs.rmSync(chunk.chunkPath);

@@ -5,7 +5,7 @@
 // elsewhere can refill the rest (README, "Refilling a repaired log"). See protocol/STORAGE.md.
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { chunkBaseName, chunkFirstId, CHUNK_SUFFIX, INDEX_SUFFIX } from './chunk.ts';
+import { chunkBaseName, chunkFirstId, CHUNK_SUFFIX, INDEX_SUFFIX } from './chunk-names.ts';
 import { currentBoot, DURABLE_FILE, writeDurable } from './durable.ts';
 import { lockDataDir, unlockDataDir } from './lock.ts';
 import { recoverLog, type Damage } from './recovery.ts';

@@ -1,5 +1,5 @@
 // SEEK by time: the first record whose timestamp is at or after a time. Timestamps never go
-// backwards within a log (log.ts stamps max(clock, previous)), so a binary search over the chunks
+// backwards within a log (writer.ts stamps max(clock, previous)), so a binary search over the chunks
 // by their first record, then one within the chunk through its index, finds it in O(log n)
 // reads: per probe one index entry (in memory for the active chunk) and one record header.
 import { LogdError } from '../../protocol/errors.ts';

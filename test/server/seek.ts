@@ -6,7 +6,7 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { payloadCrc, frameLength, writeFrame } from '../../protocol/frame.ts';
-import { chunkFirstId } from '../../src/storage/chunk.ts';
+import { chunkFirstId } from '../../src/storage/chunk-names.ts';
 import { connect, type Client } from '../../src/client/index.ts';
 import { startServer } from '../_server.ts';
 

@@ -48,7 +48,7 @@ test('the log behaves like an array of payloads', async (t) => {
             }
           } else if (o.kind === 'read') {
             if (o.start < first) {
-              await assert.rejects(log.read(o.start, o.maxRecords, o.maxBytes), (err: LogdError) => err.code === 'gone' && err.message === String(first));
+              await assert.rejects(async () => log.read(o.start, o.maxRecords, o.maxBytes), (err: LogdError) => err.code === 'gone' && err.message === String(first));
               continue;
             }
             const r = await log.read(o.start, o.maxRecords, o.maxBytes);

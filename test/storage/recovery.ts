@@ -3,7 +3,7 @@
 import test, { type ExecutionContext } from 'ava';
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { UNSYNCED_SEALED_CHUNKS } from '../../src/storage/chunk.ts';
+import { UNSYNCED_SEALED_CHUNKS } from '../../src/storage/durability.ts';
 import { writeDurable } from '../../src/storage/durable.ts';
 import { idsOf, openStore, payloads, payloadsOf, tempDir } from './_store.ts';
 
@@ -212,7 +212,7 @@ test('a corrupt record inside the log is an error on read, never data', async (t
   t.is(log.head(), RECORDS);
   t.deepEqual(idsOf((await log.read(1, 1, 1 << 20)).data), [1]);
   t.deepEqual(idsOf((await log.read(1, 10, 1 << 20)).data), [1], 'the good records before it are returned');
-  await t.throwsAsync(log.read(2, 1, 1 << 20), { message: 'corrupt record 2' });
+  await t.throwsAsync(async () => log.read(2, 1, 1 << 20), { message: 'corrupt record 2' });
   t.true(lines.some((l) => l.includes(`log alice: corrupt record 2 in ${path} at byte`)), lines.join('\n'));
 });
 

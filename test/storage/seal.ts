@@ -2,7 +2,7 @@
 // in the background, seals one after another; writes go on in new chunks meanwhile. A roll waits
 // while UNSYNCED_SEALED_CHUNKS seals are pending; periodic syncs and close wait for all of them.
 import test from 'ava';
-import { UNSYNCED_SEALED_CHUNKS } from '../../src/storage/chunk.ts';
+import { UNSYNCED_SEALED_CHUNKS } from '../../src/storage/durability.ts';
 import { io } from '../../src/storage/io.ts';
 import { inject } from '../_inject.ts';
 import { idsOf, openStore, payloads, tempDir } from './_store.ts';
