@@ -98,7 +98,7 @@ Sizes accept K, M, G suffixes (powers of 1024), e.g. 64M or 64MiB.
 export function parseSize(text: string, flag: string): number {
   const m = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(text.trim());
   if (!m) throw new Error(`${flag}: not a size: ${text}`);
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   const n = Number(m[1]) * unit;
   if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${flag}: out of range: ${text}`);
   return n;
@@ -129,7 +129,7 @@ export function parseListen(text: string, flag = '--listen'): { host: string; po
 }
 
 export function defaultId(): string {
-  const name = hostname().split('.')[0].replace(/[^A-Za-z0-9_-]/g, '-');
+  const name = hostname().split('.')[0]!.replace(/[^A-Za-z0-9_-]/g, '-');
   return isValidName(name) ? name : 'logd';
 }
 

@@ -162,7 +162,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
 
 /** The token: the file's first line (followers send it to their peers). */
 function readToken(file: string): string {
-  const token = readFileSync(file, 'utf8').split(/\r?\n/)[0].trim();
+  const token = readFileSync(file, 'utf8').split(/\r?\n/)[0]!.trim();
   if (!token) throw new Error(`--token-file ${file}: the first line is empty`);
   return token;
 }

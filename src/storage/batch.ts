@@ -41,13 +41,13 @@ export type BatchRecords = Pick<PayloadBatch, 'kind' | 'payloads' | 'firstId'> |
 export function batchBytes(batch: Batch, firstId: number, ts: number): number {
   if (batch.kind === 'frames') return batch.frames.length;
   let bytes = 0;
-  for (let i = 0; i < batch.payloads.length; i++) bytes += frameLength(firstId + i, ts, batch.payloads[i].length);
+  for (const [i, payload] of batch.payloads.entries()) bytes += frameLength(firstId + i, ts, payload.length);
   return bytes;
 }
 
-/** The id of the last record of the last batch. */
+/** The id of the last record of the last batch (of a round: never empty). */
 export function lastIdOf(batches: readonly Batch[]): number {
-  const last = batches[batches.length - 1];
+  const last = batches[batches.length - 1]!;
   return last.firstId + last.count - 1;
 }
 

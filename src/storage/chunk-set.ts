@@ -13,13 +13,14 @@ export class ChunkSet {
     private readonly lostError: (why: string) => LogdError,
   ) {}
 
+  // `chunks` is never empty (the last one is the active chunk; trims keep it): the `!`s below.
   get active(): Chunk {
-    return this.chunks[this.chunks.length - 1];
+    return this.chunks[this.chunks.length - 1]!;
   }
 
   /** First retained id (1 for a never-trimmed log, even when empty). */
   first(): number {
-    return this.chunks[0].firstId;
+    return this.chunks[0]!.firstId;
   }
 
   /** Oldest first (a copy: trims do not move it under the caller). */
@@ -33,10 +34,10 @@ export class ChunkSet {
     let hi = this.chunks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (this.chunks[mid].firstId <= id) lo = mid;
+      if (this.chunks[mid]!.firstId <= id) lo = mid;
       else hi = mid - 1;
     }
-    return this.chunks[lo];
+    return this.chunks[lo]!;
   }
 
   /** A roll: `fresh` becomes the active chunk. */
@@ -47,13 +48,13 @@ export class ChunkSet {
   /** How many leading chunks hold only ids below `before` (never the active one). */
   trimmable(before: number): number {
     let n = 0;
-    while (n < this.chunks.length - 1 && this.chunks[n + 1].firstId <= before) n++;
+    while (n < this.chunks.length - 1 && this.chunks[n + 1]!.firstId <= before) n++;
     return n;
   }
 
-  /** The first id of the chunk at `i`. */
+  /** The first id of the chunk at `i` (0 <= i < the number of chunks). */
   firstIdAt(i: number): number {
-    return this.chunks[i].firstId;
+    return this.chunks[i]!.firstId;
   }
 
   /** Takes the `n` oldest chunks out of the list (the caller removes their files). */

@@ -48,7 +48,7 @@ export function readDurable(dir: string): DurablePoint | null {
   }
   const m = /^(always|interval|none) (\S+) ([0-9]+) ([0-9]+) *\n/.exec(text);
   if (!m) return null;
-  return { policy: m[1] as DurablePoint['policy'], boot: m[2], chunk: Number(m[3]), bytes: Number(m[4]) };
+  return { policy: m[1] as DurablePoint['policy'], boot: m[2]!, chunk: Number(m[3]), bytes: Number(m[4]) };
 }
 
 /** Writes the marker in place, then (with `sync`) fdatasyncs it. */

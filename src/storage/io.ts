@@ -15,7 +15,8 @@ function writeAll(fd: number, pieces: readonly Uint8Array[], pos: number): Promi
   try {
     let rest = pieces;
     while (rest.length > 0) {
-      const n = rest.length === 1 ? fs.writeSync(fd, rest[0], 0, rest[0].length, pos) : fs.writevSync(fd, rest, pos);
+      const [only] = rest;
+      const n = rest.length === 1 && only ? fs.writeSync(fd, only, 0, only.length, pos) : fs.writevSync(fd, rest, pos);
       pos += n;
       rest = dropBytes(rest, n);
     }
@@ -47,9 +48,9 @@ function byteLength(pieces: readonly Uint8Array[]): number {
 /** What is left of `pieces` after its first n bytes (a short write). */
 function dropBytes(pieces: readonly Uint8Array[], n: number): readonly Uint8Array[] {
   let i = 0;
-  while (i < pieces.length && n >= pieces[i].length) n -= pieces[i++].length;
-  if (i === pieces.length) return [];
-  return [pieces[i].subarray(n), ...pieces.slice(i + 1)];
+  while (i < pieces.length && n >= pieces[i]!.length) n -= pieces[i++]!.length;
+  const cut = pieces[i];
+  return cut === undefined ? [] : [cut.subarray(n), ...pieces.slice(i + 1)];
 }
 
 const RESOLVED = Promise.resolve();

@@ -56,7 +56,7 @@ export class Log {
     /** The DURABLE marker as recovery found it (durable.ts). */
     durable: DurablePoint | null = null,
   ) {
-    const active = chunks[chunks.length - 1];
+    const active = chunks[chunks.length - 1]!; // recovery gives at least the active chunk
     this.headId = active.firstId + active.count - 1;
     for (const chunk of chunks) chunk.attach(opts.files);
     this.chunks = new ChunkSet(chunks, () => this.gone(), (why) => this.markLost(why));

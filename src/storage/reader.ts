@@ -78,7 +78,7 @@ export class Reader {
       id += range.count;
       if (bytes >= maxBytes || range.short) break; // short: a corrupt record follows; the next read reports it
     }
-    const data = parts.length === 1 ? parts[0] : parts.length === 0 ? EMPTY : Buffer.concat(parts, bytes);
+    const data = parts.length === 1 ? parts[0]! : parts.length === 0 ? EMPTY : Buffer.concat(parts, bytes);
     return { data, count, next: id };
   }
 

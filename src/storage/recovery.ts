@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Chunk } from './chunk.ts';
 import { chunkFirstId, chunkBaseName, CHUNK_SUFFIX } from './chunk-names.ts';
 import { atOrAfter, currentBoot, readDurable, type DurablePoint } from './durable.ts';
-import { INDEX_ENTRY_BYTES, IndexBuffer } from './index-buffer.ts';
+import { INDEX_ENTRY_BYTES, type IndexBuffer } from './index-buffer.ts';
 import { openIndex, rebuildIndex, sealedChunkOk } from './index-check.ts';
 import { findFrameAfter, isUncommittedFrame } from './scan.ts';
 
@@ -87,22 +87,22 @@ export function recoverLog(dir: string, log: string, scanAll = false): Recovered
   // Nothing is changed until every chunk has been checked: a damaged log is left exactly as found.
   const plans: ChunkPlan[] = [];
   try {
-    for (let c = 0; c < ids.length; c++) {
-      const last = c === ids.length - 1;
-      const expected = last ? undefined : ids[c + 1] - ids[c];
-      const plan = checkChunk(rules, ids[c], expected);
+    for (const [c, id] of ids.entries()) {
+      const next = ids[c + 1];
+      const plan = checkChunk(rules, id, next === undefined ? undefined : next - id);
       plans.push(plan);
-      if (last) break;
-      if (plan.chunk.count < expected!) {
-        const where = { file: relative(rules, ids[c]), offset: plan.chunk.size };
-        if (!mayBeTorn(rules, ids[c], plan.chunk.size)) {
-          throw new DamageFound({ ...where, reason: `chunk ends at id ${ids[c] + plan.chunk.count - 1} but the next chunk starts at ${ids[c + 1]}` });
+      if (next === undefined) break;
+      if (plan.chunk.count < next - id) {
+        const where = { file: relative(rules, id), offset: plan.chunk.size };
+        if (!mayBeTorn(rules, id, plan.chunk.size)) {
+          throw new DamageFound({ ...where, reason: `chunk ends at id ${id + plan.chunk.count - 1} but the next chunk starts at ${next}` });
         }
         // A power loss before this chunk's seal finished (interval/none): the log ends here,
         // as it would have in the active chunk; the chunks after it were never synced.
         plan.chunk.close();
-        plans[plans.length - 1] = checkChunk(rules, ids[c], undefined);
-        plans[plans.length - 1].drop = ids.slice(c + 1);
+        const cut = checkChunk(rules, id, undefined);
+        cut.drop = ids.slice(c + 1);
+        plans[plans.length - 1] = cut;
         break;
       }
     }
@@ -127,12 +127,13 @@ export function recoverLog(dir: string, log: string, scanAll = false): Recovered
  */
 function strayAfter(rules: Rules, ids: number[], damage: Damage): Damage | null {
   const c = ids.findIndex((id) => relative(rules, id) === damage.file);
-  if (c < 0 || c + 1 >= ids.length || damage.stray) return null;
-  const next = join(rules.dir, chunkBaseName(ids[c + 1]) + CHUNK_SUFFIX);
+  const nextId = c < 0 ? undefined : ids[c + 1];
+  if (nextId === undefined || damage.stray) return null;
+  const next = join(rules.dir, chunkBaseName(nextId) + CHUNK_SUFFIX);
   const stat = fs.statSync(next, { throwIfNoEntry: false });
   if (!stat || (stat.isFile() && stat.size > 0)) return null;
   const what = stat.isFile() ? 'an empty chunk file' : 'not a file';
-  return { file: relative(rules, ids[c + 1]), offset: 0, reason: `${what}, named like a chunk of the log (${damage.reason})`, stray: true };
+  return { file: relative(rules, nextId), offset: 0, reason: `${what}, named like a chunk of the log (${damage.reason})`, stray: true };
 }
 
 function rulesOf(dir: string, log: string, durable: DurablePoint | null): Rules {

@@ -34,7 +34,7 @@ export class TailCache {
   /** The chunk's bytes [from, to) when one kept round holds all of them, else null. */
   slice(from: number, to: number): Buffer | null {
     for (let i = this.rounds.length - 1; i >= 0; i--) {
-      const { start, buf } = this.rounds[i];
+      const { start, buf } = this.rounds[i]!;
       if (from >= start && to <= start + buf.length) return buf.subarray(from - start, to - start);
       if (from >= start) return null;
     }

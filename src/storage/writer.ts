@@ -159,7 +159,7 @@ export class Writer {
     const batches: Batch[] = [];
     let total = 0;
     while (this.queue.length > 0 && total < ROUND_BYTES) {
-      const batch = this.queue[0];
+      const batch = this.queue[0]!;
       if (batch.kind === 'frames' && batch.firstId !== nextId) {
         this.queue.shift();
         batch.reject(new LogdError('internal', `frames for ${this.log.name} start at id ${batch.firstId}, expected ${nextId}`));

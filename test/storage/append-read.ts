@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { LogdError } from '../../protocol/errors.ts';
+import type { LogdError } from '../../protocol/errors.ts';
 import { payloadCrc } from '../../protocol/frame.ts';
 import { idsOf, openStore, payloads, payloadsOf, tempDir } from './_store.ts';
 
@@ -145,7 +145,7 @@ test('appendFrames keeps ids, timestamps and bytes; rejects bad CRC and wrong id
   t.deepEqual(await replica.appendFrames(frames.subarray(0, frames.indexOf('REC 4 '))), { first: 1, last: 3 });
   const rest = frames.subarray(frames.indexOf('REC 4 '));
   const badCrc = Buffer.from(rest);
-  badCrc[badCrc.indexOf('\r\n') + 3] ^= 1;
+  badCrc[badCrc.indexOf('\r\n') + 3]! ^= 1;
   t.is((await t.throwsAsync<LogdError>(replica.appendFrames(badCrc)))?.code, 'internal');
   const gap = frames.subarray(frames.indexOf('REC 5 '));
   t.is((await t.throwsAsync<LogdError>(replica.appendFrames(gap)))?.code, 'internal');

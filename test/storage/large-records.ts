@@ -21,7 +21,7 @@ function sized(size: number, seed: number): Buffer {
 function framed(payloads: Buffer[], firstId: number): Buffer {
   const buf = Buffer.alloc(payloads.reduce((n, p, i) => n + frameLength(firstId + i, TS, p.length), 0));
   let pos = 0;
-  payloads.forEach((p, i) => (pos = writeFrame(buf, pos, firstId + i, TS, p, payloadCrc(p))));
+  for (const [i, p] of payloads.entries()) pos = writeFrame(buf, pos, firstId + i, TS, p, payloadCrc(p));
   return buf;
 }
 
@@ -58,8 +58,8 @@ test('a round with large payloads writes the same bytes as one framed buffer, wi
   t.is(whole, null);
   t.true(Buffer.concat(pieces).equals(expected));
   // The large payloads are the caller's buffers, not copies.
-  for (const p of [first[1], last[0], last[1], ...split]) t.true(pieces.includes(p));
-  for (const p of [first[3], ...smallSplit]) t.false(pieces.includes(p)); // under the threshold: copied
+  for (const p of [first[1]!, last[0]!, last[1]!, ...split]) t.true(pieces.includes(p));
+  for (const p of [first[3]!, ...smallSplit]) t.false(pieces.includes(p)); // under the threshold: copied
   t.deepEqual(indexEntries(index), frameStarts(expected).map((p) => start + p));
 });
 
@@ -69,13 +69,13 @@ test('a round of small payloads is one buffer, kept whole for the tail cache; ma
   for (const marked of [false, true]) {
     const { pieces, whole } = encodeRound([{ kind: 'payloads', payloads, firstId: 1 }], expected.length, 0, TS, new IndexBuffer(), marked);
     t.is(pieces.length, 1);
-    t.is(whole, pieces[0]);
-    t.is(String.fromCharCode(whole![0]), marked ? 'X' : 'R');
+    t.is(whole, pieces[0]!);
+    t.is(String.fromCharCode(whole![0]!), marked ? 'X' : 'R');
     t.true(whole!.subarray(1).equals(expected.subarray(1)));
   }
   const large = [sized(GATHER_BYTES, 3)];
   const { pieces } = encodeRound([{ kind: 'payloads', payloads: large, firstId: 1 }], framed(large, 1).length, 0, TS, new IndexBuffer(), true);
-  t.is(String.fromCharCode(pieces[0][0]), 'X');
+  t.is(String.fromCharCode(pieces[0]![0]!), 'X');
 });
 
 test('large and small records mixed round-trip through appends, chunk rolls and a reopen', async (t) => {
@@ -95,5 +95,5 @@ test('large and small records mixed round-trip through appends, chunk rolls and 
   t.is(reopened.head(), sizes.length);
   t.deepEqual(payloadsOf((await reopened.read(1, 100, 64 << 20)).data), expected);
   t.deepEqual(idsOf((await reopened.read(8, 1, 1)).data), [8]);
-  t.is((await reopened.stampOf(8)).crc, payloadCrc(all[7]));
+  t.is((await reopened.stampOf(8)).crc, payloadCrc(all[7]!));
 });

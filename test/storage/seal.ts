@@ -37,7 +37,10 @@ test.serial('interval: appends go on while sealed chunks wait for their sync; th
   // Every roll has returned: seals started alongside would each have called fdatasync by now.
   t.is(held.length, 1, 'seals run one after another');
   // A batch that needs one more roll waits for the oldest seal.
-  const more = log.append(payloads(records + 1, 15, 60)).then((ids) => (events.push('more acknowledged'), ids));
+  const more = log.append(payloads(records + 1, 15, 60)).then((ids) => {
+    events.push('more acknowledged');
+    return ids;
+  });
   await turn();
   release('oldest seal released');
   t.deepEqual(await more, { first: records + 1, last: records + 15 });
