@@ -21,7 +21,7 @@ async function builtinsLoaded(args: string[]): Promise<Set<string>> {
   await closed;
   const line = /^BUILTINS (.*)$/m.exec(server.stderr());
   if (!line) throw new Error(`no BUILTINS line in:\n${server.stderr()}`);
-  return new Set(line[1].split(' '));
+  return new Set((line[1] ?? '').split(' '));
 }
 
 test('a node without --http or TLS flags loads neither node:http nor node:tls', async (t) => {
