@@ -3,7 +3,7 @@ NODE_TS := node --import tsx
 # The node id of `make run` (the README's session writes to alice): `make run ID=bob`.
 ID ?= alice
 BUILD_INPUTS := $(shell find src protocol tools/logtool tools/logtail -type f ! -name '*.txt' ! -name '*.md') $(wildcard tools/*.ts) tools/build.js tsconfig.build.json
-.PHONY: install build run test test-fast typecheck cover bench bench-quick bench-storage bench-server bench-replication soak clean
+.PHONY: install build run test test-fast typecheck lint cover bench bench-quick bench-storage bench-server bench-replication soak clean
 
 install: node_modules/.install-stamp
 
@@ -29,13 +29,17 @@ cluster: build
 typecheck: install
 	npx tsc --noEmit
 
+# Biome's lint rules as biome.json sets them (README, Development); `make test` runs it first.
+lint: install
+	npx biome lint
+
 # The whole suite, once, under c8 (its servers too: they inherit NODE_V8_COVERAGE), then the line
 # coverage floors per directory from that one run (--all: a file no test loads counts as 0%).
 # The floors are a little under what the suite reached (storage 97%, protocol 99.8%, loop 92.5%);
 # raise them as it does.
 COVER_FLOORS := src/storage:94 protocol:98 src/loop:90
 COVER_DIR := coverage/tmp
-test: typecheck build
+test: typecheck lint build
 	npx c8 --clean --reporter none --temp-directory $(COVER_DIR) npx ava
 	@set -e; for floor in $(COVER_FLOORS); do \
 	  dir=$${floor%:*}; lines=$${floor#*:}; \

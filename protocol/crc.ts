@@ -29,12 +29,14 @@ export function crcOfRange(buf: Uint8Array, from: number, to: number, crc = 0): 
   if (to - from > SHORT_CRC) return native(buf.subarray(from, to), crc) >>> 0;
   let c = ~crc;
   let i = from;
+  // The `!`s cost nothing at run time: i + 7 < to <= buf.length, and every table index is a byte
+  // plus a multiple of 256 below 2048.
   for (; i + 8 <= to; i += 8) {
-    const a = c ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));
-    c = CRC_TABLE[1792 + (a & 255)] ^ CRC_TABLE[1536 + ((a >>> 8) & 255)] ^ CRC_TABLE[1280 + ((a >>> 16) & 255)] ^ CRC_TABLE[1024 + (a >>> 24)] ^
-      CRC_TABLE[768 + buf[i + 4]] ^ CRC_TABLE[512 + buf[i + 5]] ^ CRC_TABLE[256 + buf[i + 6]] ^ CRC_TABLE[buf[i + 7]];
+    const a = c ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
+    c = CRC_TABLE[1792 + (a & 255)]! ^ CRC_TABLE[1536 + ((a >>> 8) & 255)]! ^ CRC_TABLE[1280 + ((a >>> 16) & 255)]! ^ CRC_TABLE[1024 + (a >>> 24)]! ^
+      CRC_TABLE[768 + buf[i + 4]!]! ^ CRC_TABLE[512 + buf[i + 5]!]! ^ CRC_TABLE[256 + buf[i + 6]!]! ^ CRC_TABLE[buf[i + 7]!]!;
   }
-  for (; i < to; i++) c = CRC_TABLE[(c ^ buf[i]) & 255] ^ (c >>> 8);
+  for (; i < to; i++) c = CRC_TABLE[(c ^ buf[i]!) & 255]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 
@@ -47,7 +49,7 @@ const CRC_TABLE = (() => {
     table[n] = c;
   }
   for (let n = 0; n < 256; n++) {
-    for (let s = 1; s < 8; s++) table[s * 256 + n] = (table[(s - 1) * 256 + n] >>> 8) ^ table[table[(s - 1) * 256 + n] & 255];
+    for (let s = 1; s < 8; s++) table[s * 256 + n] = (table[(s - 1) * 256 + n]! >>> 8) ^ table[table[(s - 1) * 256 + n]! & 255]!;
   }
   return table;
 })();

@@ -53,7 +53,7 @@ export function writeFrameHeader(buf: Buffer, pos: number, id: number, ts: numbe
   buf[pos++] = SPACE;
   pos = writeDecimal(buf, pos, len);
   buf[pos++] = SPACE;
-  for (let shift = 28; shift >= 0; shift -= 4) buf[pos++] = HEX[(crc >>> shift) & 15];
+  for (let shift = 28; shift >= 0; shift -= 4) buf[pos++] = HEX[(crc >>> shift) & 15]!;
   buf[pos++] = CR;
   buf[pos++] = LF;
   return pos;
@@ -109,8 +109,8 @@ export function parseFrame(buf: Uint8Array, pos: number, end: number, out: Frame
   for (let f = 0; f < 3; f++) {
     let n = 0;
     let digits = 0;
-    while (pos < headerEnd && buf[pos] >= 48 && buf[pos] <= 57) {
-      n = n * 10 + (buf[pos] - 48);
+    while (pos < headerEnd && buf[pos]! >= 48 && buf[pos]! <= 57) {
+      n = n * 10 + (buf[pos]! - 48);
       pos++;
       digits++;
     }
@@ -122,7 +122,7 @@ export function parseFrame(buf: Uint8Array, pos: number, end: number, out: Frame
   let crc = 0;
   for (let i = 0; i < 8; i++, pos++) {
     if (pos === headerEnd) return headerEnd === end ? FRAME_INCOMPLETE : FRAME_MALFORMED;
-    const c = buf[pos];
+    const c = buf[pos]!;
     const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
     if (v < 0) return FRAME_MALFORMED;
     crc = crc * 16 + v;
@@ -130,9 +130,9 @@ export function parseFrame(buf: Uint8Array, pos: number, end: number, out: Frame
   if (pos + 2 > end) return headerEnd === end ? FRAME_INCOMPLETE : FRAME_MALFORMED;
   if (buf[pos] !== CR || buf[pos + 1] !== LF) return FRAME_MALFORMED;
   pos += 2;
-  const id = fields[0];
-  const ts = fields[1];
-  const len = fields[2];
+  const id = fields[0]!;
+  const ts = fields[1]!;
+  const len = fields[2]!;
   const total = pos - start + len + 2;
   if (start + total > end) return FRAME_INCOMPLETE;
   if (buf[start + total - 2] !== CR || buf[start + total - 1] !== LF) return FRAME_MALFORMED;
@@ -148,11 +148,11 @@ export function parseFrame(buf: Uint8Array, pos: number, end: number, out: Frame
 export function frameHeaderTimestamp(buf: Uint8Array): number {
   if (buf[0] !== 82 || buf[1] !== 69 || buf[2] !== 67 || buf[3] !== SPACE) return -1;
   let pos = 4;
-  while (pos < buf.length && buf[pos] >= 48 && buf[pos] <= 57) pos++;
+  while (pos < buf.length && buf[pos]! >= 48 && buf[pos]! <= 57) pos++;
   if (pos === 4 || buf[pos] !== SPACE) return -1;
   const start = ++pos;
   let ts = 0;
-  while (pos < buf.length && buf[pos] >= 48 && buf[pos] <= 57) ts = ts * 10 + (buf[pos++] - 48);
+  while (pos < buf.length && buf[pos]! >= 48 && buf[pos]! <= 57) ts = ts * 10 + (buf[pos++]! - 48);
   return pos > start && pos - start <= 16 && buf[pos] === SPACE ? ts : -1;
 }
 

@@ -6,7 +6,7 @@ import { VERBS } from './commands.ts';
 import { LogdError } from './errors.ts';
 import { badName } from './names.ts';
 import { parseTime } from './time.ts';
-import { SPACE, Tokens, crcAt, decimalAt, nameAt, snippet, wordAt } from './tokens.ts';
+import { SPACE, type Tokens, crcAt, decimalAt, nameAt, snippet, wordAt } from './tokens.ts';
 
 export const USAGE: Record<Verb, string> = {
   PING: 'PING',
@@ -124,7 +124,7 @@ class Args {
 
   /** `skip`: bytes of the token before the name (the '@' of `@<consumer>`). */
   name(i: number, what: 'log' | 'consumer' | 'node' = 'log', skip = 0): string {
-    const name = nameAt(this.buf, this.t.start[i] + skip, this.t.end[i]);
+    const name = nameAt(this.buf, this.t.start[i]! + skip, this.t.end[i]!);
     if (name === null) throw badName(what, this.text(i));
     return name;
   }
@@ -137,38 +137,38 @@ class Args {
 
   /** A decimal number >= min. */
   number(i: number, what: string, min: number): number {
-    const n = decimalAt(this.buf, this.t.start[i], this.t.end[i]);
+    const n = decimalAt(this.buf, this.t.start[i]!, this.t.end[i]!);
     if (n < min) throw syntax(`bad ${what} "${this.text(i)}"`);
     return n;
   }
 
   is(i: number, word: Uint8Array): boolean {
-    return wordAt(this.buf, this.t.start[i], this.t.end[i], word);
+    return wordAt(this.buf, this.t.start[i]!, this.t.end[i]!, word);
   }
 
   isByte(i: number, byte: number): boolean {
-    return this.t.end[i] - this.t.start[i] === 1 && this.buf[this.t.start[i]] === byte;
+    return this.t.end[i]! - this.t.start[i]! === 1 && this.buf[this.t.start[i]!] === byte;
   }
 
   startsWith(i: number, byte: number): boolean {
-    return this.buf[this.t.start[i]] === byte;
+    return this.buf[this.t.start[i]!] === byte;
   }
 
   time(i: number): number {
-    const time = parseTime(this.buf.toString('latin1', this.t.start[i], this.t.end[i]));
+    const time = parseTime(this.buf.toString('latin1', this.t.start[i]!, this.t.end[i]!));
     if (time === null) throw syntax(`bad time "${this.text(i)}"`);
     return time;
   }
 
   /** 8 hex digits (a CRC-32). */
   crc(i: number, what = 'crc'): number {
-    const crc = crcAt(this.buf, this.t.start[i], this.t.end[i]);
+    const crc = crcAt(this.buf, this.t.start[i]!, this.t.end[i]!);
     if (crc < 0) throw syntax(`bad ${what} "${this.text(i)}"`);
     return crc;
   }
 
   text(i: number): string {
-    return snippet(this.buf, this.t.start[i], this.t.end[i]);
+    return snippet(this.buf, this.t.start[i]!, this.t.end[i]!);
   }
 }
 

@@ -58,7 +58,7 @@ const SPLIT_MSG_BYTES = 16 * 1024;
 
 /** The last byte of the held views (the last ones may be empty). */
 function lastHeldByte(held: readonly Buffer[]): number {
-  for (let i = held.length - 1; i >= 0; i--) if (held[i].length > 0) return held[i][held[i].length - 1];
+  for (let i = held.length - 1; i >= 0; i--) if (held[i]!.length > 0) return held[i]![held[i]!.length - 1]!;
   return -1;
 }
 
@@ -238,18 +238,18 @@ export class Parser {
     let total = 0;
     let largest = 0;
     for (let i = 1; i < t.count; i++) {
-      const len = decimalAt(buf, t.start[i], t.end[i]);
-      if (len < 0) return this.die('syntax', `bad APPEND length "${snippet(buf, t.start[i], t.end[i])}"`);
+      const len = decimalAt(buf, t.start[i]!, t.end[i]!);
+      if (len < 0) return this.die('syntax', `bad APPEND length "${snippet(buf, t.start[i]!, t.end[i]!)}"`);
       lens.push(len);
       total += len;
       if (len > largest) largest = len;
     }
-    let log = nameAt(buf, t.start[0], t.end[0]);
+    let log = nameAt(buf, t.start[0]!, t.end[0]!);
     let expect = 0;
     let badTarget: LogdError | null = null;
     if (log === null) {
       try {
-        ({ log, expect } = conditionalTarget(buf, t.start[0], t.end[0]));
+        ({ log, expect } = conditionalTarget(buf, t.start[0]!, t.end[0]!));
       } catch (err) {
         if (!(err instanceof LogdError)) throw err;
         badTarget = err;

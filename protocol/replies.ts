@@ -1,5 +1,5 @@
 // Reply lines as the server sends them. Every server line ends with CRLF.
-import type { ErrorCode } from './errors.ts';
+import { type ErrorCode, LogdError } from './errors.ts';
 
 export const CRLF = '\r\n';
 export const PONG = 'PONG\r\n';
@@ -46,12 +46,13 @@ export function consumerLine(name: string, log: string, checkpoint: number, lag:
 /** The fields of a `LOG` line as sent (first and head unparsed), its extras as key -> value. */
 export function parseLogLine(line: string): { name: string; role: string; first: string; head: string; extras: Record<string, string> } {
   const [, name, role, first, head, ...rest] = line.split(' ');
+  if (head === undefined) throw new LogdError('internal', `unexpected reply from server: ${line.slice(0, 80)}`);
   const extras: Record<string, string> = {};
   for (const kv of rest) {
     const eq = kv.indexOf('=');
     if (eq > 0) extras[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  return { name, role, first, head, extras };
+  return { name: name!, role: role!, first: first!, head, extras };
 }
 
 /** `ERR <code> <text>`: the text is made one printable line, at most 200 characters. */

@@ -12,7 +12,8 @@ export function parseTime(text: string): number | null {
   }
   const m = ISO.exec(text);
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  // Groups 1-6 are not optional in ISO: a match has them all.
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0'));
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
   const date = new Date(0);

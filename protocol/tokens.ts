@@ -37,7 +37,7 @@ export function decimalAt(buf: Uint8Array, s: number, e: number): number {
   if (e <= s || e - s > MAX_DIGITS) return -1;
   let n = 0;
   for (let i = s; i < e; i++) {
-    const d = buf[i] - 48;
+    const d = buf[i]! - 48;
     if (d < 0 || d > 9) return -1;
     n = n * 10 + d;
   }
@@ -49,7 +49,7 @@ export function crcAt(buf: Uint8Array, s: number, e: number): number {
   if (e - s !== 8) return -1;
   let n = 0;
   for (let i = s; i < e; i++) {
-    const c = buf[i];
+    const c = buf[i]!;
     const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
     if (v < 0) return -1;
     n = n * 16 + v;
@@ -67,7 +67,7 @@ export function nameAt(buf: Buffer, s: number, e: number): string | null {
 /** True when buf[s, e) is `word` in any case; `word` is given in lower-case letters. */
 export function wordAt(buf: Uint8Array, s: number, e: number, word: Uint8Array): boolean {
   if (e - s !== word.length) return false;
-  for (let i = 0; i < word.length; i++) if ((buf[s + i] | 0x20) !== word[i]) return false;
+  for (let i = 0; i < word.length; i++) if ((buf[s + i]! | 0x20) !== word[i]) return false;
   return true;
 }
 
@@ -75,6 +75,6 @@ export function wordAt(buf: Uint8Array, s: number, e: number, word: Uint8Array):
 export function snippet(buf: Uint8Array, s: number, e: number): string {
   const stop = Math.min(e, s + SNIPPET_CHARS);
   let out = '';
-  for (let i = s; i < stop; i++) out += buf[i] >= 32 && buf[i] < 127 ? String.fromCharCode(buf[i]) : '?';
+  for (let i = s; i < stop; i++) out += buf[i]! >= 32 && buf[i]! < 127 ? String.fromCharCode(buf[i]!) : '?';
   return e > stop ? `${out}...` : out;
 }

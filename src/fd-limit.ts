@@ -5,8 +5,8 @@
 // worth of replica logs (each holds one connection to its source), and the rest is left for
 // client connections (--max-conns is lowered to fit: past it a client gets `ERR busy` instead of
 // a reset), peer links and short-lived files.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { nodeChildProcess } from './wire/lazy-builtins.ts';
 
 /** Assumed when the limit cannot be read: the usual default soft limit. */
 const DEFAULT_LIMIT = 1024;
@@ -35,7 +35,7 @@ export function fdLimit(): number {
     // No /proc: ask a shell, which inherits our limits.
   }
   try {
-    const text = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'latin1', timeout: 2000 }).trim();
+    const text = nodeChildProcess().execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'latin1', timeout: 2000 }).trim();
     return text === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(text) || DEFAULT_LIMIT;
   } catch {
     return DEFAULT_LIMIT;

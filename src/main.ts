@@ -16,14 +16,21 @@ if (options === 'help' || options === 'version') {
   process.exit(0);
 }
 
+// The handlers go in before the node starts: a signal that comes between the `listening` line and
+// startLogd's return (a supervisor that stops what it just saw start) still stops it gracefully.
+let node: Awaited<ReturnType<typeof startLogd>> | null = null;
+let stopAsked = false;
+const stop = (signal: string) => {
+  stderrLogger(`received ${signal}`);
+  stopAsked = true;
+  if (node) void node.close();
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+
 try {
-  const node = await startLogd(options, stderrLogger);
-  const stop = (signal: string) => {
-    stderrLogger(`received ${signal}`);
-    void node.close();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  node = await startLogd(options, stderrLogger);
+  if (stopAsked) void node.close();
   await node.stopped;
   process.exit(0);
 } catch (err) {

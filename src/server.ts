@@ -1,8 +1,8 @@
 // Wiring: the store, the command loop and the listener of one logd node.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CRC_IMPLEMENTATION } from '../protocol/crc.ts';
 import { fdLimit, planFds } from './fd-limit.ts';
+import { nodeCrypto } from './wire/lazy-builtins.ts';
 import { Appender } from './loop/appender.ts';
 import { AuthThrottle } from './loop/auth-throttle.ts';
 import { errorReply } from './loop/failure.ts';
@@ -12,11 +12,11 @@ import { LogDirectory } from './loop/logs.ts';
 import { Stats } from './loop/stats.ts';
 import type { Logger } from './logger.ts';
 import { Listener } from './net/listener.ts';
-import { startStatusServer, type StatusServer } from './http/status-server.ts';
+import type { StatusServer } from './http/status-server.ts';
 import { logsReply, statsReply } from './loop/handlers/info.ts';
 import { loadTls } from './net/tls.ts';
 import type { ServerOptions } from './options.ts';
-import { Replicator } from './replication/replicator.ts';
+import type { Replicator } from './replication/replicator.ts';
 import { startRetention } from './replication/retention.ts';
 import { ReplicationState } from './replication/state.ts';
 import { DIVERGED_FILE } from './replication/diverged-marks.ts';
@@ -36,7 +36,7 @@ export interface Logd {
 
 export async function startLogd(options: ServerOptions, logger: Logger): Promise<Logd> {
   const token = options.tokenFile ? readToken(options.tokenFile) : null;
-  const tokenDigest = token === null ? null : createHash('sha256').update(token).digest();
+  const tokenDigest = token === null ? null : nodeCrypto().createHash('sha256').update(token).digest();
   const tls = loadTls(options);
   const started = Date.now();
   const fds = planFds(fdLimit(), options.maxOpenFiles ?? undefined);
@@ -123,10 +123,14 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
         logsReply: () => logsReply(ctx),
         peers: () => replication.peers,
       };
+      // Loaded here: node:http and the page cost ~1 MB of RSS that a node without --http keeps for nothing.
+      const { startStatusServer } = await import('./http/status-server.ts');
       status = await startStatusServer(options.http, view, logger);
       logger(`status page at http://${status.address}/ (Prometheus metrics at /metrics)`);
     }
     if (options.peers) {
+      // Loaded here: a node without --peers never runs followers or peer links.
+      const { Replicator } = await import('./replication/replicator.ts');
       replicator = new Replicator({
         logs,
         divergedFile: new StateFile(options.data, DIVERGED_FILE),
@@ -158,7 +162,7 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
 
 /** The token: the file's first line (followers send it to their peers). */
 function readToken(file: string): string {
-  const token = readFileSync(file, 'utf8').split(/\r?\n/)[0].trim();
+  const token = readFileSync(file, 'utf8').split(/\r?\n/)[0]!.trim();
   if (!token) throw new Error(`--token-file ${file}: the first line is empty`);
   return token;
 }

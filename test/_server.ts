@@ -12,6 +12,8 @@ export interface ServerOptions {
   dir?: string;
   /** Extra command-line flags, e.g. ['--fsync', 'none']. */
   args?: string[];
+  /** Flags for node itself, before the script (e.g. ['--import', probe]). */
+  nodeArgs?: string[];
   /** Start under `ulimit -n <fileLimit>` (through sh, which then execs node). */
   fileLimit?: number;
 }
@@ -37,7 +39,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const id = opts.id ?? 'test';
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'logd-test-'));
-  const argv = [...LOGD, '--id', id, '--data', dir, '--listen', '127.0.0.1:0', ...(opts.args ?? [])];
+  const argv = [...(opts.nodeArgs ?? []), ...LOGD, '--id', id, '--data', dir, '--listen', '127.0.0.1:0', ...(opts.args ?? [])];
   const [file, args] = opts.fileLimit === undefined ? [process.execPath, argv] : ['sh', ['-c', `ulimit -n ${opts.fileLimit} && exec "$0" "$@"`, process.execPath, ...argv]];
   const proc = spawn(file, args, { stdio: ['ignore', 'inherit', 'pipe'] });
   let err = '';

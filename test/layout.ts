@@ -16,7 +16,8 @@ function sources(dir: string): string[] {
 function importsIn(file: string, text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)) {
-    if (m[1].startsWith('.')) out.push(relative(ROOT, resolve(dirname(join(ROOT, file)), m[1])));
+    const spec = m[1]!;
+    if (spec.startsWith('.')) out.push(relative(ROOT, resolve(dirname(join(ROOT, file)), spec)));
   }
   return out;
 }

@@ -128,7 +128,7 @@ async function main(): Promise<number> {
   writeFileSync(peers, nodes.map((n) => `${n.name} ${n.listen}\n`).join(''));
   // A node that exits (killed to try failover) leaves the others running.
   for (const node of nodes) void node.exited.then((code) => stopping || process.stderr.write(`cluster: ${node.name} exited (${code ?? node.proc.signalCode}); the others run on\n`));
-  const [alice, bob] = nodes;
+  const [alice, bob] = nodes as [ClusterNode, ClusterNode, ClusterNode]; // no signal: every node started
   const rel = relative(process.cwd(), dir);
   const shown = rel.startsWith('..') ? dir : rel || '.';
   process.stdout.write(

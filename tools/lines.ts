@@ -61,7 +61,7 @@ export class LineSplitter {
   }
 
   private take(): Buffer {
-    const line = this.partial.length === 1 ? this.partial[0] : Buffer.concat(this.partial);
+    const line = this.partial.length === 1 ? this.partial[0]! : Buffer.concat(this.partial);
     this.partial = [];
     this.partialBytes = 0;
     return line;

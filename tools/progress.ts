@@ -83,7 +83,7 @@ export class Progress {
   private fit(now: number): string {
     const room = (this.stream.columns ?? 80) - 1;
     let line = '';
-    for (const [withBar, withCounts] of [[true, true], [false, true], [false, false]]) {
+    for (const [withBar, withCounts] of [[true, true], [false, true], [false, false]] as const) {
       line = this.compose(now, withBar, withCounts);
       if (line.length <= room) return line;
     }

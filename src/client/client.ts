@@ -1,7 +1,7 @@
 // The client: one pipelined connection for commands, plus dedicated connections for the
 // long-lived streams (follow, consumers, materialized views), which must not hold up the
 // command replies queued behind them.
-import { LogdError } from '../../protocol/errors.ts';
+import type { LogdError } from '../../protocol/errors.ts';
 import { parseLogLine } from '../../protocol/replies.ts';
 import { Connection, type ConnectOptions, type ReplyHandler } from './connection.ts';
 import { Consumer, type ConsumerOptions } from './consumer.ts';
@@ -110,7 +110,8 @@ export class Client {
     const lines = await this.list(log === undefined ? 'CONSUMERS\n' : `CONSUMERS ${log}\n`);
     return lines.map((line) => {
       const [, name, logName, checkpoint, lag] = line.split(' ');
-      return { name, log: logName, checkpoint: number(checkpoint, line), lag: number(lag, line) };
+      if (lag === undefined) throw unexpectedReply(line);
+      return { name: name!, log: logName!, checkpoint: number(checkpoint, line), lag: number(lag, line) };
     });
   }
 
@@ -156,7 +157,8 @@ export class Client {
     const stats: Record<string, string> = {};
     for (const line of await this.list('STATS\n')) {
       const [, name, value] = line.split(' ');
-      stats[name] = value;
+      if (value === undefined) throw unexpectedReply(line);
+      stats[name!] = value;
     }
     return stats;
   }
@@ -293,8 +295,10 @@ function okId(reply: string): number {
 
 function number(text: string | undefined, reply: string): number {
   const n = Number(text);
-  if (text === undefined || text === '' || !Number.isSafeInteger(n)) {
-    throw clientError('internal', `unexpected reply from server: ${reply.slice(0, 80)}`);
-  }
+  if (text === undefined || text === '' || !Number.isSafeInteger(n)) throw unexpectedReply(reply);
   return n;
+}
+
+function unexpectedReply(reply: string): LogdError {
+  return clientError('internal', `unexpected reply from server: ${reply.slice(0, 80)}`);
 }

@@ -192,7 +192,7 @@ export class Connection {
     const out = this.out;
     this.out = [];
     if (this.failure || out.length === 0) return;
-    if (out.length === 1) this.socket.write(out[0]);
+    if (out.length === 1) this.socket.write(out[0]!);
     else if (out.every((chunk) => typeof chunk === 'string')) this.socket.write(out.join(''));
     else {
       this.socket.cork();

@@ -1,7 +1,7 @@
 // A materialized view: the state folded from a whole log, kept up to date live, the way a
 // prevalence system rebuilds its state by replaying its transaction log and then applies
 // each new transaction. The fold runs over follow() from id 1, so it survives disconnects.
-import { type ConnectOptions } from './connection.ts';
+import type { ConnectOptions } from './connection.ts';
 import { follow } from './follow.ts';
 import type { LogRecord } from './types.ts';
 

@@ -43,7 +43,7 @@ export class ReadStream implements AsyncIterableIterator<LogRecord>, ReplyHandle
   async next(): Promise<IteratorResult<LogRecord>> {
     for (;;) {
       if (this.queueHead < this.queue.length) {
-        const record = this.queue[this.queueHead++];
+        const record = this.queue[this.queueHead++]!;
         this.queuedBytes -= record.payload.length;
         if (this.queueHead === this.queue.length) {
           this.queue = [];

@@ -16,6 +16,9 @@ interface FamilySpec {
   divisor?: number;
 }
 
+const HEAD: FamilySpec = { name: 'logd_log_head', type: 'gauge', help: 'The last id of the log (0 when empty).', label: 'log' };
+const LAG: FamilySpec = { name: 'logd_replica_lag', type: 'gauge', help: "Records the replica is behind its source's head.", label: 'log' };
+
 /** STATS names; `prefix.` entries stand for `prefix.<x>`. */
 const STATS_FAMILIES: Record<string, FamilySpec> = {
   uptime_ms: { name: 'logd_uptime_seconds', type: 'gauge', help: 'Time since the node started.', divisor: 1000 },
@@ -39,8 +42,8 @@ const STATS_FAMILIES: Record<string, FamilySpec> = {
   bad_acks: { name: 'logd_bad_acks_total', type: 'counter', help: 'ACKs ignored: from a non-participant, for an id not sent, or backwards.' },
   'cmd.': { name: 'logd_commands_total', type: 'counter', help: 'Commands received, by verb.', label: 'verb' },
   'err.': { name: 'logd_errors_total', type: 'counter', help: 'ERR replies sent, by code.', label: 'code' },
-  'head.': { name: 'logd_log_head', type: 'gauge', help: 'The last id of the log (0 when empty).', label: 'log' },
-  'lag.': { name: 'logd_replica_lag', type: 'gauge', help: "Records the replica is behind its source's head.", label: 'log' },
+  'head.': HEAD,
+  'lag.': LAG,
   'peer_up.': { name: 'logd_peer_up', type: 'gauge', help: '1 when the participant answered its last LOGS in time, 0 when down.', label: 'peer' },
 };
 
@@ -94,11 +97,11 @@ export function renderMetrics(nodeId: string, snap: Snapshot): string {
   for (const log of snap.logs) {
     const labels = { log: log.name };
     out.add(FIRST, labels, log.first);
-    out.add(STATS_FAMILIES['head.'], labels, log.head);
+    out.add(HEAD, labels, log.head);
     const info: Labels = { log: log.name, role: log.role };
     for (const [key, value] of Object.entries(log.extras)) {
       if (key.startsWith('ack.')) out.add(ACKED, { log: log.name, follower: key.slice(4) }, figure(value));
-      else if (key === 'lag') out.add(STATS_FAMILIES['lag.'], labels, figure(value));
+      else if (key === 'lag') out.add(LAG, labels, figure(value));
       else if (figure(value) !== null) out.add({ name: `logd_log_${metricName(key)}`, type: 'untyped', help: `LOGS ${key}=.` }, labels, figure(value));
       else if (value !== '?') info[key] = value;
     }

@@ -35,7 +35,7 @@ export function snapshot(view: NodeView): Snapshot {
   const stats = new Map<string, string>();
   for (const line of replyLines(view.statsReply())) {
     const [word, name, value] = line.split(' ');
-    if (word === 'STAT') stats.set(name, value);
+    if (word === 'STAT' && value !== undefined) stats.set(name!, value);
   }
   const logs: LogStatus[] = [];
   for (const line of replyLines(view.logsReply())) {

@@ -102,11 +102,12 @@ export class Appender {
           this.stored.bytesIn += batch.bytes;
           let id = ids.first;
           for (let i = 0; i < slots.length; i++) {
-            const n = counts[i];
+            const n = counts[i]!;
+            const slot = slots[i]!;
             if (n === 0) {
-              slots[i].send(okId(id++));
+              slot.send(okId(id++));
             } else {
-              slots[i].send(okRange(id, id + n - 1));
+              slot.send(okRange(id, id + n - 1));
               id += n;
             }
           }

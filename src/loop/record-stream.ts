@@ -102,7 +102,9 @@ export class RecordStream implements Stream {
           return;
         }
         const limit = Math.min(this.remaining, READ_RECORDS);
-        const result = log.readCached(this.next, limit, this.step) ?? (await log.read(this.next, limit, this.step));
+        // Synchronous when the tail cache holds the records (a live follower): no promise per step.
+        const read = log.read(this.next, limit, this.step);
+        const result = read instanceof Promise ? await read : read;
         if (this.finished) return;
         if (result.count === 0) continue;
         this.step = Math.min(this.step * 2, Math.max(MIN_READ_BYTES, Math.min(MAX_READ_BYTES, READ_BUDGET / this.ctx.stats.streams)));

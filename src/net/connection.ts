@@ -21,7 +21,7 @@ import type { ErrorCode } from '../../protocol/errors.ts';
 import { Parser, type ParserLimits } from '../../protocol/parser.ts';
 import type { ReplySlot, Session, Stream, StreamSink } from '../loop/session.ts';
 import { Output } from './output.ts';
-import { AT_HEAD, DEFERRED, DONE, Reply, ReplyQueue, STOP, STREAM, applyEnding, type Ending } from './reply-queue.ts';
+import { AT_HEAD, DEFERRED, DONE, type Reply, ReplyQueue, STOP, STREAM, applyEnding, type Ending } from './reply-queue.ts';
 import type { SlowConsumerLimits } from './slow-consumer.ts';
 
 /** Replies awaiting their fsync above which reading pauses. */

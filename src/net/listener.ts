@@ -1,7 +1,8 @@
 // Accepts client connections (plain TCP, or TLS when configured), enforces the connection limit
 // and the idle timeout.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import type { TlsOptions } from 'node:tls';
+import { nodeTls } from '../wire/lazy-builtins.ts';
 import type { ParserLimits } from '../../protocol/parser.ts';
 import type { Logger } from '../logger.ts';
 import { ClientConnection, type ClientConnectionHost } from './connection.ts';
@@ -54,7 +55,7 @@ export class Listener {
     };
     const socketOptions = { noDelay: true, allowHalfOpen: true };
     if (options.tls) {
-      this.server = createTlsServer({ ...socketOptions, ...options.tls, handshakeTimeout: TLS_HANDSHAKE_MS }, accept);
+      this.server = nodeTls().createServer({ ...socketOptions, ...options.tls, handshakeTimeout: TLS_HANDSHAKE_MS }, accept);
       // A client that does not speak TLS, fails its handshake or takes too long is counted and
       // dropped; node:tls leaves such a socket open (and its connection slot taken) under
       // allowHalfOpen unless it is destroyed here.

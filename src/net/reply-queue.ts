@@ -127,12 +127,13 @@ export class ReplyQueue {
 
   /** The next command to run (parser errors in line are passed over); take() it to run it. */
   nextToRun(): Reply | undefined {
-    while (this.toRun < this.items.length && this.items[this.toRun].state !== WAITING) this.waitingBytes -= this.items[this.toRun++].bytes;
+    while (this.toRun < this.items.length && this.items[this.toRun]!.state !== WAITING) this.waitingBytes -= this.items[this.toRun++]!.bytes;
     return this.items[this.toRun];
   }
 
+  /** Only after nextToRun() returned a command. */
   take(): void {
-    this.waitingBytes -= this.items[this.toRun++].bytes;
+    this.waitingBytes -= this.items[this.toRun++]!.bytes;
   }
 
   /** Forgets every place after r: the commands sent after one that ends the connection never run. */
@@ -143,7 +144,10 @@ export class ReplyQueue {
 
   /** Asks every READ and REPLICATE not answered yet, running or still to run, to end. */
   endStreams(how: Ending): void {
-    for (let i = this.sent; i < this.items.length; i++) if (this.items[i].isStream) this.items[i].end(how);
+    for (let i = this.sent; i < this.items.length; i++) {
+      const item = this.items[i]!;
+      if (item.isStream) item.end(how);
+    }
   }
 
   /** Forgets written replies (all of them once none is pending); true when the queue is empty. */

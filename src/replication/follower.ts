@@ -204,7 +204,7 @@ class FollowSession {
     if (!m) return this.end('failed', `bad DIGEST line from ${this.o.source.name}: ${text.slice(0, 80)}`, true);
     const { log } = this.o;
     const id = Number(m[1]);
-    if (id === this.expected - 1 && log.head() === id && log.first() === id + 1) log.adoptDigest(id, parseInt(m[2], 16));
+    if (id === this.expected - 1 && log.head() === id && log.first() === id + 1) log.adoptDigest(id, parseInt(m[2]!, 16));
   }
 
   /**

@@ -22,12 +22,12 @@ export function parseParticipants(text: string): Participant[] {
   const seen = new Set<string>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].replace(/#.*/, '').trim();
+    const line = lines[i]!.replace(/#.*/, '').trim();
     if (!line) continue;
     const fail = (why: string) => new Error(`line ${i + 1}: ${why}: ${line}`);
     const words = line.split(/\s+/);
     if (words.length !== 2) throw fail('expected "<name> <host:port>"');
-    const [name, address] = words;
+    const [name, address] = words as [string, string];
     if (!isValidName(name) || name.includes('.')) throw fail('not a valid node name');
     if (seen.has(name)) throw fail(`${name} is listed twice`);
     seen.add(name);

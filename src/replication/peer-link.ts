@@ -106,7 +106,7 @@ function parseLogs(lines: string[]): Map<string, number | null> {
   const heads = new Map<string, number | null>();
   for (const line of lines) {
     const words = line.split(' ');
-    if (words[0] === 'LOG' && words.length >= 5) heads.set(words[1], words.includes('state=diverged') ? null : Number(words[4]));
+    if (words[0] === 'LOG' && words.length >= 5) heads.set(words[1]!, words.includes('state=diverged') ? null : Number(words[4]));
   }
   return heads;
 }

@@ -70,14 +70,14 @@ export function trimPoint(chunks: ChunkFile[], policy: RetentionPolicy, now: num
   for (const c of chunks) total += c.bytes;
   let keep = 0;
   while (keep < chunks.length - 1) {
-    const c = chunks[keep];
+    const c = chunks[keep]!;
     const tooBig = policy.bytes > 0 && total > policy.bytes;
     const tooOld = policy.ageMs > 0 && c.mtimeMs < now - policy.ageMs;
     if (!tooBig && !tooOld) break;
     total -= c.bytes;
     keep++;
   }
-  return chunks.length ? chunks[keep].first : 1;
+  return chunks.length ? chunks[keep]!.first : 1;
 }
 
 /** The highest id every participant has acknowledged (0 if one never did). */

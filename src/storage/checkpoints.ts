@@ -36,7 +36,7 @@ export class Checkpoints {
       }
       const logs = new Map<string, number>();
       for (const line of fs.readFileSync(join(dir, file), 'latin1').split('\n')) {
-        const [log, id] = line.split(' ');
+        const [log = '', id] = line.split(' ');
         if (isValidName(log) && /^[0-9]{1,16}$/.test(id ?? '')) logs.set(log, Number(id));
       }
       store.positions.set(file, logs);

@@ -12,35 +12,14 @@ import { LogdError } from '../../protocol/errors.ts';
 import { INDEX_ENTRY_BYTES, IndexBuffer, readEntry } from './index-buffer.ts';
 import { io } from './io.ts';
 import type { OpenFiles } from './open-files.ts';
+import { chunkBaseName, CHUNK_SUFFIX, INDEX_SUFFIX } from './chunk-names.ts';
 
-const ID_DIGITS = 20;
-export const CHUNK_SUFFIX = '.chunk';
-export const INDEX_SUFFIX = '.idx';
-const CHUNK_NAME = /^([0-9]{20})\.chunk$/;
-/**
- * Under --fsync interval, at most this many of a log's newest sealed chunks wait for their seal
- * (fdatasync) at any time (log.ts, roll), which bounds how far back a power loss can tear (the
- * durable point, durable.ts, is never older than the oldest of them).
- */
-export const UNSYNCED_SEALED_CHUNKS = 4;
 /** Chunk files roll at this size unless --chunk-bytes says otherwise (logd, logtool refill). */
 export const DEFAULT_CHUNK_BYTES = 64 << 20;
 /** A blocking read this slow came from the disk, not the page cache (a 1 MiB memcpy takes ~0.2 ms). */
 const SLOW_READ_MS = 2;
 /** How long a chunk that was read from the disk is read through the thread pool. */
 const COLD_MS = 10_000;
-
-export function chunkBaseName(firstId: number): string {
-  return String(firstId).padStart(ID_DIGITS, '0');
-}
-
-/** The first id a chunk file name stands for, or undefined if the name is not a chunk's. */
-export function chunkFirstId(fileName: string): number | undefined {
-  const m = CHUNK_NAME.exec(fileName);
-  if (!m) return undefined;
-  const id = Number(m[1]);
-  return Number.isSafeInteger(id) && id >= 1 ? id : undefined;
-}
 
 /** A chunk's file was removed or replaced while the node ran: its log is lost (log.ts, markLost). */
 export class VanishedError extends LogdError {
@@ -49,16 +28,23 @@ export class VanishedError extends LogdError {
   }
 }
 
+/**
+ * Active (the last chunk: its index in memory, written to the .idx file in slices) or sealed
+ * (looked up through the .idx file; with a copy in memory only if that file could not be written).
+ */
+export type ChunkState = { kind: 'active'; index: IndexBuffer; written: number } | { kind: 'sealed'; memoryIndex: IndexBuffer | null };
+
 export class Chunk {
   readonly chunkPath: string;
   readonly indexPath: string;
   /** Descriptors; -1 while closed (sealed chunks open on first read). */
-  fd = -1;
-  indexFd = -1;
-  /** In-memory index of the active chunk; null once sealed. May run ahead of `count` during a write. */
-  index: IndexBuffer | null;
-  /** Entries of `index` already written to the .idx file. */
-  indexWritten: number;
+  private chunkFd = -1;
+  private idxFd = -1;
+  private state: ChunkState;
+  /** Committed records (visible to readers once the log's head covers them). */
+  private records: number;
+  /** Committed bytes: the end of the last committed record. */
+  private end: number;
   private refs = 0;
   private removed = false;
   /** Close the files when the last reader releases them. */
@@ -70,31 +56,81 @@ export class Chunk {
   /** The .chunk file this chunk stands for, from its first open: a reopen must find the same. */
   private identity: { dev: number; ino: number } | null = null;
 
-  constructor(
-    dir: string,
-    readonly firstId: number,
-    /** Committed records (visible to readers once the log's head covers them). */
-    public count: number,
-    /** Committed bytes: the end of the last committed record. */
-    public size: number,
-    index: IndexBuffer | null,
-  ) {
+  constructor(dir: string, readonly firstId: number, state: ChunkState = { kind: 'sealed', memoryIndex: null }) {
     const base = join(dir, chunkBaseName(firstId));
     this.chunkPath = base + CHUNK_SUFFIX;
     this.indexPath = base + INDEX_SUFFIX;
-    this.index = index;
-    this.indexWritten = index ? index.length : 0;
+    this.state = state;
+    this.records = 0;
+    this.end = 0;
+  }
+
+  get fd(): number {
+    return this.chunkFd;
+  }
+
+  get indexFd(): number {
+    return this.idxFd;
+  }
+
+  get count(): number {
+    return this.records;
+  }
+
+  get size(): number {
+    return this.end;
+  }
+
+  get isActive(): boolean {
+    return this.state.kind === 'active';
+  }
+
+  /** The in-memory index of the active chunk (may run ahead of `count` during a write). */
+  get activeIndex(): IndexBuffer {
+    if (this.state.kind !== 'active') throw new Error(`${this.chunkPath} is sealed`);
+    return this.state.index;
+  }
+
+  /** Records up to `count`, ending at byte `size`, are committed (a round acknowledged, or recovery's finding). */
+  commit(count: number, size: number): void {
+    this.records = count;
+    this.end = size;
+  }
+
+  /** Recovery: opens the files as found (the index file may be missing: then -1). */
+  openForCheck(openIndex: (path: string) => number): void {
+    this.chunkFd = fs.openSync(this.chunkPath, 'r+');
+    this.idxFd = openIndex(this.indexPath);
+  }
+
+  /** Recovery: the index file was missing and must be created. */
+  createIndexFile(openIndex: (path: string) => number): void {
+    if (this.idxFd < 0) this.idxFd = openIndex(this.indexPath);
+  }
+
+  /**
+   * Recovery's verdict: active with `index` (its first `written` entries in the file), or sealed
+   * (with `index` kept in memory only when the file could not be written).
+   */
+  recovered(active: boolean, index: IndexBuffer | null, written: number): void {
+    if (active && index) this.state = { kind: 'active', index, written };
+    else this.state = { kind: 'sealed', memoryIndex: index && written < index.length ? index : null };
+  }
+
+  /** A roll: the index is complete in its file (completeIndex); from now on it is read from there. */
+  seal(): void {
+    this.state = { kind: 'sealed', memoryIndex: null };
   }
 
   /** Creates the empty files of a new active chunk (its directory entry still needs a dir fsync). */
   static create(dir: string, firstId: number, files?: OpenFiles): Chunk {
-    const chunk = new Chunk(dir, firstId, 0, 0, new IndexBuffer());
+    const chunk = new Chunk(dir, firstId, { kind: 'active', index: new IndexBuffer(), written: 0 });
     const open = (path: string) => (files ? files.openFile(path, 'w+') : fs.openSync(path, 'w+'));
-    chunk.fd = open(chunk.chunkPath);
+    chunk.chunkFd = open(chunk.chunkPath);
     try {
-      chunk.indexFd = open(chunk.indexPath);
+      chunk.idxFd = open(chunk.indexPath);
     } catch (err) {
-      fs.closeSync(chunk.fd);
+      fs.closeSync(chunk.chunkFd);
       throw err;
     }
     if (files) chunk.attach(files);
@@ -104,7 +140,7 @@ export class Chunk {
   /** Joins the shared LRU of open files (once, when a log adopts the chunk). */
   attach(files: OpenFiles): void {
     this.files = files;
-    if (this.fd < 0) return;
+    if (this.chunkFd < 0) return;
     const st = fs.fstatSync(this.fd);
     this.identity = { dev: st.dev, ino: st.ino };
     files.opened(this);
@@ -125,7 +161,7 @@ export class Chunk {
 
   /** Opens the files again (read-write while active), refusing a file that is not the one it had. */
   private reopen(): void {
-    const flags = this.index ? 'r+' : 'r';
+    const flags = this.state.kind === 'active' ? 'r+' : 'r';
     const open = (path: string) => {
       try {
         return this.files ? this.files.openFile(path, flags) : fs.openSync(path, flags);
@@ -141,12 +177,12 @@ export class Chunk {
         throw new VanishedError(`${this.chunkPath} was replaced by another file while the node ran`);
       }
       this.identity = { dev: st.dev, ino: st.ino };
-      this.indexFd = open(this.indexPath);
+      this.idxFd = open(this.indexPath);
     } catch (err) {
       fs.closeSync(fd);
       throw err;
     }
-    this.fd = fd;
+    this.chunkFd = fd;
     this.files?.opened(this);
   }
 
@@ -188,7 +224,8 @@ export class Chunk {
   /** Byte position of record firstId+i, for 0 <= i <= count (i = count gives the end). */
   async position(i: number): Promise<number> {
     if (i >= this.count) return this.size;
-    if (this.index && i < this.index.length) return this.index.get(i);
+    const index = this.state.kind === 'active' ? this.state.index : this.state.memoryIndex;
+    if (index && i < index.length) return index.get(i);
     const entry = Buffer.allocUnsafe(INDEX_ENTRY_BYTES);
     const got = await this.readAt(this.indexFd, entry, i * INDEX_ENTRY_BYTES);
     if (got !== INDEX_ENTRY_BYTES) throw new LogdError('internal', `index ${this.indexPath} is short`);
@@ -210,21 +247,27 @@ export class Chunk {
    * chunk's reads go through the thread pool for a while, so that cold data cannot stall the loop.
    */
   private readAt(fd: number, buf: Buffer, pos: number): Promise<number> | number {
-    if (!this.index && performance.now() < this.threadPoolUntil) return io.read(fd, buf, 0, buf.length, pos);
+    const sealed = this.state.kind === 'sealed';
+    if (sealed && performance.now() < this.threadPoolUntil) return io.read(fd, buf, 0, buf.length, pos);
     const started = performance.now();
     const got = io.readCached(fd, buf, 0, buf.length, pos);
     const took = performance.now() - started;
-    if (!this.index && took > SLOW_READ_MS) this.threadPoolUntil = started + took + COLD_MS;
+    if (sealed && took > SLOW_READ_MS) this.threadPoolUntil = started + took + COLD_MS;
     return got;
   }
 
   /** Writes the index entries of committed records that the .idx file does not hold yet. */
   async flushIndex(): Promise<void> {
-    const index = this.index;
-    if (!index || this.indexWritten >= this.count) return;
+    const state = this.state;
+    if (state.kind !== 'active' || state.written >= this.count) return;
     const upTo = this.count;
-    await io.write(this.indexFd, [index.bytes(this.indexWritten, upTo)], this.indexWritten * INDEX_ENTRY_BYTES);
-    this.indexWritten = upTo;
+    await io.write(this.idxFd, [state.index.bytes(state.written, upTo)], state.written * INDEX_ENTRY_BYTES);
+    state.written = upTo;
+  }
+
+  /** Committed entries not in the .idx file yet (the active chunk's). */
+  get unwrittenEntries(): number {
+    return this.state.kind === 'active' ? this.count - this.state.written : 0;
   }
 
   /** Writes the rest of the index to the .idx file (before sealing: then `index` is dropped). */
@@ -242,11 +285,11 @@ export class Chunk {
   }
 
   close(): void {
-    if (this.fd >= 0 || this.indexFd >= 0) this.files?.closed(this);
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    if (this.indexFd >= 0) fs.closeSync(this.indexFd);
-    this.fd = -1;
-    this.indexFd = -1;
+    if (this.chunkFd >= 0 || this.idxFd >= 0) this.files?.closed(this);
+    if (this.chunkFd >= 0) fs.closeSync(this.chunkFd);
+    if (this.idxFd >= 0) fs.closeSync(this.idxFd);
+    this.chunkFd = -1;
+    this.idxFd = -1;
     this.closeWhenIdle = false;
   }
 }

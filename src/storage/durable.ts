@@ -48,7 +48,7 @@ export function readDurable(dir: string): DurablePoint | null {
   }
   const m = /^(always|interval|none) (\S+) ([0-9]+) ([0-9]+) *\n/.exec(text);
   if (!m) return null;
-  return { policy: m[1] as DurablePoint['policy'], boot: m[2], chunk: Number(m[3]), bytes: Number(m[4]) };
+  return { policy: m[1] as DurablePoint['policy'], boot: m[2]!, chunk: Number(m[3]), bytes: Number(m[4]) };
 }
 
 /** Writes the marker in place, then (with `sync`) fdatasyncs it. */
@@ -67,50 +67,6 @@ export function writeDurable(dir: string, point: DurablePoint, sync: boolean): P
 /** a is at or after b in the log's byte order. */
 export function atOrAfter(aChunk: number, aBytes: number, b: { chunk: number; bytes: number }): boolean {
   return aChunk > b.chunk || (aChunk === b.chunk && aBytes >= b.bytes);
-}
-
-/**
- * After recovery: makes the marker describe this run (its policy and boot). If the log holds
- * bytes past the durable point (a crash) and the policy syncs at all, they are synced first and
- * the point moves to the end, so the old run's policy no longer matters; under `none` the point
- * stays (nothing promised it; the boot alone tells a later kill from a power loss). Returns the
- * durable point now in force. Failures (a full disk) are logged, never thrown: the old marker
- * names an earlier point, which never claims more than was synced.
- */
-export function settleDurable(dir: string, found: DurablePoint | null, policy: FsyncPolicy['mode'], chunkPaths: string[], end: { chunk: number; bytes: number }, logger: (line: string) => void): { chunk: number; bytes: number } {
-  const boot = currentBoot();
-  const atEnd = found !== null && found.chunk === end.chunk && found.bytes === end.bytes;
-  if (atEnd && found.policy === policy && found.boot === boot) return end;
-  const empty = end.bytes === 0 && chunkPaths.length <= 1;
-  const point = atEnd || empty ? end : policy === 'none' ? (found ?? { chunk: 0, bytes: 0 }) : end;
-  try {
-    const sync = point === end && !atEnd && !empty;
-    if (sync) {
-      for (const path of chunkPaths) {
-        const fd = fs.openSync(path, 'r');
-        try {
-          fs.fdatasyncSync(fd);
-        } finally {
-          fs.closeSync(fd);
-        }
-      }
-    }
-    writeDurableSync(dir, { policy, boot, chunk: point.chunk, bytes: point.bytes }, sync);
-    return { chunk: point.chunk, bytes: point.bytes };
-  } catch (err) {
-    logger(`storage: cannot update ${join(dir, DURABLE_FILE)}: ${(err as Error).message}`);
-    return found ?? { chunk: 0, bytes: 0 };
-  }
-}
-
-function writeDurableSync(dir: string, point: DurablePoint, sync: boolean): void {
-  const fd = fs.openSync(join(dir, DURABLE_FILE), fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644);
-  try {
-    fs.writeSync(fd, lineOf(point), 0, 'latin1');
-    if (sync) fs.fdatasyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 function lineOf(point: DurablePoint): string {

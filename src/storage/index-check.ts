@@ -24,8 +24,7 @@ export function sealedChunkOk(chunk: Chunk, size: number, expected: number): boo
   if (lastPos >= size) return false;
   const end = scanFrames(chunk.fd, lastPos, size, chunk.firstId + expected - 1, 1, () => {});
   if (end === lastPos) return false;
-  chunk.count = expected;
-  chunk.size = end;
+  chunk.commit(expected, end);
   return true;
 }
 
@@ -41,8 +40,8 @@ export function rebuildIndex(chunk: Chunk, size: number, indexSize: number, maxR
   const ragged = got % INDEX_ENTRY_BYTES !== 0;
   if (verify) {
     const index = new IndexBuffer();
-    chunk.size = scanFrames(chunk.fd, 0, size, chunk.firstId, maxRecords, (pos) => index.push(pos));
-    chunk.count = index.length;
+    const end = scanFrames(chunk.fd, 0, size, chunk.firstId, maxRecords, (pos) => index.push(pos));
+    chunk.commit(index.length, end);
     let kept = 0;
     const common = Math.min(fileEntries, index.length);
     while (kept < common && readEntry(bytes, kept * INDEX_ENTRY_BYTES) === index.get(kept)) kept++;
@@ -75,8 +74,8 @@ export function rebuildIndex(chunk: Chunk, size: number, indexSize: number, maxR
   const kept = Math.max(0, trusted - 1);
   const index = IndexBuffer.from(bytes, kept);
   const from = trusted > 0 ? readEntry(bytes, kept * INDEX_ENTRY_BYTES) : 0;
-  chunk.size = scanFrames(chunk.fd, from, size, chunk.firstId + kept, maxRecords - kept, (pos) => index.push(pos));
-  chunk.count = index.length;
+  const end = scanFrames(chunk.fd, from, size, chunk.firstId + kept, maxRecords - kept, (pos) => index.push(pos));
+  chunk.commit(index.length, end);
   return { index, kept, repaired: trusted < fileEntries || ragged };
 }
 

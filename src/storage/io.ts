@@ -15,7 +15,8 @@ function writeAll(fd: number, pieces: readonly Uint8Array[], pos: number): Promi
   try {
     let rest = pieces;
     while (rest.length > 0) {
-      const n = rest.length === 1 ? fs.writeSync(fd, rest[0], 0, rest[0].length, pos) : fs.writevSync(fd, rest, pos);
+      const [only] = rest;
+      const n = rest.length === 1 && only ? fs.writeSync(fd, only, 0, only.length, pos) : fs.writevSync(fd, rest, pos);
       pos += n;
       rest = dropBytes(rest, n);
     }
@@ -47,9 +48,9 @@ function byteLength(pieces: readonly Uint8Array[]): number {
 /** What is left of `pieces` after its first n bytes (a short write). */
 function dropBytes(pieces: readonly Uint8Array[], n: number): readonly Uint8Array[] {
   let i = 0;
-  while (i < pieces.length && n >= pieces[i].length) n -= pieces[i++].length;
-  if (i === pieces.length) return [];
-  return [pieces[i].subarray(n), ...pieces.slice(i + 1)];
+  while (i < pieces.length && n >= pieces[i]!.length) n -= pieces[i++]!.length;
+  const cut = pieces[i];
+  return cut === undefined ? [] : [cut.subarray(n), ...pieces.slice(i + 1)];
 }
 
 const RESOLVED = Promise.resolve();
@@ -94,7 +95,7 @@ export const io = {
   fdatasync: (fd: number): Promise<void> => callback((cb) => fs.fdatasync(fd, cb)),
   fsync: (fd: number): Promise<void> => callback((cb) => fs.fsync(fd, cb)),
   ftruncate: (fd: number, len: number): Promise<void> => callback((cb) => fs.ftruncate(fd, len, cb)),
-  /** A one-byte write at `pos`: a write that cannot be torn (the commit mark of a group). */
+  /** A one-byte write at `pos`: a write that cannot be torn (the commit byte of a round). */
   writeByte(fd: number, byte: number, pos: number): void {
     oneByte[0] = byte;
     fs.writeSync(fd, oneByte, 0, 1, pos);
@@ -125,14 +126,24 @@ export async function withSyncSlot<T>(sync: () => Promise<T>): Promise<T> {
   }
 }
 
-/** fsync of a directory, so that created, renamed or deleted entries are durable. */
-export function syncDir(dir: string): Promise<void> {
+/** Opens `path`, syncs it with `sync` and closes it, within a sync slot. */
+function syncPath(path: string, sync: (fd: number) => Promise<void>): Promise<void> {
   return withSyncSlot(async () => {
-    const fd = fs.openSync(dir, 'r');
+    const fd = fs.openSync(path, 'r');
     try {
-      await io.fsync(fd);
+      await sync(fd);
     } finally {
       fs.closeSync(fd);
     }
   });
+}
+
+/** fsync of a directory, so that created, renamed or deleted entries are durable. */
+export function syncDir(dir: string): Promise<void> {
+  return syncPath(dir, (fd) => io.fsync(fd));
+}
+
+/** fdatasync of a file by its path (a chunk whose files may be closed). */
+export function datasyncFile(path: string): Promise<void> {
+  return syncPath(path, (fd) => io.fdatasync(fd));
 }

@@ -16,12 +16,12 @@ import { appendFileSync, closeSync, fsyncSync, openSync, rmSync } from 'node:fs'
 import { appendFile, open, readFile } from 'node:fs/promises';
 import { newFrameHeader, parseFrame, type RecordStamp } from '../../protocol/frame.ts';
 import { crcOfRange } from '../../protocol/crc.ts';
-import type { ReadResult } from './log.ts';
+import type { ReadResult } from './reader.ts';
 
 /** What the digests are computed from: the log's records. */
 export interface DigestSource {
   first(): number;
-  read(start: number, maxRecords: number, maxBytes: number): Promise<ReadResult>;
+  read(start: number, maxRecords: number, maxBytes: number): ReadResult | Promise<ReadResult>;
   stampOf(id: number): Promise<RecordStamp>;
 }
 
@@ -62,7 +62,7 @@ export class PrefixDigests {
     await (this.loaded ??= this.load());
     for (;;) {
       const at = this.below(id);
-      const k = at < 0 ? 0 : this.ids[at];
+      const k = at < 0 ? 0 : this.ids[at]!;
       if (k + 1 < this.log.first()) {
         this.unknowable = at < 0; // no point at all below: trimmed before one was kept (an older logd)
         return null; // the records after the nearest point are trimmed
@@ -110,7 +110,7 @@ export class PrefixDigests {
   /** True when a trim to `first` needs no prepareTrim: the point is in memory, or there is no digest to keep. */
   isPrepared(first: number): boolean {
     const point = this.points.get(first - 1);
-    return first === 1 || this.unknowable || (point !== undefined && point.kept && !point.unverified);
+    return first === 1 || this.unknowable || (point?.kept === true && !point.unverified);
   }
 
   /** Before a trim to `first`: computes digest(first - 1) while the records it needs are still there. */
@@ -182,7 +182,7 @@ export class PrefixDigests {
       const m = /^(\d{1,16}) ([0-9a-f]{8}) (\d{1,16}) (\d{1,16}) ([0-9a-f]{8})$/.exec(l);
       if (!m) continue; // a line cut by a crash
       const id = Number(m[1]);
-      this.add(id, { digest: parseInt(m[2], 16), ts: Number(m[3]), len: Number(m[4]), crc: parseInt(m[5], 16), unverified: true, kept: true });
+      this.add(id, { digest: parseInt(m[2]!, 16), ts: Number(m[3]), len: Number(m[4]), crc: parseInt(m[5]!, 16), unverified: true, kept: true });
     }
   }
 
@@ -206,7 +206,7 @@ export class PrefixDigests {
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.ids[mid] <= id) {
+      if (this.ids[mid]! <= id) {
         found = mid;
         lo = mid + 1;
       } else {

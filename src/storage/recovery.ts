@@ -11,9 +11,10 @@
 // until an operator runs `logtool repair`. See protocol/STORAGE.md, "Opening a log".
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { Chunk, chunkFirstId, chunkBaseName, CHUNK_SUFFIX } from './chunk.ts';
+import { Chunk } from './chunk.ts';
+import { chunkFirstId, chunkBaseName, CHUNK_SUFFIX } from './chunk-names.ts';
 import { atOrAfter, currentBoot, readDurable, type DurablePoint } from './durable.ts';
-import { INDEX_ENTRY_BYTES, IndexBuffer } from './index-buffer.ts';
+import { INDEX_ENTRY_BYTES, type IndexBuffer } from './index-buffer.ts';
 import { openIndex, rebuildIndex, sealedChunkOk } from './index-check.ts';
 import { findFrameAfter, isUncommittedFrame } from './scan.ts';
 
@@ -86,22 +87,22 @@ export function recoverLog(dir: string, log: string, scanAll = false): Recovered
   // Nothing is changed until every chunk has been checked: a damaged log is left exactly as found.
   const plans: ChunkPlan[] = [];
   try {
-    for (let c = 0; c < ids.length; c++) {
-      const last = c === ids.length - 1;
-      const expected = last ? undefined : ids[c + 1] - ids[c];
-      const plan = checkChunk(rules, ids[c], expected);
+    for (const [c, id] of ids.entries()) {
+      const next = ids[c + 1];
+      const plan = checkChunk(rules, id, next === undefined ? undefined : next - id);
       plans.push(plan);
-      if (last) break;
-      if (plan.chunk.count < expected!) {
-        const where = { file: relative(rules, ids[c]), offset: plan.chunk.size };
-        if (!mayBeTorn(rules, ids[c], plan.chunk.size)) {
-          throw new DamageFound({ ...where, reason: `chunk ends at id ${ids[c] + plan.chunk.count - 1} but the next chunk starts at ${ids[c + 1]}` });
+      if (next === undefined) break;
+      if (plan.chunk.count < next - id) {
+        const where = { file: relative(rules, id), offset: plan.chunk.size };
+        if (!mayBeTorn(rules, id, plan.chunk.size)) {
+          throw new DamageFound({ ...where, reason: `chunk ends at id ${id + plan.chunk.count - 1} but the next chunk starts at ${next}` });
         }
         // A power loss before this chunk's seal finished (interval/none): the log ends here,
         // as it would have in the active chunk; the chunks after it were never synced.
         plan.chunk.close();
-        plans[plans.length - 1] = checkChunk(rules, ids[c], undefined);
-        plans[plans.length - 1].drop = ids.slice(c + 1);
+        const cut = checkChunk(rules, id, undefined);
+        cut.drop = ids.slice(c + 1);
+        plans[plans.length - 1] = cut;
         break;
       }
     }
@@ -126,12 +127,13 @@ export function recoverLog(dir: string, log: string, scanAll = false): Recovered
  */
 function strayAfter(rules: Rules, ids: number[], damage: Damage): Damage | null {
   const c = ids.findIndex((id) => relative(rules, id) === damage.file);
-  if (c < 0 || c + 1 >= ids.length || damage.stray) return null;
-  const next = join(rules.dir, chunkBaseName(ids[c + 1]) + CHUNK_SUFFIX);
+  const nextId = c < 0 ? undefined : ids[c + 1];
+  if (nextId === undefined || damage.stray) return null;
+  const next = join(rules.dir, chunkBaseName(nextId) + CHUNK_SUFFIX);
   const stat = fs.statSync(next, { throwIfNoEntry: false });
   if (!stat || (stat.isFile() && stat.size > 0)) return null;
   const what = stat.isFile() ? 'an empty chunk file' : 'not a file';
-  return { file: relative(rules, ids[c + 1]), offset: 0, reason: `${what}, named like a chunk of the log (${damage.reason})`, stray: true };
+  return { file: relative(rules, nextId), offset: 0, reason: `${what}, named like a chunk of the log (${damage.reason})`, stray: true };
 }
 
 function rulesOf(dir: string, log: string, durable: DurablePoint | null): Rules {
@@ -177,10 +179,9 @@ interface ChunkPlan {
 
 /** Opens and checks one chunk, changing nothing. `expected`: its record count if sealed, undefined if active. */
 function checkChunk(rules: Rules, firstId: number, expected: number | undefined): ChunkPlan {
-  const chunk = new Chunk(rules.dir, firstId, 0, 0, null);
+  const chunk = new Chunk(rules.dir, firstId);
   try {
-    chunk.fd = fs.openSync(chunk.chunkPath, 'r+');
-    chunk.indexFd = openIndex(chunk.indexPath, false);
+    chunk.openForCheck((path) => openIndex(path, false));
   } catch (err) {
     chunk.close();
     throw new DamageFound({ file: relative(rules, firstId), offset: 0, reason: `cannot open: ${(err as Error).message}`, stray: true });
@@ -201,7 +202,7 @@ function checkChunk(rules: Rules, firstId: number, expected: number | undefined)
 
 /**
  * The bytes from chunk.size on are not records of this chunk. Throws DamageFound unless they are
- * a torn tail: an uncommitted group, bytes that may be unsynced, or (when nothing after them is a
+ * a torn tail: an uncommitted round, bytes that may be unsynced, or (when nothing after them is a
  * record) the one round in flight. A sealed chunk's tail is damage if it is the next chunk's record.
  */
 function checkTail(rules: Rules, chunk: Chunk, fileSize: number, expected: number | undefined): void {
@@ -227,31 +228,26 @@ function apply(plan: ChunkPlan, active: boolean, result: RecoveredLog): void {
     result.droppedBytes += fileSize - chunk.size;
   }
   const index = plan.index;
-  if (!index) {
-    chunk.indexWritten = chunk.count;
-    return;
-  }
+  if (!index) return; // a sealed chunk whose index file was right
   if (plan.repaired) result.repairedIndexes++;
   if (plan.kept < index.length || index.length * INDEX_ENTRY_BYTES !== indexSize || (active && chunk.indexFd < 0)) {
     try {
-      if (chunk.indexFd < 0) chunk.indexFd = openIndex(chunk.indexPath, true);
+      chunk.createIndexFile((path) => openIndex(path, true));
       fs.writeSync(chunk.indexFd, index.bytes(plan.kept, index.length), 0, (index.length - plan.kept) * INDEX_ENTRY_BYTES, plan.kept * INDEX_ENTRY_BYTES);
       fs.ftruncateSync(chunk.indexFd, index.length * INDEX_ENTRY_BYTES);
     } catch (err) {
       // A full disk: the index is a cache; this chunk keeps it in memory instead.
       result.indexWriteFailure ??= `${chunk.indexPath}: ${(err as Error).message}`;
-      chunk.index = index;
-      chunk.indexWritten = plan.kept;
+      chunk.recovered(active, index, plan.kept);
       return;
     }
   }
-  chunk.index = active ? index : null;
-  chunk.indexWritten = index.length;
+  chunk.recovered(active, index, index.length);
 }
 
 /** Deletes a chunk and its index, counting its bytes as dropped. */
 function dropChunk(dir: string, firstId: number, result: RecoveredLog): void {
-  const chunk = new Chunk(dir, firstId, 0, 0, null);
+  const chunk = new Chunk(dir, firstId);
   result.droppedBytes += fs.statSync(chunk.chunkPath).size;
   result.droppedChunks++;
   fs.rmSync(chunk.chunkPath);

@@ -5,7 +5,7 @@
 // elsewhere can refill the rest (README, "Refilling a repaired log"). See protocol/STORAGE.md.
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { chunkBaseName, chunkFirstId, CHUNK_SUFFIX, INDEX_SUFFIX } from './chunk.ts';
+import { chunkBaseName, chunkFirstId, CHUNK_SUFFIX, INDEX_SUFFIX } from './chunk-names.ts';
 import { currentBoot, DURABLE_FILE, writeDurable } from './durable.ts';
 import { lockDataDir, unlockDataDir } from './lock.ts';
 import { recoverLog, type Damage } from './recovery.ts';
@@ -35,8 +35,8 @@ export async function repairLog(dataDir: string, log: string): Promise<RepairRep
       const recovered = recoverLog(logDir, log, true);
       if (!recovered.damage) {
         const chunks = recovered.chunks;
-        const active = chunks[chunks.length - 1];
-        report.first = chunks[0].firstId;
+        const active = chunks[chunks.length - 1]!; // recovery gives at least the active chunk
+        report.first = chunks[0]!.firstId;
         report.head = active.firstId + active.count - 1;
         await writeDurable(logDir, { policy: recovered.durable?.policy ?? 'always', boot: currentBoot(), chunk: active.firstId, bytes: active.size }, true);
         for (const chunk of chunks) chunk.close();

@@ -4,7 +4,8 @@
 // At 64 KiB a copy costs about as much as the record's CRC, and a round of large records would
 // otherwise need a fresh multi-megabyte buffer, page faults and all.
 import { newFrameHeader, parseFrame, payloadCrc, writeFrame, writeFrameHeader } from '../../protocol/frame.ts';
-import { Pieces, type RecordPayload } from '../../protocol/pieces.ts';
+import { Pieces } from '../../protocol/pieces.ts';
+import type { BatchRecords } from './batch.ts';
 import type { IndexBuffer } from './index-buffer.ts';
 
 /** Payloads at least this large are written in place instead of copied into the round's buffer. */
@@ -12,17 +13,10 @@ export const GATHER_BYTES = 16 * 1024;
 
 const CR = 13;
 const LF = 10;
-/** The first byte of a committed group ('R' of REC) and of one not committed yet ('X'). */
+/** The first byte of a committed round ('R' of REC) and of one not committed yet ('X'). */
 export const COMMIT_BYTE = 82;
 export const UNCOMMITTED_BYTE = 88;
 const header = newFrameHeader();
-
-/** What a round takes from each batch: payloads to frame, or frames stored as they are. */
-export interface RoundBatch {
-  payloads: readonly RecordPayload[] | null;
-  frames: Buffer | null;
-  firstId: number;
-}
 
 export interface RoundBytes {
   /** The round's bytes, in order: one buffer, or slices of it with large payloads between. */
@@ -32,18 +26,18 @@ export interface RoundBytes {
 }
 
 /**
- * Frames `group` (`total` bytes, starting at chunk offset `start`), pushing each record's offset
- * to `index`; with `marked`, the first byte is 'X' (uncommitted) instead of 'R'.
+ * Frames the round's batches (`total` bytes, starting at chunk offset `start`), pushing each
+ * record's offset to `index`; with `marked`, the first byte is 'X' (uncommitted) instead of 'R'.
  */
-export function encodeRound(group: readonly RoundBatch[], total: number, start: number, ts: number, index: IndexBuffer, marked: boolean): RoundBytes {
-  const gathered = gatheredBytes(group);
+export function encodeRound(batches: readonly BatchRecords[], total: number, start: number, ts: number, index: IndexBuffer, marked: boolean): RoundBytes {
+  const gathered = gatheredBytes(batches);
   const buf = Buffer.allocUnsafe(total - gathered);
   const pieces: Buffer[] = [];
   let pos = 0; // in buf
   let skipped = 0; // gathered payload bytes so far: the chunk offset is start + pos + skipped
   let pieceStart = 0;
-  for (const batch of group) {
-    if (batch.frames) {
+  for (const batch of batches) {
+    if (batch.kind === 'frames') {
       const frames = batch.frames;
       for (let p = 0; p < frames.length; p += parseFrame(frames, p, frames.length, header)) index.push(start + skipped + pos + p);
       frames.copy(buf, pos);
@@ -51,7 +45,7 @@ export function encodeRound(group: readonly RoundBatch[], total: number, start: 
       continue;
     }
     let id = batch.firstId;
-    for (const payload of batch.payloads!) {
+    for (const payload of batch.payloads) {
       index.push(start + skipped + pos);
       if (payload.length < GATHER_BYTES) {
         pos = writeFrame(buf, pos, id++, ts, payload, payloadCrc(payload));
@@ -73,10 +67,10 @@ export function encodeRound(group: readonly RoundBatch[], total: number, start: 
   return { pieces, whole: null };
 }
 
-function gatheredBytes(group: readonly RoundBatch[]): number {
+function gatheredBytes(batches: readonly BatchRecords[]): number {
   let bytes = 0;
-  for (const batch of group) {
-    if (!batch.payloads) continue;
+  for (const batch of batches) {
+    if (batch.kind === 'frames') continue;
     for (const p of batch.payloads) if (p.length >= GATHER_BYTES) bytes += p.length;
   }
   return bytes;

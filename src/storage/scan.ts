@@ -1,5 +1,5 @@
 // Sequential check of the REC frames in a chunk file region (used by recovery only, so it reads
-// synchronously): shape, terminator, CRC and consecutive ids. A group whose commit byte was never
+// synchronously): shape, terminator, CRC and consecutive ids. A round whose commit byte was never
 // written starts with 'X' instead of 'R' and so fails the shape check like any torn record.
 import fs from 'node:fs';
 import { FRAME_MALFORMED, MAX_FRAME_HEADER, frameCrcMatches, newFrameHeader, parseFrame } from '../../protocol/frame.ts';
@@ -38,7 +38,7 @@ export function scanFrames(fd: number, pos: number, end: number, id: number, max
   return bufPos + off;
 }
 
-/** The frame at `pos` is whole and matches its CRC but starts with 'X': a group whose commit byte never came. */
+/** The frame at `pos` is whole and matches its CRC but starts with 'X': a round whose commit byte never came. */
 export function isUncommittedFrame(fd: number, pos: number, end: number): boolean {
   const first = Buffer.allocUnsafe(1);
   if (fs.readSync(fd, first, 0, 1, pos) !== 1 || first[0] !== UNCOMMITTED) return false;

@@ -15,9 +15,10 @@ import { lockDataDir, unlockDataDir } from './lock.ts';
 import { Log, type LogOptions } from './log.ts';
 import { OpenFiles } from './open-files.ts';
 import { TailBudget } from './tail-cache.ts';
+import { FileWatch } from './watch.ts';
 import type { FsyncPolicy } from './policy.ts';
-import { settleDurable } from './durable.ts';
 import { recoverLog, type Damage } from './recovery.ts';
+import { RecoveryTotals } from './recovery-report.ts';
 
 export { parseFsyncPolicy, type FsyncPolicy } from './policy.ts';
 
@@ -42,19 +43,6 @@ export interface StoreOptions {
 const TAIL_BUDGET_BYTES = 256 << 20;
 /** The background recovery pass works this long, then lets the event loop run. */
 const RECOVERY_SLICE_MS = 10;
-/** How often the timer checks that the data directory and every log's files are still there... */
-const WATCH_MS = 1000;
-/** ...in this many slices (a stat costs ~2 us: 10,000 logs would pause the loop 20 ms at once). */
-const WATCH_SLICES = 10;
-
-/** Totals of the logs recovered since open, for the summary lines. */
-interface RecoveryTotals {
-  logs: number;
-  records: number;
-  droppedBytes: number;
-  damaged: number;
-  failed: number;
-}
 
 export class Store {
   private readonly logs = new Map<string, Log>();
@@ -67,14 +55,9 @@ export class Store {
   /** Logs per namespace (recovered, unopened, damaged, failed and being created), for maxLogs. */
   private readonly perNamespace = new Map<string, number>();
   private readonly creating = new Map<string, Promise<Log>>();
-  private readonly totals: RecoveryTotals = { logs: 0, records: 0, droppedBytes: 0, damaged: 0, failed: 0 };
+  private readonly totals = new RecoveryTotals();
   private readonly recovered: Promise<void>;
-  private readonly watch: NodeJS.Timeout;
-  /** Logs the current watch cycle has still to check, and how many per slice. */
-  private toCheck: Log[] = [];
-  private checksPerSlice = 0;
-  /** Set when the data directory itself was removed or replaced under the node. */
-  private lost: LogdError | null = null;
+  private readonly watch: FileWatch;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -92,8 +75,7 @@ export class Store {
       this.count(name, 1);
     }
     this.recovered = this.recoverInBackground();
-    this.watch = setInterval(() => this.checkFiles(), WATCH_MS / WATCH_SLICES);
-    this.watch.unref();
+    this.watch = new FileWatch(dir, lockFd, () => this.logs.values(), logOptions.logger);
   }
 
   /** Creates the directory if needed, takes the LOCK and lists the logs (recovered later: see above). */
@@ -126,28 +108,15 @@ export class Store {
   private recover(name: string): Log | null {
     const logDir = join(this.dir, name);
     const recovered = recoverLog(logDir, name);
-    const logger = this.logOptions.logger;
     if (recovered.damage) {
-      const { file, offset, reason } = recovered.damage;
       this.damaged.set(name, recovered.damage);
-      this.totals.damaged++;
-      logger(`storage: log ${name} is damaged and not opened: ${join(this.dir, file)} at byte ${offset}: ${reason}; nothing was cut (see logtool repair)`);
+      this.totals.add(name, recovered, this.dir, 0, this.logOptions.logger);
       return null;
     }
-    if (recovered.droppedBytes > 0 || recovered.repairedIndexes > 0) {
-      const chunks = recovered.droppedChunks > 0 ? ` (and ${recovered.droppedChunks} chunks after a torn sealed chunk)` : '';
-      logger(`storage: log ${name}: dropped ${recovered.droppedBytes} bytes of torn, corrupt or uncommitted tail${chunks}; repaired ${recovered.repairedIndexes} index files`);
-    }
-    if (recovered.indexWriteFailure) logger(`storage: log ${name}: cannot rewrite index ${recovered.indexWriteFailure}; kept in memory`);
-    const active = recovered.chunks[recovered.chunks.length - 1];
-    const since = recovered.durable?.chunk ?? 0;
-    const unsynced = recovered.chunks.filter((c) => c.firstId >= since).map((c) => c.chunkPath);
-    const durable = settleDurable(logDir, recovered.durable, this.logOptions.fsync.mode, unsynced, { chunk: active.firstId, bytes: active.size }, logger);
-    const log = new Log(name, logDir, recovered.chunks, this.logOptions, durable);
+    // The durable point stays as found until this run first writes to the log (durability.ts, settle).
+    const log = new Log(name, logDir, recovered.chunks, this.logOptions, recovered.durable);
     this.logs.set(name, log);
-    this.totals.logs++;
-    this.totals.records += log.head() - log.first() + 1;
-    this.totals.droppedBytes += recovered.droppedBytes;
+    this.totals.add(name, recovered, this.dir, log.head() - log.first() + 1, this.logOptions.logger);
     return log;
   }
 
@@ -181,11 +150,7 @@ export class Store {
         slice = performance.now();
       }
     }
-    const t = this.totals;
-    const ms = (performance.now() - this.opened).toFixed(0);
-    const damaged = t.damaged > 0 ? `, ${t.damaged} damaged logs not opened (logtool repair)` : '';
-    const failed = t.failed > 0 ? `, ${t.failed} could not be opened` : '';
-    this.logOptions.logger(`storage: recovery done: ${t.logs} logs checked, ${t.records} records, ${t.droppedBytes} bytes dropped in recovery${damaged}${failed}, ${ms} ms after open`);
+    this.logOptions.logger(this.totals.summary(performance.now() - this.opened));
   }
 
   /** Resolves when every log listed at open has been recovered (or failed to be). */
@@ -206,31 +171,6 @@ export class Store {
   private count(name: string, delta: number): void {
     const ns = ownerOf(name);
     this.perNamespace.set(ns, (this.perNamespace.get(ns) ?? 0) + delta);
-  }
-
-  /** Once a second, a slice at a time: is the data directory still this store's, and is every log's active chunk still in place? */
-  private checkFiles(): void {
-    if (this.closing || this.lost) return;
-    if (this.toCheck.length === 0) {
-      const why = this.dataDirMissing();
-      if (why) {
-        this.lost = new LogdError('internal', `${why}; writes are refused until the node restarts`);
-        this.logOptions.logger(`storage: ${why}: refusing every write and read until restart`);
-        for (const log of this.logs.values()) log.markLost(why);
-        return;
-      }
-      this.toCheck = [...this.logs.values()];
-      this.checksPerSlice = Math.ceil(this.toCheck.length / WATCH_SLICES);
-    }
-    for (let i = 0; i < this.checksPerSlice && this.toCheck.length > 0; i++) this.toCheck.pop()!.checkFiles();
-  }
-
-  /** Why the data directory is no longer the one this store locked (its LOCK file is gone or another), or null. */
-  private dataDirMissing(): string | null {
-    const held = fs.fstatSync(this.lockFd);
-    const now = fs.statSync(join(this.dir, 'LOCK'), { throwIfNoEntry: false });
-    if (held.nlink > 0 && now && now.ino === held.ino && now.dev === held.dev) return null;
-    return `data directory ${this.dir} was removed or replaced while the node ran`;
   }
 
   /** The error every command on a damaged log answers, or undefined if the log is not damaged. */
@@ -305,7 +245,7 @@ export class Store {
   }
 
   private async createLog(name: string): Promise<Log> {
-    const missing = this.lost ? this.lost.message : this.dataDirMissing();
+    const missing = this.watch.dataDirMissing();
     if (missing) throw new LogdError('internal', `cannot create ${name}: ${missing}`);
     const logDir = join(this.dir, name);
     try {
@@ -342,7 +282,7 @@ export class Store {
   }
 
   private async shutdown(): Promise<void> {
-    clearInterval(this.watch);
+    this.watch.stop();
     await this.recovered;
     await Promise.allSettled([...this.creating.values()]);
     const results = await Promise.allSettled([...this.logs.values()].map((log) => log.close()));

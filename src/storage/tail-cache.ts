@@ -6,7 +6,7 @@
 // the number of logs.
 export class TailCache {
   /** Whole rounds, oldest first: the chunk's bytes [start, start + buf.length). */
-  private runs: { start: number; buf: Buffer }[] = [];
+  private rounds: { start: number; buf: Buffer }[] = [];
   private bytes = 0;
 
   constructor(
@@ -18,23 +18,23 @@ export class TailCache {
   add(start: number, buf: Buffer): void {
     if (buf.length > this.limit) return this.clear();
     const before = this.bytes;
-    this.runs.push({ start, buf });
+    this.rounds.push({ start, buf });
     this.bytes += buf.length;
-    while (this.bytes > this.limit) this.bytes -= this.runs.shift()!.buf.length;
+    while (this.bytes > this.limit) this.bytes -= this.rounds.shift()!.buf.length;
     this.budget?.written(this, this.bytes - before);
   }
 
   clear(): void {
     const held = this.bytes;
-    this.runs = [];
+    this.rounds = [];
     this.bytes = 0;
     this.budget?.emptied(this, held);
   }
 
   /** The chunk's bytes [from, to) when one kept round holds all of them, else null. */
   slice(from: number, to: number): Buffer | null {
-    for (let i = this.runs.length - 1; i >= 0; i--) {
-      const { start, buf } = this.runs[i];
+    for (let i = this.rounds.length - 1; i >= 0; i--) {
+      const { start, buf } = this.rounds[i]!;
       if (from >= start && to <= start + buf.length) return buf.subarray(from - start, to - start);
       if (from >= start) return null;
     }

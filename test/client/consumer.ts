@@ -42,10 +42,11 @@ test('a consumer killed between its work and its checkpoint resumes after the se
   await client.append('co.jobs', Array.from({ length: total }, (_, i) => `job ${i + 1}`));
   const first = await runConsumer('worker', 'co.jobs', (ids) => ids.length >= 137);
   const committed = await client.checkpoint('worker', 'co.jobs');
-  t.true(committed > 0 && committed <= first[first.length - 1], `committed ${committed}`);
+  const lastProcessed = first.at(-1) ?? 0;
+  t.true(committed > 0 && committed <= lastProcessed, `committed ${committed}`);
   t.is(committed % 20, 0, 'commits every 20 records');
   // Killed between its work (ids up to the last printed) and its next checkpoint: the server holds the position.
-  t.true(first[first.length - 1] > committed, 'processed records the checkpoint does not cover yet');
+  t.true(lastProcessed > committed, 'processed records the checkpoint does not cover yet');
   t.deepEqual(await client.consumers('co.jobs'), [{ name: 'worker', log: 'co.jobs', checkpoint: committed, lag: total - committed }]);
   const second = await runConsumer('worker', 'co.jobs', (ids) => ids.includes(total));
   t.is(second[0], committed + 1, 'resumes right after the checkpoint');

@@ -30,7 +30,7 @@ test('a write whose reply was lost rejects and is never replayed; later calls go
   let next = 1;
   const { port, close } = await fake((line, socket) => {
     const n = conns.index(socket);
-    conns.received[n].push(line);
+    conns.received[n]!.push(line); // index() added its list
     if (line === 'MSG r lost') {
       next++;
       socket.destroy(); // stored, say, but the reply never leaves
@@ -84,7 +84,7 @@ test('a token refused on reconnection is final: waiting calls reject with auth, 
   const conns = numbered();
   const { port, close } = await fake((line, socket) => {
     const n = conns.index(socket);
-    conns.received[n].push(line);
+    conns.received[n]!.push(line); // index() added its list
     if (line.startsWith('AUTH ')) return n === 0 ? 'OK\r\n' : 'ERR auth bad token\r\n';
     if (line === 'PING' && n === 0) {
       socket.destroy();

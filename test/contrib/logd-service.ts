@@ -10,16 +10,17 @@ function settings(): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const line of UNIT.replace(/\\\n/g, ' ').split('\n')) {
     const m = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
-    if (m) out.set(m[1], [...(out.get(m[1]) ?? []), m[2]]);
+    if (m) out.set(m[1]!, [...(out.get(m[1]!) ?? []), m[2]!]);
   }
   return out;
 }
 
 test('every ExecStart flag is one logd accepts, with a valid value', (t) => {
-  const [execStart] = settings().get('ExecStart')!;
-  const [binary, ...args] = execStart.trim().split(/\s+/);
+  const [execStart = ''] = settings().get('ExecStart') ?? [];
+  const [binary = '', ...args] = execStart.trim().split(/\s+/);
   t.regex(binary, /\/logd$/);
   // systemd expands ${CREDENTIALS_DIRECTORY} (LoadCredential) before logd sees it.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${CREDENTIALS_DIRECTORY}, literally as the unit file has it
   const expanded = args.map((a) => a.replace('${CREDENTIALS_DIRECTORY}', '/run/credentials/logd.service'));
   t.false(expanded.some((a) => a.includes('$') || a.includes('%')), 'no other expansion logd would see unexpanded');
   const parsed = parseOptions(expanded);

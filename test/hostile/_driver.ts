@@ -137,7 +137,7 @@ export function checkRecords(records: Rec[], first: number, acked: Acked): strin
   records.forEach((r, i) => {
     if (r.id !== first + i) problems.push(`id ${r.id} where ${first + i} was due`);
     if (payloadCrc(r.payload) !== r.crc) problems.push(`record ${r.id} fails its CRC`);
-    const [key, index, size] = r.payload.toString('latin1').split(':');
+    const [key = '', index, size] = r.payload.toString('latin1').split(':');
     if (Number(index) === 0) at.set(key, r.id);
     const start = at.get(key);
     if (start === undefined || r.id !== start + Number(index) || Number(size) !== shapeOf(key).size) problems.push(`record ${r.id} (${key} ${index}/${size}) is not in its batch`);
@@ -151,7 +151,7 @@ export function checkRecords(records: Rec[], first: number, acked: Acked): strin
       problems.push(`acknowledged batch ${key} (${from}-${to}) is missing: the log ends at ${last}`);
       continue;
     }
-    const r = records[from - first];
+    const r = records[from - first]!; // first <= from <= to <= last
     if (!r.payload.toString('latin1').startsWith(`${key}:0:`) || to - from + 1 !== shapeOf(key).size) problems.push(`acknowledged batch ${key} is not at ${from}-${to}`);
   }
   return problems.slice(0, 20);

@@ -21,8 +21,9 @@ export class Cases {
     return Math.floor(this.rand() * n);
   }
 
+  /** A random element of a non-empty list. */
   pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
+    return items[this.int(items.length)]!;
   }
 
   bytes(n: number): Buffer {

@@ -21,7 +21,10 @@ export function watchRss(pid: number, everyMs = 25): RssWatch {
   };
   const timer = setInterval(sample, everyMs);
   return {
-    peak: () => (sample(), peak),
+    peak: () => {
+      sample();
+      return peak;
+    },
     stop: () => {
       clearInterval(timer);
       sample();

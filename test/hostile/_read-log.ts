@@ -16,7 +16,7 @@ export interface LogCopy {
 export async function readLog(port: number, log: string): Promise<LogCopy> {
   const logs = (await talk(port, 'LOGS\n')).toString('latin1');
   const line = logs.split('\r\n').find((l) => l.startsWith(`LOG ${log} `));
-  const [first, head] = line ? line.split(' ').slice(3, 5).map(Number) : [1, 0];
+  const [, , , first = 1, head = 0] = line ? line.split(' ').map(Number) : [];
   const end = Buffer.from(`END ${head + 1}\r\n`);
   // Not talk(): its CLOSE would end the READ early. The stream is over once it ends with END.
   const reply = await new Promise<Buffer>((resolve, reject) => {

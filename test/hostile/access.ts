@@ -13,7 +13,7 @@ async function stats(wire: Wire): Promise<Map<string, number>> {
   wire.send('STATS\n');
   const out = new Map<string, number>();
   for (let line = await wire.line(); line !== 'END'; line = await wire.line()) {
-    const [, name, value] = line.split(' ');
+    const [, name = line, value] = line.split(' ');
     out.set(name, Number(value));
   }
   return out;
@@ -51,7 +51,9 @@ test('60 connections guessing tokens cannot keep --max-conns 50 full: each close
   const node = await startServer({ args: ['--token-file', join(dir, 'token'), '--max-conns', '50'] });
   t.teardown(() => node.stop());
   const guessers = await Promise.all(Array.from({ length: 60 }, () => Wire.open(node.port)));
-  t.teardown(() => guessers.forEach((g) => g.close()));
+  t.teardown(() => {
+    for (const g of guessers) g.close();
+  });
   const start = Date.now();
   // Each guesser pipelines guesses, as an attacker holding its slot would.
   for (const [i, g] of guessers.entries()) g.send(`AUTH guess-${i}\nAUTH guess-${i}b\nAUTH guess-${i}c\n`);

@@ -19,11 +19,13 @@ test(`three replicating nodes, ${CYCLES} random SIGKILLs: all converge byte-iden
   await Promise.all(NAMES.map((n) => cluster.start(n, SPEC)));
   const acked = new Map<string, Acked>(NAMES.map((n) => [n, new Map()]));
   const drivers = NAMES.map((n) => new AppendDriver({ port: cluster.port(n), log: n, generation: 'g', reconnect: true, connections: 2 }, acked.get(n)!));
-  t.teardown(() => drivers.forEach((d) => d.drop()));
+  t.teardown(() => {
+    for (const d of drivers) d.drop();
+  });
 
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
-    const victim = NAMES[Math.floor(Math.random() * NAMES.length)];
+    const victim = NAMES[Math.floor(Math.random() * NAMES.length)]!;
     await cluster.nodes.get(victim)!.kill();
     await new Promise((r) => setTimeout(r, Math.random() * 500));
     await cluster.start(victim, SPEC);

@@ -52,10 +52,10 @@ test('a damaged log: ERR internal <log> is damaged, other logs served, evidence 
 
   const logDir = join(dir, 'test');
   const chunks = chunksOf(logDir);
-  const sealed = join(logDir, chunks[1]);
+  const sealed = join(logDir, chunks[1]!);
   const cutTo = fs.statSync(sealed).size - 5;
   fs.truncateSync(sealed, cutTo);
-  const lastKept = Number(chunks[2].slice(0, 20)) - 2; // the truncated chunk's last record is lost
+  const lastKept = Number(chunks[2]!.slice(0, 20)) - 2; // the truncated chunk's last record is lost
 
   const before = await logtoolVerify(dir);
   t.false(before.ok);
@@ -115,9 +115,9 @@ test('repair then refill from a replica: the owner gets back, byte for byte, wha
 
   const logDir = join(cluster.dataDir('alice'), 'alice');
   const chunks = chunksOf(logDir);
-  const victim = join(logDir, chunks[chunks.length - 2]);
+  const victim = join(logDir, chunks[chunks.length - 2]!);
   const data = fs.readFileSync(victim);
-  data[data.length - 4] ^= 0x01; // the last record of the second-newest chunk
+  data[data.length - 4]! ^= 0x01; // the last record of the second-newest chunk
   fs.writeFileSync(victim, data);
 
   const repaired = await logtool(['repair', cluster.dataDir('alice'), 'alice']);
@@ -157,9 +157,9 @@ test('READ meeting a corrupt record: the good records before it, then ERR intern
   t.teardown(() => first.kill());
   await writeRecords(first.port, 'test', 1, 10);
   await first.stop();
-  const chunk = join(dir, 'test', chunksOf(join(dir, 'test'))[0]);
+  const chunk = join(dir, 'test', chunksOf(join(dir, 'test'))[0]!);
   const data = fs.readFileSync(chunk);
-  data[data.indexOf('\r\n', data.indexOf('REC 6 ')) + 3] ^= 0x01;
+  data[data.indexOf('\r\n', data.indexOf('REC 6 ')) + 3]! ^= 0x01;
   fs.writeFileSync(chunk, data);
 
   const node = await startServer({ dir, args: ['--fsync', 'always'] });
@@ -183,7 +183,7 @@ test('a directory named like a chunk and a wrong id: verify reports each once wi
   await writeRecords(first.port, 'test', 1, 30);
   await writeRecords(first.port, 'test.dir', 1, 30);
   await first.stop();
-  const wrongId = join(dir, 'test', chunksOf(join(dir, 'test'))[0]);
+  const wrongId = join(dir, 'test', chunksOf(join(dir, 'test'))[0]!);
   const data = fs.readFileSync(wrongId);
   data.write('REC 9 ', data.indexOf('REC 3 '), 'latin1'); // the CRC covers the payload only: it still matches
   fs.writeFileSync(wrongId, data);

@@ -12,8 +12,8 @@ test('REFUSE and ACCEPT racing on many connections: every one OK, and the last a
   const wires = await Promise.all(Array.from({ length: 4 }, () => Wire.open(server.port)));
   for (const wire of wires) wire.send('REFUSE test\nACCEPT test\n'.repeat(50));
   for (const wire of wires) for (let i = 0; i < 100; i++) t.is(await wire.line(), 'OK');
-  t.is(await wires[0].command('REFUSE test'), 'OK');
-  wires.forEach((w) => w.close());
+  t.is(await wires[0]!.command('REFUSE test'), 'OK');
+  for (const w of wires) w.close();
   t.false(/ error: /.test(server.stderr()), server.stderr());
   await server.kill();
 

@@ -104,7 +104,7 @@ test(`fuzz: ${CASES} random, mutated and garbage inputs over real connections`, 
   reader.send('LOGS\n');
   const logs = new Map<string, { first: number; head: number }>();
   for (let line = await reader.line(); line !== 'END'; line = await reader.line()) {
-    const [, name, , first, head] = line.split(' ');
+    const [, name = line, , first, head] = line.split(' ');
     logs.set(name, { first: Number(first), head: Number(head) });
   }
   let records = 0;

@@ -15,7 +15,9 @@ test(`${CONNECTIONS} idle connections keep server memory bounded and the server 
   const rss = watchRss(server.proc.pid!);
   const before = rss.peak();
   const idle: Wire[] = [];
-  t.teardown(() => idle.forEach((w) => w.close()));
+  t.teardown(() => {
+    for (const w of idle) w.close();
+  });
   for (let i = 0; i < CONNECTIONS; i += 250) {
     idle.push(...(await Promise.all(Array.from({ length: Math.min(250, CONNECTIONS - i) }, () => Wire.open(server.port)))));
   }

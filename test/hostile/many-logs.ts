@@ -27,8 +27,9 @@ function openFds(node: RunningServer): number {
 
 /** Counts the replies that are not `expected(i)`, and shows the first such. */
 function mismatches(replies: string[], expected: (i: number) => string): string {
-  const bad = replies.map((r, i) => [r, expected(i)]).filter(([r, e]) => r !== e);
-  return bad.length === 0 ? '' : `${bad.length} unexpected replies, first: ${bad[0][0]} (expected ${bad[0][1]})`;
+  const bad = replies.map((r, i) => [r, expected(i)] as const).filter(([r, e]) => r !== e);
+  const [first] = bad;
+  return first === undefined ? '' : `${bad.length} unexpected replies, first: ${first[0]} (expected ${first[1]})`;
 }
 
 /** A data directory that outlives the node's restarts; removed when the test ends. */
@@ -55,7 +56,9 @@ for (const [fsync, count] of [
     t.regex(node.stderr(), new RegExp(`descriptor limit ${FILE_LIMIT}: storage keeps at most 56 open`));
     // Connections opened before the logs exist keep working after: the logs did not take their descriptors.
     const idle = await Promise.all(Array.from({ length: 40 }, () => Wire.open(node.port)));
-    t.teardown(() => idle.forEach((w) => w.close()));
+    t.teardown(() => {
+      for (const w of idle) w.close();
+    });
     const names = Array.from({ length: count }, (_, i) => `test.l${i}`);
     const writer = await Wire.open(node.port);
     t.teardown(() => writer.close());
@@ -66,12 +69,12 @@ for (const [fsync, count] of [
     for (const w of idle) t.is(await w.command('PING'), 'PONG');
     const more = await Promise.all(Array.from({ length: 40 }, () => Wire.open(node.port)));
     for (const w of more) t.is(await w.command('PING'), 'PONG');
-    more.forEach((w) => w.close());
+    for (const w of more) w.close();
     const listed = await logs(node.port);
     t.is(listed.size, count + 1); // and the node's own log
-    t.deepEqual(listed.get(names[count - 1]), { role: 'owner', first: 1, head: 2 });
+    t.deepEqual(listed.get(names[count - 1]!), { role: 'owner', first: 1, head: 2 });
     writer.close();
-    idle.forEach((w) => w.close());
+    for (const w of idle) w.close();
     // A crash, not a stop: a stop would fdatasync every log (thousands of syncs, a minute on this disk);
     // records acknowledged under any policy survive a killed process, and the restart recovers them.
     await node.kill();
@@ -84,7 +87,7 @@ for (const [fsync, count] of [
     t.log(`restart with ${count + 1} logs: the node started in ${startedIn} ms (listening ${again.ms.toFixed(0)} ms after spawn, Node's own boot included)`);
     const listedAgain = await logs(restarted.port); // waits for the background pass
     t.is(listedAgain.size, count + 1);
-    t.is(listedAgain.get(names[0])!.head, 2);
+    t.is(listedAgain.get(names[0]!)!.head, 2);
     const done = /recovery done: (\d+) logs checked, (\d+) records, 0 bytes dropped in recovery, (\d+) ms after open/.exec(restarted.stderr());
     t.truthy(done, restarted.stderr());
     t.is(Number(done![1]), count + 1);
@@ -105,14 +108,16 @@ test(`under ulimit -n ${FILE_LIMIT}, --max-conns is lowered to what fits: the co
   t.truthy(m, node.stderr());
   const fit = Number(m![1]);
   const wires = await Promise.all(Array.from({ length: fit }, () => Wire.open(node.port)));
-  t.teardown(() => wires.forEach((w) => w.close()));
+  t.teardown(() => {
+    for (const w of wires) w.close();
+  });
   for (const w of wires) t.is(await w.command('PING'), 'PONG');
   const extra = await Wire.open(node.port);
   t.teardown(() => extra.close());
   t.regex(await extra.line(), /^ERR busy too many connections/);
   // Storage has its own share: a thousand new logs are written with every connection taken.
-  t.is(mismatches(await pipeline(wires[0], Array.from({ length: 1000 }, (_, i) => `MSG test.c${i} x`)), () => 'OK 1'), '');
-  t.is(await wires[fit - 1].command('PING'), 'PONG');
+  t.is(mismatches(await pipeline(wires[0]!, Array.from({ length: 1000 }, (_, i) => `MSG test.c${i} x`)), () => 'OK 1'), '');
+  t.is(await wires[fit - 1]!.command('PING'), 'PONG');
 });
 
 test('--max-logs refuses a write that would create one more log of the namespace with ERR full, over TCP, also after a restart', async (t) => {

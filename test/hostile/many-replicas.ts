@@ -58,7 +58,7 @@ class FakePeer {
           this.logsAsked++;
           socket.write(this.listing);
         } else if (words[0] === 'REPLICATE') {
-          this.replicated.add(words[1]);
+          this.replicated.add(words[1]!);
           socket.write('HB 0\r\n');
           const timer = setInterval(() => socket.write('HB 0\r\n'), 1000);
           this.timers.add(timer);
@@ -97,7 +97,7 @@ async function stillServes(t: ExecutionContext, node: RunningServer): Promise<st
   t.is(await wire.command('MSG alice.x hello'), 'OK 1');
   const more = await Promise.all(Array.from({ length: 40 }, () => Wire.open(node.port)));
   for (const w of more) t.is(await w.command('PING'), 'PONG');
-  more.forEach((w) => w.close());
+  for (const w of more) w.close();
   t.log(`follower: ${readdirSync(`/proc/${node.proc.pid}/fd`).length} descriptors open (limit ${FILE_LIMIT})`);
   return [...(await logs(node.port)).keys()].filter((name) => name.startsWith('bob.'));
 }
@@ -110,7 +110,7 @@ test(`a peer listing ${LISTED} logs: the follower under ulimit -n ${FILE_LIMIT} 
   t.truthy(limit, node.stderr());
   const replicas = Number(limit![1]);
   await waitFor('the line about the logs not followed', () => notFollowedLines(node).length > 0);
-  t.is(notFollowedLines(node)[0].replace(/^\S+ /, ''), `replication: not following ${LISTED - replicas} logs of bob: this node follows at most ${replicas} replica logs (a quarter of its file descriptor limit)`);
+  t.is(notFollowedLines(node)[0]?.replace(/^\S+ /, ''), `replication: not following ${LISTED - replicas} logs of bob: this node follows at most ${replicas} replica logs (a quarter of its file descriptor limit)`);
   await waitFor('every followed log to ask bob', () => peer.replicated.size === replicas);
   // Three more polls of the same listing: no more lines.
   const asked = peer.logsAsked;
@@ -126,7 +126,7 @@ test(`a peer listing ${LISTED} logs past --max-logs: the follower creates that m
   t.teardown(() => peer.stop());
   const node = await follower(t, peer, ['--max-logs', '30']);
   await waitFor('the line about the logs not followed', () => notFollowedLines(node).length > 0);
-  t.is(notFollowedLines(node)[0].replace(/^\S+ /, ''), `replication: not following ${LISTED - 30} logs of bob: namespace bob holds 30 logs here, the most --max-logs allows`);
+  t.is(notFollowedLines(node)[0]?.replace(/^\S+ /, ''), `replication: not following ${LISTED - 30} logs of bob: namespace bob holds 30 logs here, the most --max-logs allows`);
   const asked = peer.logsAsked;
   await waitFor('three more LOGS polls', () => peer.logsAsked >= asked + 3);
   t.is(notFollowedLines(node).length, 1);

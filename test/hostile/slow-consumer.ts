@@ -52,7 +52,7 @@ test(`${PUSHES} pushes to a subscriber that never reads: disconnected with a log
   t.is(await probe.command(`HEAD ${LOGS[0]}`), `OK ${PUSHES / WRITERS}`);
   probe.send('STATS\n');
   const stats = new Map<string, string>();
-  for (let line = await probe.line(); line !== 'END'; line = await probe.line()) stats.set(line.split(' ')[1], line.split(' ')[2]);
+  for (let line = await probe.line(); line !== 'END'; line = await probe.line()) stats.set(line.split(' ')[1]!, line.split(' ')[2]!);
   t.is(stats.get('slow_consumers'), '1', 'only the subscriber that never read was disconnected');
   readerDone = true;
   probe.send(`MSG ${LOGS[0]} last\n`);

@@ -16,19 +16,21 @@ test(`${CLIENTS} clients sending one byte a second for ${SECONDS} s`, async (t) 
   const rss = watchRss(server.proc.pid!);
   const before = rss.peak();
   const wires = await Promise.all(Array.from({ length: CLIENTS }, () => Wire.open(server.port)));
-  t.teardown(() => wires.forEach((w) => w.close()));
+  t.teardown(() => {
+    for (const w of wires) w.close();
+  });
   // Each sends the first SECONDS bytes of `MSG test <i>-xxx...` one a second, then the rest at once.
   const lines = wires.map((_, i) => Buffer.from(`MSG test ${i}-`.padEnd(SECONDS - 1, 'x') + '\n'));
   const probe = await Wire.open(server.port);
   let slowestPing = 0;
   for (let s = 0; s < SECONDS; s++) {
-    for (let i = 0; i < wires.length; i++) if (s < lines[i].length) wires[i].send(lines[i].subarray(s, s + 1));
+    for (const [i, wire] of wires.entries()) if (s < lines[i]!.length) wire.send(lines[i]!.subarray(s, s + 1));
     const sent = Date.now();
     t.is(await probe.command('PING'), 'PONG');
     slowestPing = Math.max(slowestPing, Date.now() - sent);
     await new Promise((r) => setTimeout(r, 1000));
   }
-  for (let i = 0; i < wires.length; i++) if (lines[i].length > SECONDS) wires[i].send(lines[i].subarray(SECONDS));
+  for (const [i, wire] of wires.entries()) if (lines[i]!.length > SECONDS) wire.send(lines[i]!.subarray(SECONDS));
   const ids = new Set<string>();
   for (const wire of wires) ids.add(await wire.line(30_000));
   t.is(ids.size, CLIENTS, 'every dribbled MSG got its own id');

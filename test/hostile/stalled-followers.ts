@@ -28,7 +28,9 @@ test(`${FOLLOWERS} followers that never read keep server memory bounded`, async 
   const rss = watchRss(server.proc.pid!);
   const before = rss.peak();
   const followers: Wire[] = [];
-  t.teardown(() => followers.forEach((w) => w.close()));
+  t.teardown(() => {
+    for (const w of followers) w.close();
+  });
   for (let i = 0; i < FOLLOWERS; i += 100) {
     const batch = await Promise.all(Array.from({ length: Math.min(100, FOLLOWERS - i) }, () => Wire.open(server.port)));
     for (const w of batch) {

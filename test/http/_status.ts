@@ -6,7 +6,7 @@ import { get } from 'node:http';
 export function statusUrl(node: { stderr(): string }): string {
   const m = /status page at (http:\/\/\S+?)\/ /.exec(node.stderr());
   if (!m) throw new Error(`no status page line in:\n${node.stderr()}`);
-  return m[1];
+  return m[1]!;
 }
 
 export function httpGet(url: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -41,14 +41,19 @@ export function parseExposition(text: string): { samples: Sample[]; types: Map<s
   if (!text.endsWith('\n')) throw new Error('the exposition does not end with a line feed');
   for (const line of text.slice(0, -1).split('\n')) {
     let m: RegExpExecArray | null;
+    // Every group but a sample's labels always takes part in a match: the `!`s below.
     if ((m = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .+$/.exec(line))) {
-      if (helped.has(m[1])) throw new Error(`HELP twice for ${m[1]}`);
-      helped.add(m[1]);
+      const name = m[1]!;
+      if (helped.has(name)) throw new Error(`HELP twice for ${name}`);
+      helped.add(name);
     } else if ((m = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|untyped)$/.exec(line))) {
-      if (types.has(m[1])) throw new Error(`TYPE twice for ${m[1]}`);
-      types.set(m[1], m[2]);
+      const name = m[1]!;
+      if (types.has(name)) throw new Error(`TYPE twice for ${name}`);
+      types.set(name, m[2]!);
     } else if ((m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+]+)$/.exec(line))) {
-      const [, name, labelText = '', value] = m;
+      const name = m[1]!;
+      const labelText = m[2] ?? '';
+      const value = m[3]!;
       if (!types.has(name) || !helped.has(name)) throw new Error(`sample before HELP/TYPE: ${line}`);
       if (seen.has(name + '{' + labelText + '}')) throw new Error(`duplicate sample: ${line}`);
       seen.add(name + '{' + labelText + '}');
@@ -68,14 +73,14 @@ function parseLabels(text: string, line: string): Record<string, string> {
     re.lastIndex = at;
     const m = re.exec(text);
     if (!m) throw new Error(`bad labels in: ${line}`);
-    labels[m[1]] = m[2].replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    labels[m[1]!] = m[2]!.replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
     at = re.lastIndex;
   }
   return labels;
 }
 
 /** The value of the sample with exactly these labels, or undefined. */
-export function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
   const want = JSON.stringify(Object.entries(labels).sort());
   return samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want)?.value;
 }

@@ -25,7 +25,9 @@ test('clients pipelining requests and never reading the answers do not grow memo
   // 8 readers that never read, each pushing up to 8 MB of requests (~230,000 scrapes: unbounded
   // answering would hold gigabytes); a socket the server stops reading stalls its writer.
   const sockets = await Promise.all(Array.from({ length: 8 }, () => open(url)));
-  t.teardown(() => sockets.forEach((s) => s.destroy()));
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+  });
   let stalled = 0;
   for (const socket of sockets) {
     socket.pause();
@@ -56,7 +58,9 @@ test('past 32 connections the status port closes new ones; it serves again once 
   t.teardown(() => node.stop());
   const url = statusUrl(node);
   const idle = await Promise.all(Array.from({ length: 32 }, () => open(url)));
-  t.teardown(() => idle.forEach((s) => s.destroy()));
+  t.teardown(() => {
+    for (const s of idle) s.destroy();
+  });
   const extra = await open(url);
   const answer = await new Promise<string>((resolve) => {
     let text = '';
@@ -65,7 +69,7 @@ test('past 32 connections the status port closes new ones; it serves again once 
     extra.write(REQUEST);
   });
   t.is(answer, '', 'the 33rd connection is closed unanswered');
-  idle.forEach((s) => s.destroy());
+  for (const s of idle) s.destroy();
   // Served again as soon as the server has seen the closes.
   await waitFor('the status port to serve again', async () => (await httpGet(url + '/metrics')).status === 200);
   t.is((await httpGet(url + '/')).status, 200);

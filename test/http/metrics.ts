@@ -2,7 +2,7 @@
 // there under its documented name, equal to what STATS/LOGS say, and the exposition is valid.
 import test from 'ava';
 import { Cluster, logs, stats, talk, waitFor, write } from '../replication/_cluster.ts';
-import { httpGet, parseExposition, statusUrl, valueOf, type Sample } from './_status.ts';
+import { httpGet, parseExposition, statusUrl, sampleValue, type Sample } from './_status.ts';
 
 /** STATS name -> [metric, label of the part after the dot]; what README.md documents. */
 const NAMES: Record<string, [string, string?]> = {
@@ -71,12 +71,12 @@ test('/metrics has every STATS and LOGS figure of a replicating cluster, equal t
     const { samples, types } = await scrape(statusUrl(node));
     const figures = await stats(node.port);
     const table = await logs(node.port);
-    t.is(valueOf(samples, 'logd_node_info', { node: node.id }), 1);
-    t.true(Math.abs(valueOf(samples, 'logd_uptime_seconds')! - figures.get('uptime_ms')! / 1000) < 5);
+    t.is(sampleValue(samples, 'logd_node_info', { node: node.id }), 1);
+    t.true(Math.abs(sampleValue(samples, 'logd_uptime_seconds')! - figures.get('uptime_ms')! / 1000) < 5);
     for (const [stat, value] of figures) {
       if (stat === 'uptime_ms') continue;
       const { name, labels } = metricFor(stat);
-      const scraped = valueOf(samples, name, labels);
+      const scraped = sampleValue(samples, name, labels);
       if (scraped === undefined && MOVING.has(stat)) continue; // e.g. cmd.stats: first counted by the STATS after the scrape
       t.not(scraped, undefined, `${node.id}: ${name} ${JSON.stringify(labels)} for STATS ${stat}`);
       if (MOVING.has(stat)) t.true(scraped! <= value, `${node.id}: ${stat} ${scraped} <= ${value}`);
@@ -84,37 +84,37 @@ test('/metrics has every STATS and LOGS figure of a replicating cluster, equal t
       t.is(types.get(name), name.endsWith('_total') ? 'counter' : 'gauge', name);
     }
     for (const [log, info] of table) {
-      t.is(valueOf(samples, 'logd_log_first_id', { log }), info.first, `${node.id} ${log} first`);
-      t.is(valueOf(samples, 'logd_log_head', { log }), info.head, `${node.id} ${log} head`);
+      t.is(sampleValue(samples, 'logd_log_first_id', { log }), info.first, `${node.id} ${log} first`);
+      t.is(sampleValue(samples, 'logd_log_head', { log }), info.head, `${node.id} ${log} head`);
       const infoLabels: Record<string, string> = { log, role: info.role };
       for (const key of ['source', 'state', 'failover']) if (info[key] !== undefined) infoLabels[key] = String(info[key]);
-      t.is(valueOf(samples, 'logd_log_info', infoLabels), 1, `${node.id} ${log} info ${JSON.stringify(infoLabels)}`);
+      t.is(sampleValue(samples, 'logd_log_info', infoLabels), 1, `${node.id} ${log} info ${JSON.stringify(infoLabels)}`);
       for (const [key, value] of Object.entries(info)) {
-        if (key.startsWith('ack.')) t.is(valueOf(samples, 'logd_log_acked_id', { log, follower: key.slice(4) }), Number(value), `${node.id} ${log} ${key}`);
+        if (key.startsWith('ack.')) t.is(sampleValue(samples, 'logd_log_acked_id', { log, follower: key.slice(4) }), Number(value), `${node.id} ${log} ${key}`);
       }
-      if (info.lag !== undefined) t.is(valueOf(samples, 'logd_replica_lag', { log }), Number(info.lag));
+      if (info.lag !== undefined) t.is(sampleValue(samples, 'logd_replica_lag', { log }), Number(info.lag));
       if (info.state !== undefined) {
-        t.is(valueOf(samples, 'logd_replica_state', { log, state: String(info.state) }), 1);
+        t.is(sampleValue(samples, 'logd_replica_state', { log, state: String(info.state) }), 1);
         t.is(samples.filter((s) => s.name === 'logd_replica_state' && s.labels.log === log && s.value === 1).length, 1);
       }
     }
   }
   // The figures this cluster must have produced, spelled out.
   const a = (await scrape(statusUrl(alice))).samples;
-  t.is(valueOf(a, 'logd_log_head', { log: 'alice' }), 300);
-  t.is(valueOf(a, 'logd_log_head', { log: 'alice.audit' }), 20);
-  t.true(valueOf(a, 'logd_records_in_total')! >= 320);
-  t.is(valueOf(a, 'logd_log_acked_id', { log: 'alice', follower: 'carol' }), 300);
-  t.is(valueOf(a, 'logd_errors_total', { code: 'readonly' }), 1);
-  t.is(valueOf(a, 'logd_peer_up', { peer: 'bob' }), 1);
-  t.true(valueOf(a, 'logd_fsyncs_total')! > 0);
+  t.is(sampleValue(a, 'logd_log_head', { log: 'alice' }), 300);
+  t.is(sampleValue(a, 'logd_log_head', { log: 'alice.audit' }), 20);
+  t.true(sampleValue(a, 'logd_records_in_total')! >= 320);
+  t.is(sampleValue(a, 'logd_log_acked_id', { log: 'alice', follower: 'carol' }), 300);
+  t.is(sampleValue(a, 'logd_errors_total', { code: 'readonly' }), 1);
+  t.is(sampleValue(a, 'logd_peer_up', { peer: 'bob' }), 1);
+  t.true(sampleValue(a, 'logd_fsyncs_total')! > 0);
   const b = (await scrape(statusUrl(bob))).samples;
-  t.is(valueOf(b, 'logd_repl_records_in_total'), 320 + (await logs(cluster.port('bob'))).get('carol')!.head);
-  t.is(valueOf(b, 'logd_replica_state', { log: 'alice', state: 'live' }), 1);
-  t.is(valueOf(b, 'logd_replica_lag', { log: 'alice' }), 0);
+  t.is(sampleValue(b, 'logd_repl_records_in_total'), 320 + (await logs(cluster.port('bob'))).get('carol')!.head);
+  t.is(sampleValue(b, 'logd_replica_state', { log: 'alice', state: 'live' }), 1);
+  t.is(sampleValue(b, 'logd_replica_lag', { log: 'alice' }), 0);
 
   // A participant going down shows in peer_up on both sides of the scrape.
   await cluster.nodes.get('carol')!.kill();
-  await waitFor('alice to see carol down', async () => valueOf((await scrape(statusUrl(alice))).samples, 'logd_peer_up', { peer: 'carol' }) === 0);
+  await waitFor('alice to see carol down', async () => sampleValue((await scrape(statusUrl(alice))).samples, 'logd_peer_up', { peer: 'carol' }) === 0);
   t.is((await stats(alice.port)).get('peer_up.carol'), 0);
 });

@@ -49,8 +49,8 @@ export function expectedReplies(cmds: readonly ModelCommand[], log: string): { r
   // A READ that cannot end by itself holds every later command until its terminator (index) arrives.
   let blockedUntil: number | null = null;
   for (let i = 0; i < sent.length; i++) {
-    const cmd = sent[i];
-    const text = wire(cmd, log).toString('latin1').split('\n')[0];
+    const cmd = sent[i]!;
+    const text = wire(cmd, log).toString('latin1').split('\n')[0]!;
     if (blockedUntil !== null && i > blockedUntil) blockedUntil = null;
     const head = payloads.length;
     switch (cmd.verb) {

@@ -91,7 +91,7 @@ function check(bytes: Buffer, replies: Expected[], payloads: Buffer[], log: stri
       }
       if (want.command.startsWith('SUBSCRIBE')) {
         subscribed = true;
-        lastPush = Number(want.lines[1].split(' ')[2]);
+        lastPush = Number(want.lines[1]?.split(' ')[2]);
       }
       continue;
     }

@@ -22,7 +22,9 @@ export function installLockfile(root: string, tarball: string): object {
   for (let name = names.pop(); name !== undefined; name = names.pop()) {
     const key = `node_modules/${name}`;
     if (packages[key]) continue;
-    const { dev: _dev, ...entry } = lock.packages[key];
+    const locked = lock.packages[key];
+    if (locked === undefined) throw new Error(`${key} is not in package-lock.json`);
+    const { dev: _dev, ...entry } = locked;
     packages[key] = entry;
     names.push(...Object.keys(entry.dependencies ?? {}), ...Object.keys(entry.optionalDependencies ?? {}));
   }

@@ -35,7 +35,7 @@ test('npm pack, install offline into a fresh project, import from plain ESM, run
   // Pack a copy, so that its prepare script rebuilds the copy's dist/, not the one other tests run.
   const copy = join(tmp, 'logd');
   const skip = new Set(['node_modules', 'dist', '.git', 'data', 'coverage', 'test', 'bench']);
-  cpSync(ROOT, copy, { recursive: true, filter: (src) => !skip.has(src.slice(ROOT.length).split('/')[0]) });
+  cpSync(ROOT, copy, { recursive: true, filter: (src) => !skip.has(src.slice(ROOT.length).split('/')[0]!) });
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
   const packed = await sh('npm', ['pack', '--json', '--pack-destination', tmp], copy);
   t.is(packed.code, 0, packed.stderr);

@@ -44,13 +44,13 @@ export function parseTranscript(name: string, text: string): Transcript {
     if (src.startsWith('#')) {
       const h = HEADER.exec(src);
       if (!h) return;
-      const value = h[2].trim();
+      const value = h[2]!.trim();
       if (h[1] === 'args') t.args.push(...value.split(/\s+/));
       else if (h[1] === 'id') t.id = value;
       else if (h[1] === 'needs') t.needs = value;
       else {
         const sp = value.indexOf(' ');
-        t.files.push({ name: value.slice(0, sp), content: Buffer.concat([unescape(value.slice(sp + 1)), Buffer.from('\n')]) });
+        t.files.push({ name: value.slice(0, sp), content: Buffer.concat([decodeEscapes(value.slice(sp + 1)), Buffer.from('\n')]) });
       }
       return;
     }
@@ -58,8 +58,8 @@ export function parseTranscript(name: string, text: string): Transcript {
     if (!m) throw new Error(`${name}.txt:${line}: not a transcript line: ${src}`);
     const conn = m[1] === '' ? 1 : Number(m[1]);
     const body = m[3] ?? '';
-    if (m[2] === '>') t.steps.push({ kind: 'send', conn, bytes: Buffer.concat([unescape(body), Buffer.from('\n')]), line });
-    else if (m[2] === '>~') t.steps.push({ kind: 'send', conn, bytes: unescape(body), line });
+    if (m[2] === '>') t.steps.push({ kind: 'send', conn, bytes: Buffer.concat([decodeEscapes(body), Buffer.from('\n')]), line });
+    else if (m[2] === '>~') t.steps.push({ kind: 'send', conn, bytes: decodeEscapes(body), line });
     else if (m[2] === '<') t.steps.push({ kind: 'expect', conn, text: body, line });
     else if (m[2] === '<<') t.steps.push({ kind: 'skipTo', conn, text: body, line });
     else if (body === 'closed' || body === 'close') t.steps.push({ kind: body, conn, line });
@@ -81,7 +81,7 @@ export function connections(t: Transcript): number[] {
 }
 
 /** Decodes `\r \n \t \\ \s \xHH` escapes; the rest is UTF-8. */
-export function unescape(text: string): Buffer {
+export function decodeEscapes(text: string): Buffer {
   const parts: Buffer[] = [];
   let plain = '';
   for (let i = 0; i < text.length; i++) {
@@ -90,7 +90,7 @@ export function unescape(text: string): Buffer {
       plain += c;
       continue;
     }
-    const e = text[++i];
+    const e = text[++i]!;
     const simple: Record<string, string> = { r: '\r', n: '\n', t: '\t', s: ' ', '\\': '\\' };
     if (e in simple) plain += simple[e];
     else if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
@@ -105,7 +105,7 @@ export function unescape(text: string): Buffer {
 
 /** The bytes an expected line stands for (its CRLF included); used to know how much to read. */
 export function expectedLineFeeds(text: string): number {
-  return unescape(text).filter((b) => b === 10).length + 1;
+  return decodeEscapes(text).filter((b) => b === 10).length + 1;
 }
 
 /**
@@ -115,13 +115,13 @@ export function expectedLineFeeds(text: string): number {
 export function lineMatches(text: string, actual: Buffer): boolean {
   const want = text.split(' ');
   const wild = want.some((w, i) => w === '*' || (w === '...' && i === want.length - 1));
-  if (!wild) return actual.equals(Buffer.concat([unescape(text), Buffer.from('\r\n')]));
+  if (!wild) return actual.equals(Buffer.concat([decodeEscapes(text), Buffer.from('\r\n')]));
   if (actual.length < 2 || actual[actual.length - 2] !== 13) return false;
   const got = actual.subarray(0, actual.length - 2).toString('latin1').split(' ');
   for (let i = 0; i < want.length; i++) {
     if (want[i] === '...' && i === want.length - 1) return true;
     if (i >= got.length) return false;
-    if (want[i] === '*' ? got[i] === '' : !unescape(want[i]).equals(Buffer.from(got[i], 'latin1'))) return false;
+    if (want[i] === '*' ? got[i] === '' : !decodeEscapes(want[i]!).equals(Buffer.from(got[i]!, 'latin1'))) return false;
   }
   return got.length === want.length;
 }

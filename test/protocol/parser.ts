@@ -177,9 +177,9 @@ test('a MSG inside one chunk is a zero-copy view; a body spanning chunks is one 
   const [msg, append] = rec.commands as [Extract<Command, { verb: 'MSG' }>, Extract<Command, { verb: 'APPEND' }>];
   t.is((msg.payload as Buffer).buffer, chunk.buffer);
   t.deepEqual(msg.payload, b('hello'));
-  t.is(append.payloads[0].buffer, chunk.buffer);
+  t.is(append.payloads[0]?.buffer, chunk.buffer);
   t.deepEqual(append.payloads.map(String), ['abc', 'defghi']);
-  for (const c of [chunk, ...more]) t.not(append.payloads[1].buffer, c.buffer);
+  for (const c of [chunk, ...more]) t.not(append.payloads[1]?.buffer, c.buffer);
   t.is(p.buffered, 0);
 });
 

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseLogLine } from '../../protocol/replies.ts';
 import { startServer, type RunningServer } from '../_server.ts';
 
 /** A free port: bind port 0, note the number, close. */
@@ -99,13 +100,10 @@ export interface LogInfo {
 export async function logs(port: number): Promise<Map<string, LogInfo>> {
   const out = new Map<string, LogInfo>();
   for (const line of (await talk(port, 'LOGS\n')).toString('latin1').split('\r\n')) {
-    const [word, name, role, first, head, ...extras] = line.split(' ');
-    if (word !== 'LOG') continue;
+    if (!line.startsWith('LOG ')) continue;
+    const { name, role, first, head, extras } = parseLogLine(line);
     const info: LogInfo = { role, first: Number(first), head: Number(head) };
-    for (const kv of extras) {
-      const [k, v] = kv.split('=');
-      info[k] = /^\d+$/.test(v) ? Number(v) : v;
-    }
+    for (const [k, v] of Object.entries(extras)) info[k] = /^\d+$/.test(v) ? Number(v) : v;
     out.set(name, info);
   }
   return out;
@@ -115,7 +113,7 @@ export async function stats(port: number): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const line of (await talk(port, 'STATS\n')).toString('latin1').split('\r\n')) {
     const [word, name, value] = line.split(' ');
-    if (word === 'STAT') out.set(name, Number(value));
+    if (word === 'STAT' && name !== undefined) out.set(name, Number(value));
   }
   return out;
 }
@@ -149,7 +147,7 @@ export async function write(port: number, log: string, n: number, prefix: string
 }
 
 /** A TCP proxy to a port that can stop forwarding, drop every connection, and come back. */
-export class Proxy {
+export class TcpProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private readonly clients = new Set<Socket>();
@@ -160,8 +158,8 @@ export class Proxy {
     private readonly target: number,
   ) {}
 
-  static async start(target: number): Promise<Proxy> {
-    const proxy = new Proxy(await freePort(), target);
+  static async start(target: number): Promise<TcpProxy> {
+    const proxy = new TcpProxy(await freePort(), target);
     await proxy.listen();
     return proxy;
   }

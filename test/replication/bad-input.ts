@@ -20,7 +20,7 @@ test('REPLICATE refuses what does not continue this copy, streams, and records A
   t.regex(await text(alice, 'REPLICATE alice 102\n'), /^ERR diverged alice: the follower holds records up to 101, this node, its writer, only up to 100\r\n/);
   t.regex(await text(cluster.port('bob'), 'REPLICATE alice 102\n'), /^ERR syntax start 102 is past the head 100 of alice here\r\n/);
   t.regex(await text(alice, 'REPLICATE alice 2 1 4 zz\n'), /^ERR syntax bad crc "zz"\r\n/);
-  const rec1 = (await text(alice, 'READ alice 1 1\n')).split('\r\n')[0].split(' '); // REC 1 <ts> <len> <crc>
+  const rec1 = (await text(alice, 'READ alice 1 1\n')).split('\r\n')[0]!.split(' '); // REC 1 <ts> <len> <crc>
   const stamp1 = rec1.slice(2).join(' ');
   t.is(rec1[4], crcHex(payloadCrc(Buffer.from('r0-0'))));
   // Any field of the resume stamp that differs is a divergence, the timestamp as much as the CRC.
@@ -41,7 +41,7 @@ test('REPLICATE refuses what does not continue this copy, streams, and records A
   t.is(await wire.line(), 'HB 100');
   const first = await wire.records();
   t.is(first.records.length, 99);
-  t.is(first.records[0].payload.toString(), 'r0-1');
+  t.is(first.records[0]?.payload.toString(), 'r0-1');
   t.regex(first.end, /^HB 100$/); // the next heartbeat, a second later: the stream goes on
   wire.send('ACK carol 100\nSTOP\n');
   t.is(await wire.line(), 'END 101');
@@ -105,7 +105,7 @@ test('a source sending a corrupt record or ids that do not continue: clear error
   const stamp2 = `1700000000002 3 ${crcHex(payloadCrc(Buffer.from('two')))}`;
   const headers = Buffer.concat([frame(1, 'one'), frame(2, 'two')].map((f) => f.subarray(0, f.indexOf('\r\n') + 2)));
   const digest2 = crcHex(crc32(headers));
-  t.is(fake.requests[0].line, 'REPLICATE mallory 1');
+  t.is(fake.requests[0]?.line, 'REPLICATE mallory 1');
   t.true(fake.requests.length >= 3);
   for (const r of fake.requests.slice(1)) t.is(r.line, `REPLICATE mallory 3 ${stamp2} ${digest2}`, 'resumes after its own head, never from the start');
   t.regex((await talk(cluster.port('bob'), 'READ mallory 1 3\n')).toString(), /^REC 1 1700000000001 3 [0-9a-f]{8}\r\none\r\nREC 2 .*\r\ntwo\r\nREC 3 1700000000003 5 [0-9a-f]{8}\r\nthree\r\nEND 4\r\n/);

@@ -8,7 +8,7 @@ test('failover: REFUSE on the owner, ACCEPT on a replica, participants file poin
   const cluster = await Cluster.create(names);
   t.teardown(() => cluster.stopAll());
   await Promise.all(names.map((n) => cluster.start(n)));
-  const [alice, bob, carol] = names.map((n) => cluster.port(n));
+  const [alice, bob, carol] = [cluster.port('alice'), cluster.port('bob'), cluster.port('carol')];
   const headOf = async (port: number) => (await logs(port)).get('alice')?.head;
 
   await write(alice, 'alice', 20, 'a');
@@ -47,7 +47,7 @@ test('failover: REFUSE on the owner, ACCEPT on a replica, participants file poin
 test('participants added and removed at runtime', async (t) => {
   const cluster = await Cluster.create(['alice', 'bob', 'dave']);
   t.teardown(() => cluster.stopAll());
-  const [alice, bob, dave] = ['alice', 'bob', 'dave'].map((n) => cluster.port(n));
+  const [alice, bob, dave] = [cluster.port('alice'), cluster.port('bob'), cluster.port('dave')];
   cluster.writePeers('alice', [['alice', alice], ['bob', bob]]);
   cluster.writePeers('bob', [['alice', alice], ['bob', bob]]);
   cluster.writePeers('dave', [['dave', dave]]);

@@ -5,7 +5,7 @@ import { FrameCutter } from '../../src/replication/frame-cutter.ts';
 function frames(firstId: number, payloads: Buffer[]): Buffer {
   const buf = Buffer.alloc(payloads.reduce((n, p, i) => n + frameLength(firstId + i, 1700000000000, p.length), 0));
   let pos = 0;
-  payloads.forEach((p, i) => (pos = writeFrame(buf, pos, firstId + i, 1700000000000, p, payloadCrc(p))));
+  for (const [i, p] of payloads.entries()) pos = writeFrame(buf, pos, firstId + i, 1700000000000, p, payloadCrc(p));
   return buf;
 }
 

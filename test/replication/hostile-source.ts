@@ -58,7 +58,14 @@ const CASES: Case[] = [
   },
   {
     // A LOGS reply line that never ends.
-    script: { name: 'longline', logs: (s) => (s.write('LOG '), flood(s, Buffer.alloc(64 * 1024, 'y'), FLOOD_MS)), replicate: () => {} },
+    script: {
+      name: 'longline',
+      logs: (s) => {
+        s.write('LOG ');
+        return flood(s, Buffer.alloc(64 * 1024, 'y'), FLOOD_MS);
+      },
+      replicate: () => {},
+    },
     stderr: /peer longline down at 127\.0\.0\.1:\d+: reply line over 65536 bytes/,
     stream: false,
   },
@@ -83,7 +90,7 @@ test('hostile sources (huge declared lengths, endless LOGS, overlong lines, garb
     if (!c.stream) continue;
     // Retried with a growing delay: the fourth session comes at least 200 ms after the third.
     await waitFor(`${c.script.name} to be retried`, () => fake.requests.length >= 4);
-    t.true(fake.requests[3].at - fake.requests[2].at >= 200, `${c.script.name}: backoff between retries`);
+    t.true(fake.requests[3]!.at - fake.requests[2]!.at >= 200, `${c.script.name}: backoff between retries`);
   }
   // Every retry failed the same way, and each problem left one line, not one per retry.
   for (const c of CASES) t.is(bob.stderr().split('\n').filter((l) => c.stderr.test(l)).length, 1, c.script.name);

@@ -1,10 +1,10 @@
 import test from 'ava';
-import { Cluster, Proxy, logs, readAll, waitFor, write, type LogInfo } from './_cluster.ts';
+import { Cluster, TcpProxy, logs, readAll, waitFor, write, type LogInfo } from './_cluster.ts';
 
 /** alice, and bob reaching alice only through a proxy (plus carol, direct, when given). */
 async function setup(t: { teardown(fn: () => Promise<void>): void }, names: string[]) {
   const cluster = await Cluster.create(names);
-  const proxy = await Proxy.start(cluster.port('alice'));
+  const proxy = await TcpProxy.start(cluster.port('alice'));
   t.teardown(async () => {
     await proxy.close();
     await cluster.stopAll();

@@ -35,7 +35,7 @@ test('failures back off exponentially with jitter, capped; progress starts over'
   t.is(runs, 9);
   const ceilings = [100, 200, 400, 800, 1000, 1000, 100, 200];
   t.is(delays.length, ceilings.length);
-  delays.forEach((ms, i) => t.true(ms >= ceilings[i] / 2 && ms <= ceilings[i], `delay ${i}: ${ms} for ceiling ${ceilings[i]}`));
+  for (const [i, ceiling] of ceilings.entries()) t.true(delays[i]! >= ceiling / 2 && delays[i]! <= ceiling, `delay ${i}: ${delays[i]} for ceiling ${ceiling}`);
 });
 
 test('a run that throws is reported and restarted; done stops', async (t) => {

@@ -2,7 +2,7 @@
 // (SIGKILL) and restarted and one link is cut and restored: at the end every copy of every log
 // is byte-identical to its writer's. Record counts stay modest (the machine has 2 cores).
 import test from 'ava';
-import { Cluster, Proxy, logs, readAll, waitFor, write } from './_cluster.ts';
+import { Cluster, TcpProxy, logs, readAll, waitFor, write } from './_cluster.ts';
 
 const NAMES = Array.from({ length: 10 }, (_, i) => `n${i}`);
 const PER_ROUND = 100;
@@ -10,7 +10,7 @@ const PER_ROUND = 100;
 test('ten nodes writing concurrently, two killed and restarted, one link cut: every copy equals its writer\'s', async (t) => {
   const cluster = await Cluster.create(NAMES);
   // n9 reaches n0 only through a proxy: the link that is cut.
-  const proxy = await Proxy.start(cluster.port('n0'));
+  const proxy = await TcpProxy.start(cluster.port('n0'));
   t.teardown(async () => {
     await proxy.close();
     await cluster.stopAll();

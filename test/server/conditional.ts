@@ -54,16 +54,18 @@ test('a refused conditional APPEND stores nothing of its batch and the connectio
 test('two writers racing conditional appends on one log: every record stored exactly once, ids without gaps', async (t) => {
   const perWriter = 150;
   const writers = await Promise.all([connect({ port: server.port }), connect({ port: server.port })]);
-  t.teardown(() => writers.forEach((w) => w.destroy()));
+  t.teardown(() => {
+    for (const w of writers) w.destroy();
+  });
   let conflicts = 0;
-  const run = async (w: number): Promise<void> => {
+  const run = async (w: 0 | 1): Promise<void> => {
     const client = writers[w];
     let next = 1; // both start expecting id 1: one of them must get a conflict
     for (let i = 0; i < perWriter; i++) {
       const payloads = i % 3 === 0 ? [`w${w}-${i}a`, `w${w}-${i}b`] : [`w${w}-${i}`];
       for (;;) {
         try {
-          const { last } = payloads.length === 1 ? { last: await client.msg('cond.race', payloads[0], { expect: next }) } : await client.append('cond.race', payloads, { expect: next });
+          const { last } = payloads.length === 1 ? { last: await client.msg('cond.race', payloads[0]!, { expect: next }) } : await client.append('cond.race', payloads, { expect: next });
           next = last + 1;
           break;
         } catch (err) {
@@ -89,7 +91,7 @@ test('two writers racing conditional appends on one log: every record stored exa
   t.is(texts.length, expected.length, 'nothing stored twice');
   t.deepEqual([...texts].sort(), [...expected].sort(), 'every record stored once');
   // An APPEND's records stay together even under the race.
-  for (let k = 0; k < texts.length; k++) if (/-\d+a$/.test(texts[k])) t.is(texts[k + 1], texts[k].slice(0, -1) + 'b');
+  for (let k = 0; k < texts.length; k++) if (/-\d+a$/.test(texts[k]!)) t.is(texts[k + 1], texts[k]!.slice(0, -1) + 'b');
 });
 
 test('the client: expect refuses with a ConflictError carrying the next id; resending after a lost reply stores once', async (t) => {

@@ -93,3 +93,13 @@ test('SHUTDOWN stops the server only with --allow-shutdown', async (t) => {
   t.is(await w3.command('HEAD test'), 'OK 1');
   w3.close();
 });
+
+test('a SIGTERM sent the moment the listening line appears still stops gracefully (exit 0, logged)', async (t) => {
+  for (let i = 0; i < 3; i++) {
+    const server = await startServer();
+    server.proc.kill('SIGTERM');
+    t.is(await server.exited, 0, server.stderr());
+    t.regex(server.stderr(), /received SIGTERM/);
+    await server.stop();
+  }
+});

@@ -19,7 +19,7 @@ test('READ follow delivers records appended later by another connection; STOP en
     records.map((r) => r.id),
     Array.from({ length: 50 }, (_, i) => i + 1),
   );
-  t.is(records[49].payload.toString(), 'r50');
+  t.is(records[49]?.payload.toString(), 'r50');
   t.is(end, 'END 51');
   t.is(await reader.line(), 'PONG');
   t.is(await reader.line(), 'OK');

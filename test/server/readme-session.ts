@@ -21,11 +21,12 @@ interface Step {
 /** The session block of README.md, cut into steps. */
 function readmeSession(): Step[] {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const block = /## A session\n[\s\S]*?```\n([\s\S]*?)```/.exec(readme)![1];
+  const block = /## A session\n[\s\S]*?```\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (block === undefined) throw new Error('README.md has no session block under "## A session"');
   const steps: Step[] = [];
   const lines = block.trimEnd().split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
+    const line = lines[i]!;
     if (line.startsWith('$ nc ')) continue;
     if (line.trim().startsWith('(')) {
       steps.push({ typed: [], aside: line.trim(), shows: [] });
@@ -35,7 +36,9 @@ function readmeSession(): Step[] {
       i += typed.length - 1;
       steps.push({ typed, aside: null, shows: [] });
     } else {
-      steps[steps.length - 1].shows.push(line);
+      const step = steps.at(-1);
+      if (step === undefined) throw new Error(`README session: "${line}" shown before anything was typed`);
+      step.shows.push(line);
     }
   }
   return steps;
@@ -44,7 +47,7 @@ function readmeSession(): Step[] {
 /** The screen lines as the README shows them, with any 13-digit timestamp of a REC line, and after SEEK any id. */
 function pattern(typed: string[], shows: string[]): RegExp {
   const escaped = shows.map((l) => l.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/^REC (\d+) \d{13} /, 'REC $1 \\d{13} '));
-  if (typed[0]?.startsWith('SEEK ')) escaped[0] = escaped[0].replace(/^OK \d+$/, 'OK \\d+');
+  if (typed[0]?.startsWith('SEEK ') && escaped[0] !== undefined) escaped[0] = escaped[0].replace(/^OK \d+$/, 'OK \\d+');
   return new RegExp(`^${escaped.map((l) => `${l}\r\n`).join('')}$`);
 }
 
@@ -69,7 +72,7 @@ test('the README session works verbatim against a node started as make run does'
     if (step.aside) {
       const sent = /sends (MSG \S+ .+)\)$/.exec(step.aside);
       t.truthy(sent, `an aside the test knows: ${step.aside}`);
-      const [, log, text] = /^MSG (\S+) (.+)$/.exec(sent![1])!;
+      const [, log = '', text = ''] = /^MSG (\S+) (.+)$/.exec(sent?.[1] ?? '') ?? [];
       await other.msg(log, text);
     } else {
       from = screen.length;

@@ -6,7 +6,7 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { payloadCrc, frameLength, writeFrame } from '../../protocol/frame.ts';
-import { chunkFirstId } from '../../src/storage/chunk.ts';
+import { chunkFirstId } from '../../src/storage/chunk-names.ts';
 import { connect, type Client } from '../../src/client/index.ts';
 import { startServer } from '../_server.ts';
 
@@ -30,22 +30,22 @@ test('SEEK finds the first record at or after a time: every timestamp, chunk bou
   const records = await all(client, 'seek');
   const head = records.length;
   const firstAtOrAfter = (time: number): number => records.find((r) => r.timestamp >= time)?.id ?? head + 1;
-  for (let i = 1; i < head; i++) t.true(records[i].timestamp >= records[i - 1].timestamp, `timestamps never go backwards (record ${i + 1})`);
+  for (let i = 1; i < head; i++) t.true(records[i]!.timestamp >= records[i - 1]!.timestamp, `timestamps never go backwards (record ${i + 1})`);
   const chunkStarts = readdirSync(join(server.dir, 'seek')).map(chunkFirstId).filter((id): id is number => id !== undefined);
   t.true(chunkStarts.length >= 8, `${chunkStarts.length} chunks`);
 
-  const times = new Set<number>([0, records[0].timestamp - 1, records[head - 1].timestamp + 1, Date.now() + 3_600_000]);
+  const times = new Set<number>([0, records[0]!.timestamp - 1, records[head - 1]!.timestamp + 1, Date.now() + 3_600_000]);
   for (const r of records) for (const d of [-1, 0, 1]) times.add(r.timestamp + d);
   for (const time of times) t.is(await client.seek('seek', time), firstAtOrAfter(time), `SEEK ${time}`);
   for (const start of chunkStarts) {
-    const ts = records[start - 1].timestamp;
+    const ts = records[start - 1]!.timestamp;
     t.is(await client.seek('seek', ts), firstAtOrAfter(ts), `the first record of chunk ${start}`);
     t.is(await client.seek('seek', new Date(ts).toISOString()), firstAtOrAfter(ts), `ISO, chunk ${start}`);
   }
   t.is(await client.seek('seek', 0), 1, 'before the first record: the first');
-  t.is(await client.seek('seek', records[head - 1].timestamp + 1), head + 1, 'after the last record: head + 1');
+  t.is(await client.seek('seek', records[head - 1]!.timestamp + 1), head + 1, 'after the last record: head + 1');
   // An offset is applied: the same instant an hour later in +01:00.
-  const mid = records[Math.floor(head / 2)].timestamp;
+  const mid = records[Math.floor(head / 2)]!.timestamp;
   const plusOne = new Date(mid + 3_600_000).toISOString().replace('Z', '+01:00');
   t.is(await client.seek('seek', plusOne), firstAtOrAfter(mid));
 });
@@ -74,8 +74,8 @@ test('timestamps never go backwards: after a restart the writer stamps at least 
   t.is(await c2.head('clock'), 2);
   t.is(await c2.msg('clock', 'after the restart'), 3);
   const records = await all(c2, 'clock');
-  t.is(records[1].timestamp, future);
-  t.is(records[2].timestamp, future, 'stamped max(clock, previous): the clock is a day behind');
+  t.is(records[1]?.timestamp, future);
+  t.is(records[2]?.timestamp, future, 'stamped max(clock, previous): the clock is a day behind');
   t.is(await c2.seek('clock', future), 2);
   t.is(await c2.seek('clock', future + 1), 4);
 });

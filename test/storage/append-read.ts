@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { LogdError } from '../../protocol/errors.ts';
+import type { LogdError } from '../../protocol/errors.ts';
 import { payloadCrc } from '../../protocol/frame.ts';
 import { idsOf, openStore, payloads, payloadsOf, tempDir } from './_store.ts';
 
@@ -89,7 +89,7 @@ test('read before the first retained id is gone with the first id as message', a
   for (let i = 1; i <= 20; i++) await log.append(payloads(i, 1, 50));
   const first = await log.trim(10);
   t.true(first > 1 && first <= 10);
-  const err = await t.throwsAsync(log.read(1, 10, 1000));
+  const err = await t.throwsAsync(async () => log.read(1, 10, 1000));
   t.is((err as LogdError).code, 'gone');
   t.is(err?.message, String(first));
   await t.throwsAsync(log.stampOf(1), { message: String(first) });
@@ -145,7 +145,7 @@ test('appendFrames keeps ids, timestamps and bytes; rejects bad CRC and wrong id
   t.deepEqual(await replica.appendFrames(frames.subarray(0, frames.indexOf('REC 4 '))), { first: 1, last: 3 });
   const rest = frames.subarray(frames.indexOf('REC 4 '));
   const badCrc = Buffer.from(rest);
-  badCrc[badCrc.indexOf('\r\n') + 3] ^= 1;
+  badCrc[badCrc.indexOf('\r\n') + 3]! ^= 1;
   t.is((await t.throwsAsync<LogdError>(replica.appendFrames(badCrc)))?.code, 'internal');
   const gap = frames.subarray(frames.indexOf('REC 5 '));
   t.is((await t.throwsAsync<LogdError>(replica.appendFrames(gap)))?.code, 'internal');
@@ -189,4 +189,21 @@ test('store: names sorted, create idempotent, invalid names refused, appends aft
   for (const bad of ['../etc', '.hidden', '', 'a/b', 'x'.repeat(65)]) t.is((await t.throwsAsync<LogdError>(store.create(bad)))?.code, 'syntax');
   await store.close();
   t.is((await t.throwsAsync<LogdError>(a.append(payloads(1, 1))))?.code, 'internal');
+});
+
+test('one read entry: records in the tail cache come back synchronously, others through a promise, the same bytes', async (t) => {
+  const dir = tempDir(t);
+  const { store } = await openStore(t, dir);
+  const log = await store.create('alice');
+  await log.append(payloads(1, 5));
+  const cached = log.read(3, 10, 1 << 20);
+  t.false(cached instanceof Promise, 'the newest rounds of this process: no promise, no disk read');
+  if (cached instanceof Promise) return;
+  t.deepEqual(idsOf(cached.data), [3, 4, 5]);
+  await store.close();
+  // After a restart nothing is cached: the same records come from the file.
+  const again = await openStore(t, dir);
+  const fromFile = again.store.get('alice')!.read(3, 10, 1 << 20);
+  t.true(fromFile instanceof Promise);
+  t.true((await fromFile).data.equals(cached.data));
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LogdError } from '../../protocol/errors.ts';
+import type { LogdError } from '../../protocol/errors.ts';
 import { openStore, tempDir } from './_store.ts';
 
 test('checkpoints are 0 until stored, survive reopen, and are kept per consumer and log', async (t) => {

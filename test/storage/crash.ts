@@ -29,7 +29,7 @@ function runAndKill(dir: string, firstBatch: number, fsync: string, delayMs: num
       if (signal !== 'SIGKILL') return reject(new Error(`writer exited on its own: ${err}`));
       const acked = new Map<number, [number, number]>();
       for (const line of out.split('\n')) {
-        const [b, first, last] = line.split(' ').map(Number);
+        const [b = NaN, first = NaN, last = NaN] = line.split(' ').map(Number);
         if (line !== 'ready' && Number.isInteger(last)) acked.set(b, [first, last]);
       }
       resolve(acked);
@@ -51,7 +51,7 @@ async function readAll(dir: string): Promise<{ records: [number, number, number]
       for (let pos = 0; pos < data.length; ) {
         const len = parseFrame(data, pos, data.length, h);
         if (h.id !== records.length) throw new Error(`id ${h.id} where ${records.length} was expected`);
-        const [b, i, size] = data.toString('latin1', pos + h.headerLength, pos + h.headerLength + 40).split(' ').map(Number);
+        const [b = NaN, i = NaN, size = NaN] = data.toString('latin1', pos + h.headerLength, pos + h.headerLength + 40).split(' ').map(Number);
         records.push([b, i, size]);
         pos += len;
       }
@@ -80,10 +80,10 @@ test('SIGKILL during grouped appends: acknowledged records survive, no partial b
     }
     // Every batch in the log is whole and contiguous.
     for (let id = 1; id < records.length; ) {
-      const [b, i, size] = records[id];
+      const [b, i, size] = records[id]!;
       if (i !== 0) return t.fail(`cycle ${cycle}: batch ${b} starts at index ${i} (id ${id})`);
       for (let k = 1; k < size; k++) {
-        if (records[id + k]?.[0] !== b || records[id + k][1] !== k) return t.fail(`cycle ${cycle}: batch ${b} of ${size} is partial at id ${id + k}`);
+        if (records[id + k]?.[0] !== b || records[id + k]?.[1] !== k) return t.fail(`cycle ${cycle}: batch ${b} of ${size} is partial at id ${id + k}`);
       }
       id += size;
     }

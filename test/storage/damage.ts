@@ -65,7 +65,7 @@ function flipBitInRecord(logDir: string, chunk: string, id: number): void {
   const path = join(logDir, chunk);
   const data = fs.readFileSync(path);
   const at = data.indexOf(`REC ${id} `);
-  data[data.indexOf('\r\n', at) + 4] ^= 0x04;
+  data[data.indexOf('\r\n', at) + 4]! ^= 0x04;
   fs.writeFileSync(path, data);
 }
 
@@ -80,31 +80,31 @@ const CASES: DamageCase[] = [
   {
     name: 'a middle chunk deleted',
     damage: ({ logDir, chunks }) => {
-      fs.rmSync(join(logDir, chunks[2]));
-      fs.rmSync(join(logDir, chunks[2].replace('.chunk', '.idx')));
-      return firstIdOf(chunks[2]) - 1;
+      fs.rmSync(join(logDir, chunks[2]!));
+      fs.rmSync(join(logDir, chunks[2]!.replace('.chunk', '.idx')));
+      return firstIdOf(chunks[2]!) - 1;
     },
   },
   {
     name: 'a bit flipped in the last record of the second-newest chunk',
     damage: ({ logDir, chunks }) => {
-      const last = firstIdOf(chunks[chunks.length - 1]) - 1;
-      flipBitInRecord(logDir, chunks[chunks.length - 2], last);
+      const last = firstIdOf(chunks[chunks.length - 1]!) - 1;
+      flipBitInRecord(logDir, chunks[chunks.length - 2]!, last);
       return last - 1;
     },
   },
   {
     name: 'a sealed chunk truncated',
     damage: ({ logDir, chunks }) => {
-      const path = join(logDir, chunks[3]);
+      const path = join(logDir, chunks[3]!);
       fs.truncateSync(path, fs.statSync(path).size - 5);
-      return firstIdOf(chunks[4]) - 2;
+      return firstIdOf(chunks[4]!) - 2;
     },
   },
   {
     name: 'an empty stray chunk file inside the log',
     damage: ({ logDir, chunks }) => {
-      fs.writeFileSync(join(logDir, `${String(firstIdOf(chunks[1]) + 2).padStart(20, '0')}.chunk`), '');
+      fs.writeFileSync(join(logDir, `${String(firstIdOf(chunks[1]!) + 2).padStart(20, '0')}.chunk`), '');
       return RECORDS;
     },
   },
@@ -119,7 +119,7 @@ const CASES: DamageCase[] = [
     name: "a bit flipped in the active chunk's unindexed part after a kill",
     killedOnly: true,
     damage: ({ logDir, chunks }) => {
-      const active = chunks[chunks.length - 1];
+      const active = chunks[chunks.length - 1]!;
       const ids = recordsIn(logDir, active);
       const victim = ids[ids.length - 3];
       if (victim === undefined) throw new Error(`active chunk ${active} holds ${ids.length} records`);
@@ -173,33 +173,33 @@ for (const fsync of POLICIES) {
 
 test('a power loss under interval: damage below the durable point is still damage, a tear past it is cut', async (t) => {
   const f = await fixture(t, { mode: 'interval', ms: 5 }, false);
-  const active = f.chunks[f.chunks.length - 1];
+  const active = f.chunks[f.chunks.length - 1]!;
   // The last sync covered everything up to the active chunk; then power was lost (another boot).
   await writeDurable(f.logDir, { policy: 'interval', boot: 'an-earlier-boot', chunk: firstIdOf(active), bytes: 0 }, false);
   const last = firstIdOf(active) - 1;
-  flipBitInRecord(f.logDir, f.chunks[f.chunks.length - 2], last);
+  flipBitInRecord(f.logDir, f.chunks[f.chunks.length - 2]!, last);
   const damaged = await openStore(t, f.dir, { chunkBytes: CHUNK_BYTES });
   t.regex(damaged.store.damage('alice')?.message ?? '', new RegExp(`alice/${f.chunks[f.chunks.length - 2]} \\d+$`));
   await damaged.store.close();
-  flipBitInRecord(f.logDir, f.chunks[f.chunks.length - 2], last); // undone
+  flipBitInRecord(f.logDir, f.chunks[f.chunks.length - 2]!, last); // undone
   const ids = recordsIn(f.logDir, active);
-  flipBitInRecord(f.logDir, active, ids[1]); // in the unsynced part: may be torn by the power loss
+  flipBitInRecord(f.logDir, active, ids[1]!); // in the unsynced part: may be torn by the power loss
   const { store, lines } = await openStore(t, f.dir, { chunkBytes: CHUNK_BYTES });
-  t.is(store.get('alice')!.head(), ids[0]);
+  t.is(store.get('alice')!.head(), ids[0]!);
   t.true(lines.some((l) => l.includes('log alice: dropped')));
 });
 
 for (const killed of [true, false]) {
   test(`a wrong but ordered index entry in a sealed chunk (after a ${killed ? 'kill' : 'clean stop'}) is rebuilt from the frames; every record reads`, async (t) => {
     const f = await fixture(t, { mode: 'none' }, killed);
-    const idx = join(f.logDir, f.chunks[1].replace('.chunk', '.idx'));
+    const idx = join(f.logDir, f.chunks[1]!.replace('.chunk', '.idx'));
     const entries = fs.readFileSync(idx);
     // Entry 3 moved one byte on: still between entries 2 and 4, but not at its record.
     entries.writeUInt32LE(entries.readUInt32LE(24) + 1, 24);
     fs.writeFileSync(idx, entries);
     const { store } = await openStore(t, f.dir, { chunkBytes: CHUNK_BYTES });
     const alice = store.get('alice')!;
-    const first = firstIdOf(f.chunks[1]);
+    const first = firstIdOf(f.chunks[1]!);
     for (const start of [first + 2, first + 3, 1]) {
       const { data } = await alice.read(start, 1000, 1 << 20);
       t.deepEqual(idsOf(data), Array.from({ length: RECORDS - start + 1 }, (_, i) => start + i));
@@ -210,8 +210,8 @@ for (const killed of [true, false]) {
 
 test('after a power loss, wrong but ordered index entries written since the durable point are rebuilt at open', async (t) => {
   const f = await fixture(t, { mode: 'interval', ms: 5 }, false);
-  await writeDurable(f.logDir, { policy: 'interval', boot: 'an-earlier-boot', chunk: firstIdOf(f.chunks[1]), bytes: 0 }, false);
-  const idx = join(f.logDir, f.chunks[2].replace('.chunk', '.idx'));
+  await writeDurable(f.logDir, { policy: 'interval', boot: 'an-earlier-boot', chunk: firstIdOf(f.chunks[1]!), bytes: 0 }, false);
+  const idx = join(f.logDir, f.chunks[2]!.replace('.chunk', '.idx'));
   const entries = fs.readFileSync(idx);
   entries.writeUInt32LE(entries.readUInt32LE(24) + 1, 24);
   fs.writeFileSync(idx, entries);

@@ -5,7 +5,8 @@ import test from 'ava';
 import { frameLength, newFrameHeader, parseFrame, payloadCrc, writeFrame } from '../../protocol/frame.ts';
 import { Pieces } from '../../protocol/pieces.ts';
 import { IndexBuffer } from '../../src/storage/index-buffer.ts';
-import { encodeRound, GATHER_BYTES, type RoundBatch } from '../../src/storage/round.ts';
+import type { BatchRecords } from '../../src/storage/batch.ts';
+import { encodeRound, GATHER_BYTES } from '../../src/storage/round.ts';
 import { idsOf, openStore, payloadsOf, tempDir } from './_store.ts';
 
 const TS = 1_700_000_000_000;
@@ -20,7 +21,7 @@ function sized(size: number, seed: number): Buffer {
 function framed(payloads: Buffer[], firstId: number): Buffer {
   const buf = Buffer.alloc(payloads.reduce((n, p, i) => n + frameLength(firstId + i, TS, p.length), 0));
   let pos = 0;
-  payloads.forEach((p, i) => (pos = writeFrame(buf, pos, firstId + i, TS, p, payloadCrc(p))));
+  for (const [i, p] of payloads.entries()) pos = writeFrame(buf, pos, firstId + i, TS, p, payloadCrc(p));
   return buf;
 }
 
@@ -44,21 +45,21 @@ test('a round with large payloads writes the same bytes as one framed buffer, wi
   const split = [sized(40_000, 9), sized(25_000, 10), sized(1, 11)];
   const smallSplit = [sized(100, 12), sized(50, 13)];
   const pieced = [new Pieces(split, 65_001), new Pieces(smallSplit, 150)];
-  const group: RoundBatch[] = [
-    { payloads: first, frames: null, firstId: 1 },
-    { payloads: null, frames: stored, firstId: 5 },
-    { payloads: last, frames: null, firstId: 7 },
-    { payloads: pieced, frames: null, firstId: 9 },
+  const batches: BatchRecords[] = [
+    { kind: 'payloads', payloads: first, firstId: 1 },
+    { kind: 'frames', frames: stored, firstId: 5 },
+    { kind: 'payloads', payloads: last, firstId: 7 },
+    { kind: 'payloads', payloads: pieced, firstId: 9 },
   ];
   const expected = Buffer.concat([framed(first, 1), stored, framed(last, 7), framed([Buffer.concat(split), Buffer.concat(smallSplit)], 9)]);
   const index = new IndexBuffer();
   const start = 1000;
-  const { pieces, whole } = encodeRound(group, expected.length, start, TS, index, false);
+  const { pieces, whole } = encodeRound(batches, expected.length, start, TS, index, false);
   t.is(whole, null);
   t.true(Buffer.concat(pieces).equals(expected));
   // The large payloads are the caller's buffers, not copies.
-  for (const p of [first[1], last[0], last[1], ...split]) t.true(pieces.includes(p));
-  for (const p of [first[3], ...smallSplit]) t.false(pieces.includes(p)); // under the threshold: copied
+  for (const p of [first[1]!, last[0]!, last[1]!, ...split]) t.true(pieces.includes(p));
+  for (const p of [first[3]!, ...smallSplit]) t.false(pieces.includes(p)); // under the threshold: copied
   t.deepEqual(indexEntries(index), frameStarts(expected).map((p) => start + p));
 });
 
@@ -66,15 +67,15 @@ test('a round of small payloads is one buffer, kept whole for the tail cache; ma
   const payloads = [sized(10, 1), sized(GATHER_BYTES - 1, 2)];
   const expected = framed(payloads, 1);
   for (const marked of [false, true]) {
-    const { pieces, whole } = encodeRound([{ payloads, frames: null, firstId: 1 }], expected.length, 0, TS, new IndexBuffer(), marked);
+    const { pieces, whole } = encodeRound([{ kind: 'payloads', payloads, firstId: 1 }], expected.length, 0, TS, new IndexBuffer(), marked);
     t.is(pieces.length, 1);
-    t.is(whole, pieces[0]);
-    t.is(String.fromCharCode(whole![0]), marked ? 'X' : 'R');
+    t.is(whole, pieces[0]!);
+    t.is(String.fromCharCode(whole![0]!), marked ? 'X' : 'R');
     t.true(whole!.subarray(1).equals(expected.subarray(1)));
   }
   const large = [sized(GATHER_BYTES, 3)];
-  const { pieces } = encodeRound([{ payloads: large, frames: null, firstId: 1 }], framed(large, 1).length, 0, TS, new IndexBuffer(), true);
-  t.is(String.fromCharCode(pieces[0][0]), 'X');
+  const { pieces } = encodeRound([{ kind: 'payloads', payloads: large, firstId: 1 }], framed(large, 1).length, 0, TS, new IndexBuffer(), true);
+  t.is(String.fromCharCode(pieces[0]![0]!), 'X');
 });
 
 test('large and small records mixed round-trip through appends, chunk rolls and a reopen', async (t) => {
@@ -94,5 +95,5 @@ test('large and small records mixed round-trip through appends, chunk rolls and 
   t.is(reopened.head(), sizes.length);
   t.deepEqual(payloadsOf((await reopened.read(1, 100, 64 << 20)).data), expected);
   t.deepEqual(idsOf((await reopened.read(8, 1, 1)).data), [8]);
-  t.is((await reopened.stampOf(8)).crc, payloadCrc(all[7]));
+  t.is((await reopened.stampOf(8)).crc, payloadCrc(all[7]!));
 });

@@ -2,7 +2,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LogdError } from '../../protocol/errors.ts';
+import type { LogdError } from '../../protocol/errors.ts';
 import { Store } from '../../src/storage/store.ts';
 import { openStore, tempDir } from './_store.ts';
 

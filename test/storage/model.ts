@@ -48,7 +48,7 @@ test('the log behaves like an array of payloads', async (t) => {
             }
           } else if (o.kind === 'read') {
             if (o.start < first) {
-              await assert.rejects(log.read(o.start, o.maxRecords, o.maxBytes), (err: LogdError) => err.code === 'gone' && err.message === String(first));
+              await assert.rejects(async () => log.read(o.start, o.maxRecords, o.maxBytes), (err: LogdError) => err.code === 'gone' && err.message === String(first));
               continue;
             }
             const r = await log.read(o.start, o.maxRecords, o.maxBytes);
@@ -61,7 +61,7 @@ test('the log behaves like an array of payloads', async (t) => {
               assert.ok(r.count >= 1 && r.count <= available);
               if (r.count > 1) assert.ok(r.data.length <= o.maxBytes);
               // The run stops early only when the next record would not fit in maxBytes.
-              if (r.count < available) assert.ok(r.data.length + frameLength(r.next, Date.now(), Buffer.byteLength(model[r.next])) > o.maxBytes);
+              if (r.count < available) assert.ok(r.data.length + frameLength(r.next, Date.now(), Buffer.byteLength(model[r.next]!)) > o.maxBytes);
             }
           } else if (o.kind === 'trim') {
             const newFirst = await log.trim(o.before);

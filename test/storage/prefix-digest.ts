@@ -27,7 +27,7 @@ test('the prefix digest is the CRC-32 of all header lines so far: across chunks,
     const log = await store.create('alice');
     for (let i = 0; i < N; i += 500) await log.append(payloads(i + 1, 500, 20 + (i % 7)));
     expected = expectedDigests((await log.read(1, N, 1 << 30)).data);
-    for (const id of [N, ...probes]) t.is(await log.digests.digestOf(id), expected[id], `digest(${id})`);
+    for (const id of [N, ...probes]) t.is(await log.digests.digestOf(id), expected[id]!, `digest(${id})`);
     await store.close();
   }
   // The checkpoints went to the file (a cache: every 4096th id).
@@ -35,15 +35,15 @@ test('the prefix digest is the CRC-32 of all header lines so far: across chunks,
 
   const { store } = await openStore(t, dir, { chunkBytes: 64 * 1024 });
   const log = store.get('alice')!;
-  for (const id of probes) t.is(await log.digests.digestOf(id), expected[id], `digest(${id}) after reopen`);
+  for (const id of probes) t.is(await log.digests.digestOf(id), expected[id]!, `digest(${id}) after reopen`);
   // Trimmed: what went is no longer readable, yet the digests of what stays are still known.
   const first = await log.trim(6000);
   t.true(first > 4097 && first <= 6000);
-  for (const id of [first - 1, first, 9000, N]) t.is(await log.digests.digestOf(id), expected[id], `digest(${id}) after trim`);
+  for (const id of [first - 1, first, 9000, N]) t.is(await log.digests.digestOf(id), expected[id]!, `digest(${id}) after trim`);
   t.is(await log.digests.digestOf(100), null, 'below the trim point it cannot be known');
   await store.close();
   const again = await openStore(t, dir, { chunkBytes: 64 * 1024 });
-  t.is(await again.store.get('alice')!.digests.digestOf(N), expected[N], 'after trim and reopen');
+  t.is(await again.store.get('alice')!.digests.digestOf(N), expected[N]!, 'after trim and reopen');
 });
 
 test('a point in the file whose record was written again is not used; a trimmed log without one has no digest', async (t) => {
@@ -59,7 +59,7 @@ test('a point in the file whose record was written again is not used; a trimmed 
   const { store } = await openStore(t, dir, { chunkBytes: 64 * 1024 });
   const log = store.get('alice')!;
   const expected = expectedDigests((await log.read(1, N, 1 << 30)).data);
-  t.is(await log.digests.digestOf(5000), expected[5000]);
+  t.is(await log.digests.digestOf(5000), expected[5000]!);
   await log.trim(6000);
   await store.close();
 

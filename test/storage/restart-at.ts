@@ -25,7 +25,7 @@ test('restartAt drops every record, continues at the given id, and reopens there
   t.is(replica.first(), first);
   t.is(replica.head(), first - 1);
   t.deepEqual(chunkFiles(join(dir, 'bob')), [`${String(first).padStart(20, '0')}.chunk`]);
-  t.is((await t.throwsAsync<LogdError>(replica.read(1, 10, 1 << 20)))?.code, 'gone');
+  t.is((await t.throwsAsync<LogdError>(async () => replica.read(1, 10, 1 << 20)))?.code, 'gone');
 
   const frames = (await owner.read(first, 1000, 1 << 20)).data;
   t.deepEqual(await replica.appendFrames(frames), { first, last: 60 });

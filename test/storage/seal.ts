@@ -2,7 +2,7 @@
 // in the background, seals one after another; writes go on in new chunks meanwhile. A roll waits
 // while UNSYNCED_SEALED_CHUNKS seals are pending; periodic syncs and close wait for all of them.
 import test from 'ava';
-import { UNSYNCED_SEALED_CHUNKS } from '../../src/storage/chunk.ts';
+import { UNSYNCED_SEALED_CHUNKS } from '../../src/storage/durability.ts';
 import { io } from '../../src/storage/io.ts';
 import { inject } from '../_inject.ts';
 import { idsOf, openStore, payloads, tempDir } from './_store.ts';
@@ -37,7 +37,10 @@ test.serial('interval: appends go on while sealed chunks wait for their sync; th
   // Every roll has returned: seals started alongside would each have called fdatasync by now.
   t.is(held.length, 1, 'seals run one after another');
   // A batch that needs one more roll waits for the oldest seal.
-  const more = log.append(payloads(records + 1, 15, 60)).then((ids) => (events.push('more acknowledged'), ids));
+  const more = log.append(payloads(records + 1, 15, 60)).then((ids) => {
+    events.push('more acknowledged');
+    return ids;
+  });
   await turn();
   release('oldest seal released');
   t.deepEqual(await more, { first: records + 1, last: records + 15 });

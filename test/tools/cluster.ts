@@ -25,7 +25,7 @@ test('make cluster starts three replicating nodes with status pages and stops th
 
   const nodes = new Map<string, { port: number; pid: number; status: string; data: string }>();
   for (const m of out.matchAll(/^ {2}(\w+) +127\.0\.0\.1:(\d+) +pid (\d+) +data (\S+) +status (http:\S+)$/gm)) {
-    nodes.set(m[1], { port: Number(m[2]), pid: Number(m[3]), data: m[4], status: m[5] });
+    nodes.set(m[1]!, { port: Number(m[2]), pid: Number(m[3]), data: m[4]!, status: m[5]! });
   }
   t.deepEqual([...nodes.keys()], ['alice', 'bob', 'carol'], out);
   t.is(readFileSync(join(dir, 'participants'), 'utf8'), [...nodes].map(([n, v]) => `${n} 127.0.0.1:${v.port}\n`).join(''));

@@ -42,6 +42,6 @@ test('read --follow survives a restart with one line when the server goes and on
   t.is(stdout, 'a\nb\nc\n');
   const lines = stderr.trimEnd().split('\n');
   t.is(lines.length, 2, stderr);
-  t.regex(lines[0], /^logtool: .+; retrying$/);
-  t.regex(lines[1], /^logtool: following again after \d+\.\d s \(\d+ failed attempts\)$/);
+  t.regex(lines[0] ?? '', /^logtool: .+; retrying$/);
+  t.regex(lines[1] ?? '', /^logtool: following again after \d+\.\d s \(\d+ failed attempts\)$/);
 });

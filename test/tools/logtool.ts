@@ -62,11 +62,11 @@ test('read --since: an ISO time or an age back from now starts at the first reco
     return out;
   };
   await client.append('tool.since', ['early', 'also early']);
-  const [early] = await stamps();
+  const [early = 0] = await stamps();
   // A later round: its timestamp is after the first ones (once the clock has moved on).
   while (Date.now() <= early) await new Promise((r) => setTimeout(r, 1));
   await client.msg('tool.since', 'late');
-  const lateTs = (await stamps())[2];
+  const lateTs = (await stamps())[2] ?? 0;
   t.true(lateTs > early);
   t.is((await logtool(['read', 'tool.since', '--since', new Date(lateTs).toISOString(), ...net])).stdout, 'late\n');
   t.is((await logtool(['read', 'tool.since', '--since', new Date(early).toISOString(), ...net])).stdout, 'early\nalso early\nlate\n');
@@ -196,10 +196,10 @@ test('import, then offline verify and dump; verify finds a flipped byte', async 
   const logDir = join(data, 'off.bulk');
   const chunks = readdirSync(logDir).filter((f) => f.endsWith('.chunk')).sort();
   t.true(chunks.length > 2, 'several chunks');
-  const victim = join(logDir, chunks[1]);
+  const victim = join(logDir, chunks[1]!);
   const bytes = readFileSync(victim);
   const at = bytes.indexOf('line', bytes.length >> 1) + 5;
-  bytes[at] ^= 0x01;
+  bytes[at]! ^= 0x01;
   writeFileSync(victim, bytes);
   const bad = await logtool(['verify', data, '--quiet']);
   t.is(bad.code, 1);

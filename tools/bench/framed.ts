@@ -80,7 +80,7 @@ export function parseDecimal(buf: Buffer, start: number, end: number): number {
   if (start >= end) return NaN;
   let n = 0;
   for (let i = start; i < end; i++) {
-    const c = buf[i] - 48;
+    const c = buf[i]! - 48;
     if (c < 0 || c > 9) return NaN;
     n = n * 10 + c;
   }

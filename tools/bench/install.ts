@@ -9,12 +9,12 @@ function has(program: string): boolean {
 
 /** apt-get installs whatever of redis-server and nats-server is missing (as root, or via sudo). */
 export function ensurePeersInstalled(log: (line: string) => void): void {
-  const packages = [...new Set(Object.keys(PROGRAMS).filter((p) => !has(p)).map((p) => PROGRAMS[p]))];
+  const packages = [...new Set(Object.entries(PROGRAMS).filter(([p]) => !has(p)).map(([, pkg]) => pkg))];
   if (packages.length === 0) return;
   log(`installing ${packages.join(' ')} (apt-get)`);
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  const run = (args: string[]): void => {
-    execFileSync(sudo.length ? 'sudo' : args[0], sudo.length ? args : args.slice(1), {
+  const run = ([program, ...args]: [string, ...string[]]): void => {
+    execFileSync(sudo.length ? 'sudo' : program, sudo.length ? [program, ...args] : args, {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
     });
@@ -26,7 +26,7 @@ export function ensurePeersInstalled(log: (line: string) => void): void {
 /** The first line a program prints for `args` (its version), or 'unknown'. */
 export function versionOf(program: string, args: string[]): string {
   try {
-    return execFileSync(program, args, { encoding: 'utf8' }).split('\n')[0].trim();
+    return execFileSync(program, args, { encoding: 'utf8' }).split('\n')[0]!.trim();
   } catch {
     return 'unknown';
   }

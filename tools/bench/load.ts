@@ -32,7 +32,7 @@ export class LineReplyCounter implements ReplyCounter {
     let pos = 0;
     while (pos < chunk.length) {
       if (this.atLineStart) {
-        const kind = this.classify(chunk[pos]);
+        const kind = this.classify(chunk[pos]!);
         if (kind < 0) this.fail(chunk, pos);
         n += kind;
         this.atLineStart = false;
@@ -168,7 +168,7 @@ export interface LogdLoad {
 export async function pipelineAll(sockets: Socket[], request: Buffer[], requests: number, depth: number, counter: () => ReplyCounter): Promise<number> {
   const start = process.hrtime.bigint();
   await Promise.all(sockets.map((s, i) => pipeline(s, {
-    request: request[i],
+    request: request[i]!,
     requests: Math.floor(requests / sockets.length) + (i < requests % sockets.length ? 1 : 0),
     depth,
     counter: counter(),

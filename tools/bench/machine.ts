@@ -15,7 +15,7 @@ export function describeMachine(): Machine {
   let cpu = cpus()[0]?.model.trim() ?? 'unknown cpu';
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) cpu = m[1].trim();
+    if (m) cpu = m[1]!.trim();
   } catch {
     // keep os.cpus()'s model
   }

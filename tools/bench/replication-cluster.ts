@@ -17,7 +17,7 @@ function parseHeads(text: string): Map<string, number> | undefined {
   const heads = new Map<string, number>();
   for (const line of text.split('\r\n')) {
     const w = line.split(' ');
-    if (w[0] === 'LOG') heads.set(w[1], Number(w[4]));
+    if (w[0] === 'LOG' && w.length >= 5) heads.set(w[1]!, Number(w[4]));
   }
   return heads;
 }
@@ -27,7 +27,7 @@ function parseStats(text: string): Map<string, number> | undefined {
   const stats = new Map<string, number>();
   for (const line of text.split('\r\n')) {
     const w = line.split(' ');
-    if (w[0] === 'STAT') stats.set(w[1], Number(w[2]));
+    if (w[0] === 'STAT' && w.length === 3) stats.set(w[1]!, Number(w[2]));
   }
   return stats;
 }
@@ -42,11 +42,11 @@ export async function clusterConvergence(nodes: number, records: number, fsync: 
   writeFileSync(peers, names.map((n, i) => `${n} ${HOST}:${ports[i]}\n`).join(''));
   const servers: BenchServer[] = [];
   try {
-    for (let i = 0; i < nodes; i++) {
-      servers.push(await startLogd(fsync, undefined, ['--id', names[i], '--listen', `${HOST}:${ports[i]}`, '--peers', peers]));
+    for (const [i, name] of names.entries()) {
+      servers.push(await startLogd(fsync, undefined, ['--id', name, '--listen', `${HOST}:${ports[i]}`, '--peers', peers]));
     }
     const started = performance.now();
-    await Promise.all(servers.map((s, i) => loadLogd({ host: s.host, port: s.port, log: names[i], records, batch: 1000, size: RECORD_BYTES, depth: 8, connections: 1 })));
+    await Promise.all(servers.map((s, i) => loadLogd({ host: s.host, port: s.port, log: names[i]!, records, batch: 1000, size: RECORD_BYTES, depth: 8, connections: 1 })));
     const written = (performance.now() - started) / 1000;
     const deadline = Date.now() + 900_000;
     for (const s of servers) {

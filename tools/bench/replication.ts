@@ -21,7 +21,7 @@ import { LOGD_LOG, startLogd, tempDir, type BenchServer } from './servers.ts';
 import { LatencyRecorder, nowMicros } from './stamp.ts';
 import { FULL, pacedAppend } from './workloads.ts';
 
-const POLICIES = ['interval:1000', 'always'];
+const POLICIES = ['interval:1000', 'always'] as const;
 
 /** A latency recorder that also notes when each record arrived, to pair the two readers' records. */
 class Arrivals extends LatencyRecorder {
@@ -99,17 +99,17 @@ async function liveLag(fsync: string, rate: number, seconds: number): Promise<st
     // Both readers get the same records in the same order: record i reached each at at[i].
     const lags: number[] = [];
     for (let i = 0; i < Math.min(onOwner.received, onFollower.received); i++) {
-      if (onOwner.at[i] >= warm) lags.push((onFollower.at[i] - onOwner.at[i]) / 1000);
+      if (onOwner.at[i]! >= warm) lags.push((onFollower.at[i]! - onOwner.at[i]!) / 1000);
     }
     lags.sort((a, b) => a - b);
-    const at = (p: number) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))];
-    const figures = (what: string, [p50, p99, p999]: number[], n: number) =>
+    const at = (p: number): number => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] ?? NaN;
+    const figures = (what: string, [p50, p99, p999]: readonly [number, number, number], n: number) =>
       `live ${rate / 1000}k records/s, fsync ${fsync}, ${what}: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, p99.9 ${p999.toFixed(2)} ms (${n} samples)`;
-    const ps = [0.5, 0.99, 0.999];
+    const ps = [0.5, 0.99, 0.999] as const;
     return [
       figures('append -> readable on the owner', onOwner.percentiles(ps), onOwner.count),
       figures('append -> readable on the follower', onFollower.percentiles(ps), onFollower.count),
-      figures('replication lag (readable on the follower - on the owner)', ps.map(at), lags.length),
+      figures('replication lag (readable on the follower - on the owner)', [at(0.5), at(0.99), at(0.999)], lags.length),
     ];
   } finally {
     await stop();

@@ -31,7 +31,8 @@ export const DISAGREEMENT = 1.2;
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  if (s.length === 0) return NaN;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 export function rows(collected: Collected): Row[] {
@@ -126,14 +127,14 @@ function cpuCells(row: Row): string[] {
 /** Rows with CPU figures, once per timed section (figures measured together share one). */
 function cpuRows(table: Row[]): Row[] {
   const same = (a: CpuUse | null, b: CpuUse | null): boolean => a?.server === b?.server && a?.client === b?.client;
-  return table.filter((r, i) => SYSTEMS.some((s) => r.cpu[s]) && !(i > 0 && SYSTEMS.every((s) => same(r.cpu[s], table[i - 1].cpu[s]))));
+  return table.filter((r, i) => SYSTEMS.some((s) => r.cpu[s]) && !(i > 0 && SYSTEMS.every((s) => same(r.cpu[s], table[i - 1]!.cpu[s]))));
 }
 
 /** Aligned plain-text tables for the terminal. */
 export function textTables(table: Row[]): string {
   const render = (header: string[], body: string[][]): string => {
-    const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-    const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+    const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]?.length ?? 0)));
+    const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
     return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
   };
   return `${render(HEADER, table.map(cells))}\n\n${render(CPU_HEADER, cpuRows(table).map(cpuCells))}`;

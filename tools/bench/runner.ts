@@ -74,7 +74,7 @@ export async function runRounds(opts: RunOptions): Promise<RunResult> {
   const failures: string[] = [];
   const { sizes, systems } = opts;
   for (let round = 0; round < sizes.rounds; round++) {
-    const order = systems.map((_, i) => systems[(i + round) % systems.length]);
+    const order = systems.map((_, i) => systems[(i + round) % systems.length]!);
     for (const workload of opts.workloads) {
       if (workload.once && round > 0) continue;
       for (const durability of workload.durabilities) {

@@ -21,7 +21,7 @@ export function writeStamp(buf: Buffer, pos: number): void {
 export function readStamp(buf: Buffer, pos: number): number {
   let n = 0;
   for (let i = pos; i < pos + STAMP_LENGTH; i++) {
-    const c = buf[i] - 48;
+    const c = buf[i]! - 48;
     if (c < 0 || c > 9) return NaN;
     n = n * 10 + c;
   }
@@ -55,8 +55,8 @@ export class LatencyRecorder {
   }
 
   /** Percentiles (0..1) in milliseconds. */
-  percentiles(ps: number[]): number[] {
+  percentiles<P extends readonly number[]>(ps: P): { [K in keyof P]: number } {
     const sorted = this.samples.slice(0, this.n).sort();
-    return ps.map((p) => (this.n === 0 ? NaN : sorted[Math.min(this.n - 1, Math.floor(p * this.n))] / 1000));
+    return ps.map((p) => (this.n === 0 ? NaN : sorted[Math.min(this.n - 1, Math.floor(p * this.n))]! / 1000)) as { [K in keyof P]: number };
   }
 }

@@ -119,10 +119,10 @@ async function seekTimes(): Promise<string> {
       }
       const used = process.cpuUsage(cpu);
       const cpuMs = (used.user + used.system) / 1000 / SEEKS; // unlike wall time, not inflated by a busy machine
-      const first = ms[0];
+      const first = ms[0]!;
       ms.sort((a, b) => a - b);
-      const at = (q: number): string => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))].toFixed(3);
-      return `median ${at(0.5)} ms  p99 ${at(0.99)} ms  max ${ms[ms.length - 1].toFixed(3)} ms  cpu ${cpuMs.toFixed(3)} ms/seek  (first after open ${first.toFixed(3)} ms, ${SEEKS} seeks)`;
+      const at = (q: number): string => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]!.toFixed(3);
+      return `median ${at(0.5)} ms  p99 ${at(0.99)} ms  max ${ms[ms.length - 1]!.toFixed(3)} ms  cpu ${cpuMs.toFixed(3)} ms/seek  (first after open ${first.toFixed(3)} ms, ${SEEKS} seeks)`;
     } finally {
       await store.close();
     }
@@ -174,7 +174,11 @@ async function openTimes(): Promise<string[]> {
 
 async function main(): Promise<void> {
   const fillAt = process.argv.indexOf('--fill-and-wait');
-  if (fillAt >= 0) return fillAndWait(process.argv[fillAt + 1], Number(process.argv[fillAt + 2]));
+  if (fillAt >= 0) {
+    const [dir, records] = process.argv.slice(fillAt + 1);
+    if (dir === undefined || records === undefined) throw new Error('usage: --fill-and-wait <dir> <records>');
+    return fillAndWait(dir, Number(records));
+  }
   console.log(`storage benchmark: 100-byte payloads, ${IN_FLIGHT} appends in flight, chunk ${CHUNK_BYTES >> 20} MiB, node ${process.version}`);
   if (process.argv.includes('--seek')) return console.log(`SEEK by time on ${READ_RECORDS.toLocaleString('en-US')} records:  ${await seekTimes()}`);
   for (const policy of ['always', 'interval:1000', 'none']) {

@@ -10,7 +10,7 @@ const BAR_WIDTH = 420;
 const BAR_HEIGHT = 11;
 const GROUP_GAP = 12;
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -26,7 +26,7 @@ export function barChart(title: string, table: Row[]): string {
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="10" y="18" font-size="14" font-weight="bold">${escape(title)}</text>`,
+    `<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
   ];
   SYSTEMS.forEach((s, i) => {
     const x = 10 + i * 90;
@@ -37,7 +37,7 @@ export function barChart(title: string, table: Row[]): string {
     const y = top + g * groupHeight;
     const finite = SYSTEMS.map((s) => row.values[s]).filter((v): v is number => v !== null && Number.isFinite(v));
     const max = Math.max(...finite, Number.MIN_VALUE);
-    out.push(`<text x="${LABEL_WIDTH - 6}" y="${y + (SYSTEMS.length * BAR_HEIGHT) / 2 + 4}" text-anchor="end">${escape(labels[g])}</text>`);
+    out.push(`<text x="${LABEL_WIDTH - 6}" y="${y + (SYSTEMS.length * BAR_HEIGHT) / 2 + 4}" text-anchor="end">${escapeXml(labels[g]!)}</text>`);
     SYSTEMS.forEach((s, i) => {
       const v = row.values[s];
       const by = y + i * BAR_HEIGHT;
@@ -47,7 +47,7 @@ export function barChart(title: string, table: Row[]): string {
       }
       const w = Math.max(1, (BAR_WIDTH * v) / max);
       out.push(`<rect x="${LABEL_WIDTH}" y="${by}" width="${w.toFixed(1)}" height="${BAR_HEIGHT - 2}" fill="${COLORS[s]}"/>`);
-      out.push(`<text x="${(LABEL_WIDTH + w + 4).toFixed(1)}" y="${by + 9}">${escape(formatValue(v, row.figure.unit))}</text>`);
+      out.push(`<text x="${(LABEL_WIDTH + w + 4).toFixed(1)}" y="${by + 9}">${escapeXml(formatValue(v, row.figure.unit))}</text>`);
     });
   });
   out.push('</svg>');

@@ -1,7 +1,7 @@
 // The side-by-side workloads of issue 6, each run on a fresh server of one system. A workload
 // returns samples keyed by figure (see figures.ts), each with the CPU use of its timed section.
 import type { Driver } from './driver.ts';
-import { Follower } from './follower.ts';
+import type { Follower } from './follower.ts';
 import { payload, pipelineAll } from './load.ts';
 import { Meter, type CpuUse } from './meter.ts';
 import { RssSampler } from './proc-stats.ts';
@@ -94,7 +94,7 @@ async function append(ctx: WorkloadContext, shape: AppendShape, standard = true)
     const sockets = await Promise.all(encoded.map((_, i) => driver.openWriter(server, i)));
     try {
       const meter = new Meter(server);
-      const perRequest = encoded[0].records;
+      const perRequest = encoded[0]!.records;
       const requests = Math.ceil(shape.records / perRequest);
       const seconds = await pipelineAll(sockets, encoded.map((e) => e.request), requests, shape.depth, () => driver.appendReplies());
       sample = { value: (requests * perRequest) / seconds, cpu: meter.stop().cpu };
@@ -142,7 +142,7 @@ export async function pacedAppend(ctx: WorkloadContext, rate: number, seconds: n
       const buf = Buffer.allocUnsafe((due - sent) * len);
       for (let i = 0; i < due - sent; i++) {
         enc.request.copy(buf, i * len);
-        writeStamp(buf, i * len + enc.payloadOffsets[0]);
+        writeStamp(buf, i * len + enc.payloadOffsets[0]!);
       }
       writer.write(buf);
       sent = due;
@@ -211,7 +211,7 @@ export const WORKLOADS: Workload[] = [
           appended += await pacedAppend(ctx, rate, ctx.sizes.followSeconds + ctx.sizes.followWarmupSeconds);
           await follower.until(appended);
           const { cpu } = meter.stop();
-          const [p50, p99, p999] = latency.percentiles([0.5, 0.99, 0.999]);
+          const [p50, p99, p999] = latency.percentiles([0.5, 0.99, 0.999] as const);
           const key = `follow${rate / 1000}k`;
           out[`${key}.p50`] = { value: p50, cpu };
           out[`${key}.p99`] = { value: p99, cpu };

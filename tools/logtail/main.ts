@@ -79,8 +79,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(values.help ? HELP : `logtail ${logdVersion()}\n`);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('expected exactly one file');
-  const path = resolve(positionals[0]);
+  const [file] = positionals;
+  if (file === undefined || positionals.length !== 1) throw new UsageError('expected exactly one file');
+  const path = resolve(file);
   const log = logName(values.log, '--log');
   const statusLog = values['status-log'] === undefined ? null : logName(values['status-log'], '--status-log');
   const statePath = values.state ?? join(dirname(path), `.${basename(path)}.logtail`);

@@ -58,17 +58,19 @@ export class EntryQueue {
     waiter?.();
   }
 
+  /** The entry `i` places from the front; 0 <= i < length. */
   at(i: number): Entry {
-    return this.items[this.head + i];
+    return this.items[this.head + i]!;
   }
 
   /** The next batch: the longest stretch of entries from the front going to one log, within the limits. */
-  batch(maxRecords: number, maxBytes: number): Entry[] {
+  batch(maxRecords: number, maxBytes: number): [Entry, ...Entry[]] {
     const first = this.items[this.head];
-    const out: Entry[] = [first];
+    if (first === undefined) throw new Error('batch() of an empty queue: wait for nonEmpty() first');
+    const out: [Entry, ...Entry[]] = [first];
     let size = first.payload.length;
     for (let i = this.head + 1; i < this.items.length && out.length < maxRecords; i++) {
-      const e = this.items[i];
+      const e = this.items[i]!;
       if (e.log !== first.log || size + e.payload.length > maxBytes) break;
       out.push(e);
       size += e.payload.length;
@@ -79,12 +81,12 @@ export class EntryQueue {
   /** Removes the entry `i` places from the front (0: the front). */
   remove(i: number): void {
     const [e] = this.items.splice(this.head + i, 1);
-    this.bytes -= e.payload.length;
+    if (e !== undefined) this.bytes -= e.payload.length;
   }
 
-  /** Removes `n` entries from the front. */
+  /** Removes `n` entries from the front; n <= length. */
   shift(n: number): void {
-    for (let i = 0; i < n; i++) this.bytes -= this.items[this.head + i].payload.length;
+    for (let i = 0; i < n; i++) this.bytes -= this.items[this.head + i]!.payload.length;
     this.head += n;
     if (this.head === this.items.length) {
       this.items = [];

@@ -142,8 +142,8 @@ export class Shipper {
     }
   }
 
-  private acknowledged(batch: Entry[], last: number): void {
-    const line = batch[batch.length - 1];
+  private acknowledged(batch: [Entry, ...Entry[]], last: number): void {
+    const line = batch[batch.length - 1]!;
     if (line.ino !== null) {
       this.lastId = last;
       this.position = { ino: line.ino, offset: line.end };

@@ -5,7 +5,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FRAME_INCOMPLETE, FRAME_MALFORMED, frameCrcMatches, newFrameHeader, parseFrame } from '../../protocol/frame.ts';
 import { isValidName } from '../../protocol/names.ts';
-import { CHUNK_SUFFIX, INDEX_SUFFIX, chunkFirstId } from '../../src/storage/chunk.ts';
+import { CHUNK_SUFFIX, INDEX_SUFFIX, chunkFirstId } from '../../src/storage/chunk-names.ts';
 import { INDEX_ENTRY_BYTES, readEntry } from '../../src/storage/index-buffer.ts';
 
 /** Where a chunk file and its index are. */

@@ -87,7 +87,16 @@ export function name(value: string | undefined, what: string): string {
   return value;
 }
 
-export function arity(positionals: string[], min: number, max: number): void {
+/** Positionals known to hold at least N arguments (N up to 3). */
+type AtLeast<N extends number> = N extends 3
+  ? [string, string, string, ...string[]]
+  : N extends 2
+    ? [string, string, ...string[]]
+    : N extends 1
+      ? [string, ...string[]]
+      : string[];
+
+export function arity<N extends 0 | 1 | 2 | 3>(positionals: string[], min: N, max: number): asserts positionals is AtLeast<N> {
   if (positionals.length < min) throw new UsageError('missing arguments');
   if (positionals.length > max) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[max])}`);
 }

@@ -72,7 +72,7 @@ function drawChart(svg, series, windowMs, now) {
   svg.replaceChildren();
   for (const v of [0, max / 2, max]) {
     const line = document.createElementNS(SVG, 'line');
-    Object.entries({ class: 'grid', x1: 0, x2: W, y1: y(v), y2: y(v) }).forEach(([k, a]) => line.setAttribute(k, a));
+    for (const [k, a] of Object.entries({ class: 'grid', x1: 0, x2: W, y1: y(v), y2: y(v) })) line.setAttribute(k, a);
     svg.append(line);
     const label = document.createElementNS(SVG, 'text');
     label.setAttribute('x', 4);

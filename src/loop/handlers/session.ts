@@ -1,5 +1,5 @@
 // Commands about the connection and the server itself: PING, AUTH, CLOSE, SHUTDOWN.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../../wire/lazy-builtins.ts';
 import { LogdError } from '../../../protocol/errors.ts';
 import { OK } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
@@ -13,8 +13,9 @@ import type { Session } from '../session.ts';
  */
 export function handleAuth(ctx: LoopContext, session: Session, token: string): void {
   if (ctx.tokenDigest) {
-    const digest = createHash('sha256').update(token).digest();
-    if (!timingSafeEqual(digest, ctx.tokenDigest)) {
+    const crypto = nodeCrypto();
+    const digest = crypto.createHash('sha256').update(token).digest();
+    if (!crypto.timingSafeEqual(digest, ctx.tokenDigest)) {
       ctx.stats.authFailures++;
       const line = refusal(ctx, 'auth', 'wrong token');
       const slot = session.defer();

@@ -147,7 +147,7 @@ function redisBenchmark(server: BenchServer, spec: AppendSpec, body: Buffer): Pr
         return;
       }
       try {
-        resolve({ seconds: spec.records / parseRps(out.slice(0, stat.index)), clientCpu: childrenCpuSeconds(stat[1]) });
+        resolve({ seconds: spec.records / parseRps(out.slice(0, stat.index)), clientCpu: childrenCpuSeconds(stat[1]!) });
       } catch (e) {
         reject(e as Error);
       }

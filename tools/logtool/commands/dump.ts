@@ -35,15 +35,16 @@ ${FORMAT_HELP}`,
       const out = new BatchedWriter();
       let count = 0;
       for (let c = firstChunk(chunks, from); c < chunks.length && count < limit; c++) {
-        if (!(await stat(chunks[c].chunkPath)).isFile()) return damaged(out, `${chunks[c].chunkPath} is not a regular file`);
-        const scanner = new ChunkScanner(chunks[c].chunkPath, await startPosition(chunks[c], from));
+        const chunk = chunks[c]!;
+        if (!(await stat(chunk.chunkPath)).isFile()) return damaged(out, `${chunk.chunkPath} is not a regular file`);
+        const scanner = new ChunkScanner(chunk.chunkPath, await startPosition(chunk, from));
         for await (const frame of scanner.frames()) {
           if (!frame.crcOk) return damaged(out, `record ${frame.id} fails its CRC check`);
           if (frame.id < from) continue;
           await out.write(fmt === 'raw' ? [frame.bytes] : encodeRecord(fmt, frame));
           if (++count >= limit) break;
         }
-        if (scanner.end.kind === 'corrupt') return damaged(out, `${chunks[c].chunkPath}: ${scanner.end.reason} at byte ${scanner.end.pos}`);
+        if (scanner.end.kind === 'corrupt') return damaged(out, `${chunk.chunkPath}: ${scanner.end.reason} at byte ${scanner.end.pos}`);
       }
       await out.end();
       return EXIT_OK;
@@ -56,7 +57,7 @@ ${FORMAT_HELP}`,
 /** The chunk holding `from`: the last one whose first id is not above it. */
 function firstChunk(chunks: ChunkPaths[], from: number): number {
   let i = 0;
-  while (i + 1 < chunks.length && chunks[i + 1].firstId <= from) i++;
+  while (i + 1 < chunks.length && chunks[i + 1]!.firstId <= from) i++;
   return i;
 }
 

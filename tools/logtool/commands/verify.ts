@@ -36,7 +36,7 @@ chunk being written may look torn). Progress on stderr unless --quiet.`,
       const chunksByLog = await Promise.all(logs.map((log) => listChunks(dir, log)));
       const sizes = await Promise.all(chunksByLog.flat().map((c) => fileSize(c.chunkPath)));
       const progress = values.quiet ? null : new Progress({ label: 'verify', total: sizes.reduce((a, b) => a + b, 0), unit: 'bytes' });
-      for (let i = 0; i < logs.length; i++) await verifyLog(logs[i], chunksByLog[i], report, progress);
+      for (let i = 0; i < logs.length; i++) await verifyLog(logs[i]!, chunksByLog[i]!, report, progress);
       progress?.finish();
       console.log(
         `${report.damage === 0 ? 'OK' : 'DAMAGED'}: ${logs.length} logs, ${report.chunks} chunks, ${report.records} records` +
@@ -69,7 +69,7 @@ class Report {
 async function verifyLog(log: string, chunks: ChunkPaths[], report: Report, progress: Progress | null): Promise<void> {
   let expected = chunks[0]?.firstId ?? 1;
   for (let c = 0; c < chunks.length; c++) {
-    const chunk = chunks[c];
+    const chunk = chunks[c]!;
     const last = c === chunks.length - 1;
     const where = `${log}/${chunk.chunkPath.split('/').pop()}`;
     report.chunks++;
@@ -100,7 +100,7 @@ async function verifyLog(log: string, chunks: ChunkPaths[], report: Report, prog
     const end = scanner.end;
     // A sealed chunk holding all its records, then junk, is cut on open; so is the torn tail of
     // the last chunk. Anything else unreadable hides records.
-    const complete = !last && chunk.firstId + positions.length === chunks[c + 1].firstId;
+    const complete = !last && chunk.firstId + positions.length === chunks[c + 1]!.firstId;
     if (end.kind === 'torn' && last) report.note(where, `tail of ${end.bytes} bytes at byte ${end.pos} is ${end.reason}: recovery truncates it`);
     else if (end.kind !== 'eof' && complete) report.note(where, `${end.reason} after the last record, at byte ${end.pos}: cut on open`);
     else if (end.kind !== 'eof') report.problem(where, `${end.reason} at byte ${end.pos}; the rest of the chunk is unreadable`);
