@@ -3,7 +3,7 @@ import test from 'ava';
 import { LogdError } from '../../protocol/errors.ts';
 import { connect, ConnectionError, type Client, type LogRecord } from '../../src/client/index.ts';
 import { startServer, type RunningServer } from '../_server.ts';
-import { Proxy, waitFor } from '../replication/_cluster.ts';
+import { TcpProxy, waitFor } from '../replication/_cluster.ts';
 
 let server: RunningServer;
 let client: Client;
@@ -107,7 +107,7 @@ test('a reader that does not consume pauses the socket (bounded buffer), then ge
   for (let i = 0; i < 20; i++) await client.append('cl.big', Array.from({ length: 1000 }, () => payload));
   // Through a proxy that reads the server without backpressure: bytes pile up in it only once
   // the client has stopped reading its socket.
-  const proxy = await Proxy.start(server.port);
+  const proxy = await TcpProxy.start(server.port);
   t.teardown(() => proxy.close());
   const reader = await connect({ host: '127.0.0.1', port: proxy.port });
   const stream = reader.read('cl.big', 1);
