@@ -42,5 +42,8 @@ test('Retry: the k-th failure since progress waits backoffDelay(k - 1); progress
   t.deepEqual(heard, waited.slice(0, 5));
   const ceilings = [100, 200, 400, 800, 1000, 100];
   t.is(waited.length, ceilings.length);
-  waited.forEach((ms, i) => t.true(ms >= (ceilings[i] as number) / 2 && ms <= (ceilings[i] as number), `wait ${i}: ${ms}`));
+  for (const [i, ms] of waited.entries()) {
+    const ceiling = ceilings[i] as number;
+    t.true(ms >= ceiling / 2 && ms <= ceiling, `wait ${i}: ${ms}`);
+  }
 });
