@@ -9,10 +9,11 @@ import { follow, type FollowOptions } from './follow.ts';
 import { materialize, type Materialized, type Reducer } from './materialize.ts';
 import { ReadStream } from './read-stream.ts';
 import { atCaller, clientError, ConnectionError, replyError } from './reply-error.ts';
+import { encodeAppend, encodeMsg, target, type Payload } from './requests.ts';
 import { Subscription } from './subscription.ts';
 import { NotReplicatedError, type AppendOptions, type ConsumerInfo, type LogInfo, type LogRecord, type ReadOptions, type ReplicaOptions } from './types.ts';
 
-export type Payload = Buffer | Uint8Array | string;
+export type { Payload } from './requests.ts';
 
 /** Connects (and authenticates when a token is given); `reconnect: true` keeps it connected. */
 export async function connect(opts: ConnectOptions = {}): Promise<Client> {
@@ -71,15 +72,7 @@ export class Client {
    * NotReplicatedError (the record is written) if fewer had after `timeoutMs`.
    */
   async msg(log: string, text: Payload, opts: AppendOptions & ReplicaOptions = {}): Promise<number> {
-    const to = target(log, opts);
-    let id: number;
-    if (typeof text === 'string') {
-      if (text.length === 0 || text.includes('\n') || text.endsWith('\r')) throw badMsg(text);
-      id = okId(await this.conn.request(`MSG ${to} ${text}\n`));
-    } else {
-      if (text.length === 0 || text.includes(10) || text[text.length - 1] === 13) throw badMsg(text);
-      id = okId(await this.conn.request(Buffer.concat([Buffer.from(`MSG ${to} `), text, NEWLINE])));
-    }
+    const id = okId(await this.conn.request(encodeMsg(target(log, opts), text)));
     if (opts.replicas) {
       const k = await this.wait(log, id, opts.replicas, opts.timeoutMs ?? 0);
       if (k < opts.replicas) throw new NotReplicatedError(log, id, k, opts.replicas);
@@ -253,40 +246,6 @@ export class Client {
       throw atCaller(err);
     });
   }
-}
-
-const NEWLINE = Buffer.from('\n');
-
-/** The whole APPEND command, header and bodies, in one buffer: one write however many records. */
-function encodeAppend(log: string, payloads: readonly Payload[]): Buffer {
-  const bodies = payloads.map((p) => (typeof p === 'string' ? Buffer.from(p) : p));
-  let header = `APPEND ${log}`;
-  let size = 0;
-  for (const body of bodies) {
-    header += ` ${body.length}`;
-    size += body.length + 1;
-  }
-  header += '\n';
-  const headerBytes = Buffer.byteLength(header);
-  const buf = Buffer.allocUnsafe(headerBytes + size);
-  let pos = buf.write(header, 0);
-  for (const body of bodies) {
-    buf.set(body, pos);
-    pos += body.length;
-    buf[pos++] = 10;
-  }
-  return buf;
-}
-
-/** `<log>` or, for a conditional append, `<log>@<next-id>`. */
-function target(log: string, opts: AppendOptions): string {
-  if (opts.expect === undefined) return log;
-  if (!Number.isSafeInteger(opts.expect) || opts.expect < 1) throw clientError('syntax', `expect must be an id >= 1, got ${opts.expect}`);
-  return `${log}@${opts.expect}`;
-}
-
-function badMsg(text: Payload): LogdError {
-  return clientError('syntax', text.length === 0 ? 'empty message' : 'a MSG text cannot hold a line break; use append()');
 }
 
 function okId(reply: string): number {
