@@ -29,9 +29,9 @@ cluster: build
 typecheck: install
 	npx tsc --noEmit
 
-# Biome's lint rules as biome.json sets them (README, Development); `make test` runs it first.
+# Biome's lint rules and formatting as biome.json sets them (README, Development); `make test` runs it first.
 lint: install
-	npx biome lint
+	npx biome check
 
 # The whole suite, once, under c8 (its servers too: they inherit NODE_V8_COVERAGE), then the line
 # coverage floors per directory from that one run (--all: a file no test loads counts as 0%).

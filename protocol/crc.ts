@@ -33,8 +33,15 @@ export function crcOfRange(buf: Uint8Array, from: number, to: number, crc = 0): 
   // plus a multiple of 256 below 2048.
   for (; i + 8 <= to; i += 8) {
     const a = c ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
-    c = CRC_TABLE[1792 + (a & 255)]! ^ CRC_TABLE[1536 + ((a >>> 8) & 255)]! ^ CRC_TABLE[1280 + ((a >>> 16) & 255)]! ^ CRC_TABLE[1024 + (a >>> 24)]! ^
-      CRC_TABLE[768 + buf[i + 4]!]! ^ CRC_TABLE[512 + buf[i + 5]!]! ^ CRC_TABLE[256 + buf[i + 6]!]! ^ CRC_TABLE[buf[i + 7]!]!;
+    c =
+      CRC_TABLE[1792 + (a & 255)]! ^
+      CRC_TABLE[1536 + ((a >>> 8) & 255)]! ^
+      CRC_TABLE[1280 + ((a >>> 16) & 255)]! ^
+      CRC_TABLE[1024 + (a >>> 24)]! ^
+      CRC_TABLE[768 + buf[i + 4]!]! ^
+      CRC_TABLE[512 + buf[i + 5]!]! ^
+      CRC_TABLE[256 + buf[i + 6]!]! ^
+      CRC_TABLE[buf[i + 7]!]!;
   }
   for (; i < to; i++) c = CRC_TABLE[(c ^ buf[i]!) & 255]! ^ (c >>> 8);
   return ~c >>> 0;

@@ -218,7 +218,13 @@ export function parseCommand(verb: Exclude<Verb, 'APPEND'>, buf: Buffer, argStar
       return { verb, node: a.name(0, 'node') };
     case 'WAIT':
       a.count(3, 4);
-      return { verb, log: a.name(0), id: a.number(1, 'id', 1), replicas: a.number(2, 'replicas', 0), timeoutMs: tokens.count === 4 ? a.number(3, 'timeout', 0) : 0 };
+      return {
+        verb,
+        log: a.name(0),
+        id: a.number(1, 'id', 1),
+        replicas: a.number(2, 'replicas', 0),
+        timeoutMs: tokens.count === 4 ? a.number(3, 'timeout', 0) : 0,
+      };
     case 'CHECKPOINT': {
       a.count(2, 4);
       if (tokens.count === 4 && !a.is(3, RESET)) throw usage(verb);

@@ -287,5 +287,4 @@ export class Parser {
     this.heldLen = 0;
     this.msgLineLimit = -1;
   }
-
 }

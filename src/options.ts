@@ -96,7 +96,9 @@ Sizes accept K, M, G suffixes (powers of 1024), e.g. 64M or 64MiB.
 `;
 
 export function defaultId(): string {
-  const name = hostname().split('.')[0]!.replace(/[^A-Za-z0-9_-]/g, '-');
+  const name = hostname()
+    .split('.')[0]!
+    .replace(/[^A-Za-z0-9_-]/g, '-');
   return isValidName(name) ? name : 'logd';
 }
 

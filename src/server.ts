@@ -144,7 +144,12 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
       });
       await replicator.start(options.peers);
     }
-    const retain = { bytes: options.retainBytes, ageMs: options.retainAgeMs, untilReplicated: options.retainUntilReplicated, untilConsumed: options.retainUntilConsumed };
+    const retain = {
+      bytes: options.retainBytes,
+      ageMs: options.retainAgeMs,
+      untilReplicated: options.retainUntilReplicated,
+      untilConsumed: options.retainUntilConsumed,
+    };
     if (retain.bytes || retain.ageMs) stopRetention = startRetention(retain, logs, replication, logger);
     logger(
       `logd ${options.id} listening on ${address.address}:${address.port} ` +

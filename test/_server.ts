@@ -40,7 +40,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'logd-test-'));
   const argv = [...(opts.nodeArgs ?? []), ...LOGD, '--id', id, '--data', dir, '--listen', '127.0.0.1:0', ...(opts.args ?? [])];
-  const [file, args] = opts.fileLimit === undefined ? [process.execPath, argv] : ['sh', ['-c', `ulimit -n ${opts.fileLimit} && exec "$0" "$@"`, process.execPath, ...argv]];
+  const [file, args] =
+    opts.fileLimit === undefined ? [process.execPath, argv] : ['sh', ['-c', `ulimit -n ${opts.fileLimit} && exec "$0" "$@"`, process.execPath, ...argv]];
   const proc = spawn(file, args, { stdio: ['ignore', 'inherit', 'pipe'] });
   let err = '';
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));

@@ -100,7 +100,10 @@ export class Wire {
   private more(timeoutMs: number): Promise<void> {
     if (this.ended) return Promise.reject(new Error(`connection closed; unread: ${JSON.stringify(this.buf.toString('latin1').slice(0, 200))}`));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no reply in ${timeoutMs} ms; unread: ${JSON.stringify(this.buf.toString('latin1').slice(0, 200))}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no reply in ${timeoutMs} ms; unread: ${JSON.stringify(this.buf.toString('latin1').slice(0, 200))}`)),
+        timeoutMs,
+      );
       this.waiter = () => {
         clearTimeout(timer);
         resolve();

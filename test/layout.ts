@@ -39,8 +39,16 @@ const RULES: Rule[] = [
   { text: 'src/storage imports only protocol/', from: 'src/storage', allows: (p) => under(p, 'protocol') || under(p, 'src/storage') },
   { text: 'src/wire imports only protocol/', from: 'src/wire', allows: (p) => under(p, 'protocol') || under(p, 'src/wire') },
   { text: 'src/net does not import src/storage', from: 'src/net', allows: (p) => !under(p, 'src/storage') },
-  { text: 'src/replication imports none of src/client, src/storage, src/loop', from: 'src/replication', allows: (p) => !under(p, 'src/client') && !under(p, 'src/storage') && !under(p, 'src/loop') },
-  { text: 'src/client imports only protocol/ and src/wire', from: 'src/client', allows: (p) => under(p, 'protocol') || under(p, 'src/wire') || under(p, 'src/client') },
+  {
+    text: 'src/replication imports none of src/client, src/storage, src/loop',
+    from: 'src/replication',
+    allows: (p) => !under(p, 'src/client') && !under(p, 'src/storage') && !under(p, 'src/loop'),
+  },
+  {
+    text: 'src/client imports only protocol/ and src/wire',
+    from: 'src/client',
+    allows: (p) => under(p, 'protocol') || under(p, 'src/wire') || under(p, 'src/client'),
+  },
   { text: 'nothing in src/ or protocol/ imports tools/ or test/', from: 'src', allows: (p) => !under(p, 'tools') && !under(p, 'test') },
 ];
 
@@ -73,5 +81,8 @@ test('README.md states exactly the rules this test enforces', (t) => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const list = readme.slice(readme.indexOf('as test/layout.ts enforces them'));
   const stated = list.slice(list.indexOf('\n- '), list.indexOf('\n\n')).split('\n- ').slice(1);
-  t.deepEqual(stated, RULES.map((r) => r.text));
+  t.deepEqual(
+    stated,
+    RULES.map((r) => r.text),
+  );
 });

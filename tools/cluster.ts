@@ -127,16 +127,21 @@ async function main(): Promise<number> {
   }
   writeFileSync(peers, nodes.map((n) => `${n.name} ${n.listen}\n`).join(''));
   // A node that exits (killed to try failover) leaves the others running.
-  for (const node of nodes) void node.exited.then((code) => stopping || process.stderr.write(`cluster: ${node.name} exited (${code ?? node.proc.signalCode}); the others run on\n`));
+  for (const node of nodes)
+    void node.exited.then((code) => stopping || process.stderr.write(`cluster: ${node.name} exited (${code ?? node.proc.signalCode}); the others run on\n`));
   const [alice, bob] = nodes as [ClusterNode, ClusterNode, ClusterNode]; // no signal: every node started
   const rel = relative(process.cwd(), dir);
   const shown = rel.startsWith('..') ? dir : rel || '.';
   process.stdout.write(
     `\nlogd cluster: 3 nodes, participants file ${join(shown, 'participants')}\n` +
-      nodes.map((n) => `  ${n.name.padEnd(6)} ${n.listen.padEnd(16)} pid ${String(n.proc.pid).padEnd(8)} data ${join(shown, n.name).padEnd(16)} status ${n.status}\n`).join('') +
+      nodes
+        .map(
+          (n) => `  ${n.name.padEnd(6)} ${n.listen.padEnd(16)} pid ${String(n.proc.pid).padEnd(8)} data ${join(shown, n.name).padEnd(16)} status ${n.status}\n`,
+        )
+        .join('') +
       `\nTry it:\n` +
       `  nc ${alice.listen.replace(':', ' ')}  then MSG alice hello: alice writes the log "alice"\n` +
-      `  nc ${bob.listen.replace(":", " ")}  then LOGS: bob holds a copy of "alice" within a second\n` +
+      `  nc ${bob.listen.replace(':', ' ')}  then LOGS: bob holds a copy of "alice" within a second\n` +
       `  failover: kill ${alice.proc.pid} (alice); on bob ACCEPT alice; then in ${join(shown, 'participants')}\n` +
       `            point alice at ${bob.listen}: bob writes "alice" now, carol follows it from bob\n` +
       `Ctrl-C stops the cluster (twice: kills it); the data stays in ${shown}.\n\n`,

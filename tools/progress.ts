@@ -83,7 +83,11 @@ export class Progress {
   private fit(now: number): string {
     const room = (this.stream.columns ?? 80) - 1;
     let line = '';
-    for (const [withBar, withCounts] of [[true, true], [false, true], [false, false]] as const) {
+    for (const [withBar, withCounts] of [
+      [true, true],
+      [false, true],
+      [false, false],
+    ] as const) {
       line = this.compose(now, withBar, withCounts);
       if (line.length <= room) return line;
     }

@@ -73,13 +73,7 @@ class View<S> implements Materialized<S> {
 }
 
 /** Starts folding `log` and resolves once the state includes record `head`. */
-export async function materialize<S>(
-  server: ConnectOptions,
-  log: string,
-  head: number,
-  reducer: Reducer<S>,
-  initial: S,
-): Promise<Materialized<S>> {
+export async function materialize<S>(server: ConnectOptions, log: string, head: number, reducer: Reducer<S>, initial: S): Promise<Materialized<S>> {
   const view = new View(reducer, initial);
   void view.run(server, log);
   try {

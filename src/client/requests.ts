@@ -49,4 +49,3 @@ export function target(log: string, opts: AppendOptions): string {
 function badMsg(text: Payload): LogdError {
   return clientError('syntax', text.length === 0 ? 'empty message' : 'a MSG text cannot hold a line break; use append()');
 }
-

@@ -107,7 +107,9 @@ export function renderMetrics(nodeId: string, snap: Snapshot): string {
     }
     out.add(INFO, info, 1);
     const state = log.extras.state;
-    if (state) for (const s of REPLICA_STATES.includes(state) ? REPLICA_STATES : [...REPLICA_STATES, state]) out.add(STATE, { log: log.name, state: s }, s === state ? 1 : 0);
+    if (state)
+      for (const s of REPLICA_STATES.includes(state) ? REPLICA_STATES : [...REPLICA_STATES, state])
+        out.add(STATE, { log: log.name, state: s }, s === state ? 1 : 0);
   }
   return out.render();
 }

@@ -188,16 +188,16 @@ export class LogDirectory implements LogAccess {
     const existing = this.creating.get(name);
     if (existing) return existing;
     const pending = this.store.create(name).then(
-        (log) => {
-          this.creating.delete(name);
-          this.adoptWaiting(name, log);
-          return log;
-        },
-        (err: unknown) => {
-          this.creating.delete(name);
-          throw err;
-        },
-      );
+      (log) => {
+        this.creating.delete(name);
+        this.adoptWaiting(name, log);
+        return log;
+      },
+      (err: unknown) => {
+        this.creating.delete(name);
+        throw err;
+      },
+    );
     this.creating.set(name, pending);
     return pending;
   }

@@ -115,7 +115,9 @@ export class RecordStream implements Stream {
       }
       this.finish(endAt(this.next));
     } catch (err) {
-      this.finish(err instanceof LogdError && err.code === 'gone' ? refusal(this.ctx, 'gone', String(this.ctx.logs.first(this.log))) : errorReply(this.ctx, err));
+      this.finish(
+        err instanceof LogdError && err.code === 'gone' ? refusal(this.ctx, 'gone', String(this.ctx.logs.first(this.log))) : errorReply(this.ctx, err),
+      );
     } finally {
       this.busy = false;
     }

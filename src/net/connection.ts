@@ -73,11 +73,16 @@ export class ClientConnection implements Session, StreamSink {
     private readonly onClosed: (conn: ClientConnection) => void,
   ) {
     this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.output = new Output(socket, slowConsumer, (reason) => {
-      if (socket.destroyed) return;
-      host.slowConsumer(this.remote, reason);
-      socket.destroy();
-    }, () => this.updateFlow());
+    this.output = new Output(
+      socket,
+      slowConsumer,
+      (reason) => {
+        if (socket.destroyed) return;
+        host.slowConsumer(this.remote, reason);
+        socket.destroy();
+      },
+      () => this.updateFlow(),
+    );
     this.parser = new Parser(limits, {
       command: (cmd) => this.onCommand(cmd),
       error: (code, message) => this.onError(code, message),

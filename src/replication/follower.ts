@@ -127,7 +127,9 @@ class FollowSession {
     const onAbort = () => this.end('progressed', 'stopped');
     signal.addEventListener('abort', onAbort);
     const socket = (this.socket = dial(source.host, source.port, this.o.dial.tls, () => {
-      socket.write(`${authLine(this.o.dial.token)}${helloCommand(this.o.nodeId)}REPLICATE ${log.name} ${head + 1}${stamp === null ? '' : ' ' + stampText(stamp)}${digest === null ? '' : ' ' + crcHex(digest)}\n`);
+      socket.write(
+        `${authLine(this.o.dial.token)}${helloCommand(this.o.nodeId)}REPLICATE ${log.name} ${head + 1}${stamp === null ? '' : ' ' + stampText(stamp)}${digest === null ? '' : ' ' + crcHex(digest)}\n`,
+      );
     }));
     socket.setNoDelay(true);
     this.watchSilence();
@@ -155,21 +157,24 @@ class FollowSession {
     this.storing++;
     this.unstored += batch.length;
     if (this.unstored > MAX_UNSTORED) this.pause();
-    log.appendFrames(batch).then(
-      () => {
-        counters.recordsIn += count;
-        counters.bytesIn += batch.length;
-        this.durable = last;
-        this.updateState();
-        this.scheduleAck();
-      },
-      (err: unknown) => this.end('failed', `${this.o.source.name} sent records that were not stored: ${(err as Error).message}`, true),
-    ).finally(() => {
-      this.storing--;
-      this.unstored -= batch.length;
-      if (this.paused && this.unstored < MAX_UNSTORED / 4) this.resume();
-      this.finishIfSettled();
-    });
+    log
+      .appendFrames(batch)
+      .then(
+        () => {
+          counters.recordsIn += count;
+          counters.bytesIn += batch.length;
+          this.durable = last;
+          this.updateState();
+          this.scheduleAck();
+        },
+        (err: unknown) => this.end('failed', `${this.o.source.name} sent records that were not stored: ${(err as Error).message}`, true),
+      )
+      .finally(() => {
+        this.storing--;
+        this.unstored -= batch.length;
+        if (this.paused && this.unstored < MAX_UNSTORED / 4) this.resume();
+        this.finishIfSettled();
+      });
   }
 
   private onLine(text: string): void {
@@ -184,14 +189,16 @@ class FollowSession {
     }
     if (text.startsWith('HB ') && this.greeted) {
       const head = Number(text.slice(3));
-      if (!/^\d{1,16}$/.test(text.slice(3)) || !Number.isSafeInteger(head)) return this.end('failed', `bad heartbeat from ${source.name}: ${text.slice(0, 80)}`, true);
+      if (!/^\d{1,16}$/.test(text.slice(3)) || !Number.isSafeInteger(head))
+        return this.end('failed', `bad heartbeat from ${source.name}: ${text.slice(0, 80)}`, true);
       return this.onHeartbeat(head);
     }
     if (text.startsWith('DIGEST ') && this.greeted) return this.onDigest(text);
     if (text.startsWith('ERR diverged')) return this.end('diverged', `${this.o.source.name}: ${text}`);
     if (text.startsWith('ERR gone ')) {
       const first = Number(text.slice(9));
-      if (Number.isSafeInteger(first) && first > this.expected) return this.end('trimmed', `${this.o.source.name} starts ${this.o.log.name} at id ${first}`, false, first);
+      if (Number.isSafeInteger(first) && first > this.expected)
+        return this.end('trimmed', `${this.o.source.name} starts ${this.o.log.name} at id ${first}`, false, first);
     }
     if (text.startsWith('ERR ')) return this.end(this.up ? 'progressed' : 'failed', `${this.o.source.name} refused: ${text}`, true);
     if (text.startsWith('END')) return this.end('progressed', `${this.o.source.name} ended the stream`);
@@ -254,7 +261,10 @@ class FollowSession {
 
   private watchSilence(): void {
     if (this.silence) clearTimeout(this.silence);
-    this.silence = setTimeout(() => this.end(this.up ? 'progressed' : 'failed', `no data or heartbeat from ${this.o.source.name} for ${SILENCE_MS / 1000} s`), SILENCE_MS);
+    this.silence = setTimeout(
+      () => this.end(this.up ? 'progressed' : 'failed', `no data or heartbeat from ${this.o.source.name} for ${SILENCE_MS / 1000} s`),
+      SILENCE_MS,
+    );
   }
 
   /** Storage is behind: stop reading (TCP then holds the source back); silence is not death then. */

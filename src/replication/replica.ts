@@ -103,7 +103,9 @@ export class Replica {
     if (!mark) return false;
     const head = log.head();
     if (mark.head === head && head >= log.first() && head > 0 && stampText(await log.stampOf(head)) === mark.stamp) {
-      deps.logger(`replica ${log.name} diverged from ${mark.reason} (recorded before this start in .diverged); replication of ${log.name} stays stopped, its ${head} records are kept`);
+      deps.logger(
+        `replica ${log.name} diverged from ${mark.reason} (recorded before this start in .diverged); replication of ${log.name} stays stopped, its ${head} records are kept`,
+      );
       return true;
     }
     deps.logger(`replica ${log.name}: this copy is no longer the one that diverged (moved away or copied anew): following again`);
@@ -131,7 +133,17 @@ export class Replica {
     const stop = () => session.abort();
     this.controller.signal.addEventListener('abort', stop);
     try {
-      const result = await follow({ log, source, nodeId: deps.nodeId, dial: deps.dial, maxMsg: deps.maxMsg, trustHeartbeats: !this.distrusted.has(source.name), status, counters: deps.state, signal: session.signal });
+      const result = await follow({
+        log,
+        source,
+        nodeId: deps.nodeId,
+        dial: deps.dial,
+        maxMsg: deps.maxMsg,
+        trustHeartbeats: !this.distrusted.has(source.name),
+        status,
+        counters: deps.state,
+        signal: session.signal,
+      });
       if (result.outcome === 'diverged') {
         status.state = 'diverged';
         const head = log.head();
@@ -139,7 +151,9 @@ export class Replica {
         try {
           if (head > 0 && head >= log.first()) await deps.marks.set(log.name, { head, stamp: stampText(await log.stampOf(head)), reason: result.reason });
         } catch (err) {
-          deps.logger(`replica ${log.name}: cannot record the divergence in .diverged (a restart finds it again at its first session): ${(err as Error).message}`);
+          deps.logger(
+            `replica ${log.name}: cannot record the divergence in .diverged (a restart finds it again at its first session): ${(err as Error).message}`,
+          );
         }
         return 'done';
       }

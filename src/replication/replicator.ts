@@ -120,7 +120,8 @@ export class Replicator {
       const head = link.heads.get(replica.log.name);
       const status = replica.status;
       // (Not from a source whose stream was caught claiming records it does not send: follower.ts.)
-      if (link.up && status.source === link.participant.name && replica.trustsClaims && head !== undefined && head !== null && head > (status.sourceHead ?? -1)) status.sourceHead = head;
+      if (link.up && status.source === link.participant.name && replica.trustsClaims && head !== undefined && head !== null && head > (status.sourceHead ?? -1))
+        status.sourceHead = head;
     }
     if (link.up) {
       // The owner is back: replicas copying from a relay return to it.
@@ -162,7 +163,8 @@ export class Replicator {
       const held = logs.held(name);
       let why = '';
       if (running >= this.o.maxReplicas) why = `this node follows at most ${this.o.maxReplicas} replica logs (a quarter of its file descriptor limit)`;
-      else if (!held && logs.namespaceSize(name) >= logs.maxLogs()) why = `namespace ${ownerOf(name)} holds ${logs.namespaceSize(name)} logs here, the most --max-logs allows`;
+      else if (!held && logs.namespaceSize(name) >= logs.maxLogs())
+        why = `namespace ${ownerOf(name)} holds ${logs.namespaceSize(name)} logs here, the most --max-logs allows`;
       if (why) {
         const owner = ownerOf(name);
         const s = skipped.get(owner) ?? { count: 0, why };

@@ -25,7 +25,13 @@ export interface RetentionPolicy {
 const INTERVAL_MS = 2000;
 
 /** Starts the periodic task; returns a function that stops it and waits for a pass in progress. */
-export function startRetention(policy: RetentionPolicy, logs: LogAccess, replication: ReplicationState, logger: Logger, intervalMs = INTERVAL_MS): () => Promise<void> {
+export function startRetention(
+  policy: RetentionPolicy,
+  logs: LogAccess,
+  replication: ReplicationState,
+  logger: Logger,
+  intervalMs = INTERVAL_MS,
+): () => Promise<void> {
   let pass: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     pass = pass.then(() => retainAll(policy, logs, replication, logger)).catch((err: unknown) => logger(`retention: ${(err as Error).message}`));

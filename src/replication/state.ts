@@ -115,7 +115,11 @@ export class ReplicationState {
     this.flushTimer = null;
     const writes: Promise<void>[] = [];
     for (const [node, logs] of this.unsaved) {
-      writes.push(this.store!.setMany(node, logs).catch((err: unknown) => this.logger(`replication: cannot store the acknowledgements of ${node}: ${(err as Error).message}`)));
+      writes.push(
+        this.store!.setMany(node, logs).catch((err: unknown) =>
+          this.logger(`replication: cannot store the acknowledgements of ${node}: ${(err as Error).message}`),
+        ),
+      );
     }
     this.unsaved.clear();
     return (this.saving = Promise.all([this.saving, ...writes]));

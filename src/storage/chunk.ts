@@ -56,7 +56,11 @@ export class Chunk {
   /** The .chunk file this chunk stands for, from its first open: a reopen must find the same. */
   private identity: { dev: number; ino: number } | null = null;
 
-  constructor(dir: string, readonly firstId: number, state: ChunkState = { kind: 'sealed', memoryIndex: null }) {
+  constructor(
+    dir: string,
+    readonly firstId: number,
+    state: ChunkState = { kind: 'sealed', memoryIndex: null },
+  ) {
     const base = join(dir, chunkBaseName(firstId));
     this.chunkPath = base + CHUNK_SUFFIX;
     this.indexPath = base + INDEX_SUFFIX;

@@ -33,7 +33,13 @@ export function sealedChunkOk(chunk: Chunk, size: number, expected: number): boo
  * (with `verify`, scans the whole chunk and compares every entry); sets the chunk's count and size.
  * `kept`: leading entries of the file that are right; `repaired`: the file held wrong entries.
  */
-export function rebuildIndex(chunk: Chunk, size: number, indexSize: number, maxRecords: number, verify: boolean): { index: IndexBuffer; kept: number; repaired: boolean } {
+export function rebuildIndex(
+  chunk: Chunk,
+  size: number,
+  indexSize: number,
+  maxRecords: number,
+  verify: boolean,
+): { index: IndexBuffer; kept: number; repaired: boolean } {
   const bytes = Buffer.allocUnsafe(indexSize);
   const got = indexSize > 0 ? fs.readSync(chunk.indexFd, bytes, 0, indexSize, 0) : 0;
   const fileEntries = Math.floor(got / INDEX_ENTRY_BYTES);

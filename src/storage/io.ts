@@ -115,13 +115,15 @@ const syncWaiters: (() => void)[] = [];
  * hold thousands of descriptors.
  */
 export async function withSyncSlot<T>(sync: () => Promise<T>): Promise<T> {
-  if (syncSlots >= SYNC_SLOTS) await new Promise<void>((resolve) => syncWaiters.push(resolve)); // handed a slot
+  if (syncSlots >= SYNC_SLOTS)
+    await new Promise<void>((resolve) => syncWaiters.push(resolve)); // handed a slot
   else syncSlots++;
   try {
     return await sync();
   } finally {
     const next = syncWaiters.shift();
-    if (next) next(); // the slot passes on
+    if (next)
+      next(); // the slot passes on
     else syncSlots--;
   }
 }

@@ -59,7 +59,11 @@ export class Log {
     const active = chunks[chunks.length - 1]!; // recovery gives at least the active chunk
     this.headId = active.firstId + active.count - 1;
     for (const chunk of chunks) chunk.attach(opts.files);
-    this.chunks = new ChunkSet(chunks, () => this.gone(), (why) => this.markLost(why));
+    this.chunks = new ChunkSet(
+      chunks,
+      () => this.gone(),
+      (why) => this.markLost(why),
+    );
     this.tail = new TailCache(TAIL_CACHE_BYTES, opts.tails);
     // The parts see the log through this (its head, its lost state), not through its public face.
     const part = {
@@ -118,7 +122,9 @@ export class Log {
     }
     const refused = this.refusal(payloads.length);
     if (refused) return refused;
-    return new Promise((resolve, reject) => this.writer.enqueue({ kind: 'payloads', payloads, count: payloads.length, atomic, expect, firstId: 0, resolve, reject }));
+    return new Promise((resolve, reject) =>
+      this.writer.enqueue({ kind: 'payloads', payloads, count: payloads.length, atomic, expect, firstId: 0, resolve, reject }),
+    );
   }
 
   /**
@@ -131,9 +137,11 @@ export class Log {
     for (let pos = 0; pos < frames.length; count++) {
       const len = parseFrame(frames, pos, frames.length, header);
       if (len <= 0) return Promise.reject(new LogdError('internal', `frame ${count + 1} for ${this.name} is malformed`));
-      if (!frameCrcMatches(frames, pos, header)) return Promise.reject(new LogdError('internal', `frame for ${this.name} id ${header.id} does not match its CRC`));
+      if (!frameCrcMatches(frames, pos, header))
+        return Promise.reject(new LogdError('internal', `frame for ${this.name} id ${header.id} does not match its CRC`));
       if (count === 0) firstId = header.id;
-      else if (header.id !== firstId + count) return Promise.reject(new LogdError('internal', `frames for ${this.name} skip from id ${firstId + count - 1} to ${header.id}`));
+      else if (header.id !== firstId + count)
+        return Promise.reject(new LogdError('internal', `frames for ${this.name} skip from id ${firstId + count - 1} to ${header.id}`));
       pos += len;
     }
     const refused = this.refusal(count);
@@ -171,7 +179,9 @@ export class Log {
   markLost(why: string): LogdError {
     if (!this.lost) {
       this.lost = new LogdError('internal', `log ${this.name} is lost: ${why}; writes and reads are refused until the node restarts`);
-      this.opts.logger(`storage: log ${this.name}: ${why}: refusing its writes and reads until restart (nothing more is acknowledged into files outside the data directory)`);
+      this.opts.logger(
+        `storage: log ${this.name}: ${why}: refusing its writes and reads until restart (nothing more is acknowledged into files outside the data directory)`,
+      );
       this.chunks.closeSoon();
     }
     return this.lost;

@@ -70,7 +70,9 @@ export class Reader {
     while (id <= head && count < maxRecords) {
       if (id < chunks.first()) throw this.log.gone(); // trimmed while this read was running
       const want = Math.min(maxRecords - count, head - id + 1);
-      const range = await chunks.withChunk(chunks.chunkOf(id), (chunk) => this.readRange(chunk, id, Math.min(want, chunk.firstId + chunk.count - id), maxBytes - bytes, count === 0));
+      const range = await chunks.withChunk(chunks.chunkOf(id), (chunk) =>
+        this.readRange(chunk, id, Math.min(want, chunk.firstId + chunk.count - id), maxBytes - bytes, count === 0),
+      );
       if (range.count === 0) break;
       parts.push(range.data);
       count += range.count;
@@ -83,7 +85,14 @@ export class Reader {
   }
 
   /** Up to `want` records from `id` within one chunk, within `byteBudget` unless `atLeastOne`. */
-  private async readRange(chunk: Chunk, id: number, want: number, byteBudget: number, atLeastOne: boolean, reindexed = false): Promise<{ data: Buffer; count: number; short?: boolean }> {
+  private async readRange(
+    chunk: Chunk,
+    id: number,
+    want: number,
+    byteBudget: number,
+    atLeastOne: boolean,
+    reindexed = false,
+  ): Promise<{ data: Buffer; count: number; short?: boolean }> {
     const i = id - chunk.firstId;
     const [from, end] = await Promise.all([chunk.position(i), chunk.position(i + want)]);
     let to = end;

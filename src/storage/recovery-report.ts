@@ -21,7 +21,9 @@ export class RecoveryTotals {
     }
     if (recovered.droppedBytes > 0 || recovered.repairedIndexes > 0) {
       const chunks = recovered.droppedChunks > 0 ? ` (and ${recovered.droppedChunks} chunks after a torn sealed chunk)` : '';
-      logger(`storage: log ${name}: dropped ${recovered.droppedBytes} bytes of torn, corrupt or uncommitted tail${chunks}; repaired ${recovered.repairedIndexes} index files`);
+      logger(
+        `storage: log ${name}: dropped ${recovered.droppedBytes} bytes of torn, corrupt or uncommitted tail${chunks}; repaired ${recovered.repairedIndexes} index files`,
+      );
     }
     if (recovered.indexWriteFailure) logger(`storage: log ${name}: cannot rewrite index ${recovered.indexWriteFailure}; kept in memory`);
     this.logs++;

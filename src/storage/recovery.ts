@@ -76,7 +76,11 @@ export function recoverLog(dir: string, log: string, scanAll = false): Recovered
   const result: RecoveredLog = { chunks: [], droppedBytes: 0, repairedIndexes: 0, droppedChunks: 0, durable, damage: null };
   if (ids.length === 0) {
     if (durable && durable.bytes > 0) {
-      result.damage = { file: `${log}/${chunkBaseName(durable.chunk)}${CHUNK_SUFFIX}`, offset: 0, reason: `no chunk files, but ${durable.bytes} bytes of chunk ${durable.chunk} were synced` };
+      result.damage = {
+        file: `${log}/${chunkBaseName(durable.chunk)}${CHUNK_SUFFIX}`,
+        offset: 0,
+        reason: `no chunk files, but ${durable.bytes} bytes of chunk ${durable.chunk} were synced`,
+      };
       return result;
     }
     result.chunks.push(Chunk.create(dir, 1));
@@ -210,11 +214,13 @@ function checkTail(rules: Rules, chunk: Chunk, fileSize: number, expected: numbe
   const damage = (reason: string): DamageFound => new DamageFound({ file: relative(rules, chunk.firstId), offset: at, reason });
   if (expected !== undefined) {
     if (chunk.count < expected) return; // short: the caller decides
-    if (findFrameAfter(chunk.fd, at, fileSize, at + 1) === at) throw damage(`holds records past id ${chunk.firstId + expected - 1}, where the next chunk starts`);
+    if (findFrameAfter(chunk.fd, at, fileSize, at + 1) === at)
+      throw damage(`holds records past id ${chunk.firstId + expected - 1}, where the next chunk starts`);
     return; // bytes appended to a full sealed chunk are not records: cut
   }
   if (isUncommittedFrame(chunk.fd, at, fileSize)) return;
-  if (belowDurablePoint(rules, chunk.firstId, at)) throw damage(`record ${chunk.firstId + chunk.count} is unreadable below the durable point (${rules.durable!.bytes} bytes synced)`);
+  if (belowDurablePoint(rules, chunk.firstId, at))
+    throw damage(`record ${chunk.firstId + chunk.count} is unreadable below the durable point (${rules.durable!.bytes} bytes synced)`);
   if (mayBeTorn(rules, chunk.firstId, at)) return;
   const next = findFrameAfter(chunk.fd, at + 1, fileSize, fileSize);
   if (next >= 0) throw damage(`record ${chunk.firstId + chunk.count} is unreadable, and a record follows at byte ${next}`);

@@ -45,7 +45,8 @@ export async function repairLog(dataDir: string, log: string): Promise<RepairRep
       report.damage.push(recovered.damage);
       const before = report.moved.length;
       moveAside(dataDir, log, recovered.damage, report.moved);
-      if (report.moved.length === before) throw new Error(`cannot repair ${log}: nothing to move aside for ${recovered.damage.file} at byte ${recovered.damage.offset}`);
+      if (report.moved.length === before)
+        throw new Error(`cannot repair ${log}: nothing to move aside for ${recovered.damage.file} at byte ${recovered.damage.offset}`);
     }
     throw new Error(`cannot repair ${log}: still damaged after ${MAX_ROUNDS} rounds (moved so far: ${report.moved.join(', ')})`);
   } finally {

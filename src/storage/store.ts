@@ -90,10 +90,19 @@ export class Store {
         .filter((entry) => entry.isDirectory() && isValidName(entry.name))
         .map((entry) => entry.name);
       const files = new OpenFiles(opts.openFiles ?? 256);
-      const logOptions = { fsync: opts.fsync, chunkBytes: opts.chunkBytes, maxMsg: opts.maxMsg, logger, files, tails: new TailBudget(opts.tailBytes ?? TAIL_BUDGET_BYTES) };
+      const logOptions = {
+        fsync: opts.fsync,
+        chunkBytes: opts.chunkBytes,
+        maxMsg: opts.maxMsg,
+        logger,
+        files,
+        tails: new TailBudget(opts.tailBytes ?? TAIL_BUDGET_BYTES),
+      };
       const store = new Store(opts.dir, lockFd, Checkpoints.load(opts.dir), logOptions, opts.maxLogs ?? Infinity, names, started);
       const ms = (performance.now() - started).toFixed(1);
-      logger(`storage: opened ${opts.dir}: ${names.length} logs found, 0 checked now, ${names.length} wait for their first use or the background check, ${ms} ms`);
+      logger(
+        `storage: opened ${opts.dir}: ${names.length} logs found, 0 checked now, ${names.length} wait for their first use or the background check, ${ms} ms`,
+      );
       return store;
     } catch (err) {
       unlockDataDir(lockFd);

@@ -43,10 +43,18 @@ test('bench-quick runs every workload against logd, Redis and NATS and writes th
     t.regex(text, /Machine: .+, \d+ cores/);
     const mainTable = text.slice(0, text.indexOf('| figure (CPU'));
     t.true(mainTable.length > 0 && text.includes('| figure (CPU'), 'the CPU table is missing');
-    const rows = new Map(mainTable.split('\n').filter((l) => l.startsWith('| (')).map((l) => {
-      const cells = l.split('|').slice(1, -1).map((c) => c.trim());
-      return [cells[0]!.replace(/ \([^()]*\)$/, ''), cells] as const;
-    }));
+    const rows = new Map(
+      mainTable
+        .split('\n')
+        .filter((l) => l.startsWith('| ('))
+        .map((l) => {
+          const cells = l
+            .split('|')
+            .slice(1, -1)
+            .map((c) => c.trim());
+          return [cells[0]!.replace(/ \([^()]*\)$/, ''), cells] as const;
+        }),
+    );
     for (const figure of FIGURES) {
       const cells = rows.get(figure.label);
       t.truthy(cells, `row missing: ${figure.label}`);

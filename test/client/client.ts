@@ -33,7 +33,10 @@ test('ping, msg, append, head', async (t) => {
   t.deepEqual(await client.append('cl.basic', ['a', Buffer.from([0, 13, 10, 255]), '']), { first: 2, last: 4 });
   t.is(await client.head('cl.basic'), 4);
   const records = await collect(client.read('cl.basic', 1));
-  t.deepEqual(records.map((r) => r.id), [1, 2, 3, 4]);
+  t.deepEqual(
+    records.map((r) => r.id),
+    [1, 2, 3, 4],
+  );
   t.is(records[0]?.payload.toString(), 'hello  world ');
   t.deepEqual(records[2]?.payload, Buffer.from([0, 13, 10, 255]));
   t.is(records[3]?.payload.length, 0);
@@ -43,7 +46,10 @@ test('ping, msg, append, head', async (t) => {
 test('pipelined calls resolve in order, each with the id of its own record', async (t) => {
   await client.msg('cl.pipe', 'created');
   const ids = await Promise.all(Array.from({ length: 2000 }, (_, i) => client.msg('cl.pipe', `m${i + 2}`)));
-  t.deepEqual(ids, Array.from({ length: 2000 }, (_, i) => i + 2));
+  t.deepEqual(
+    ids,
+    Array.from({ length: 2000 }, (_, i) => i + 2),
+  );
   const stored = await collect(client.read('cl.pipe', 2));
   t.true(stored.every((r) => r.payload.toString() === `m${r.id}`));
 });
@@ -97,14 +103,21 @@ test('leaving a following read early sends STOP; later commands still get their 
 });
 
 test('leaving a NOWAIT read early drains it', async (t) => {
-  await client.append('cl.drain', Array.from({ length: 3000 }, (_, i) => `r${i}`));
+  await client.append(
+    'cl.drain',
+    Array.from({ length: 3000 }, (_, i) => `r${i}`),
+  );
   for await (const r of client.read('cl.drain', 1)) if (r.id === 10) break;
   t.is(await client.head('cl.drain'), 3000);
 });
 
 test('a reader that does not consume pauses the socket (bounded buffer), then gets everything', async (t) => {
   const payload = Buffer.alloc(1000, 'p');
-  for (let i = 0; i < 20; i++) await client.append('cl.big', Array.from({ length: 1000 }, () => payload));
+  for (let i = 0; i < 20; i++)
+    await client.append(
+      'cl.big',
+      Array.from({ length: 1000 }, () => payload),
+    );
   // Through a proxy that reads the server without backpressure: bytes pile up in it only once
   // the client has stopped reading its socket.
   const proxy = await TcpProxy.start(server.port);

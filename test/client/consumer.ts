@@ -39,7 +39,10 @@ function runConsumer(name: string, log: string, stopAfter: (ids: number[]) => bo
 
 test('a consumer killed between its work and its checkpoint resumes after the server-side checkpoint (READ @name), losing nothing', async (t) => {
   const total = 300;
-  await client.append('co.jobs', Array.from({ length: total }, (_, i) => `job ${i + 1}`));
+  await client.append(
+    'co.jobs',
+    Array.from({ length: total }, (_, i) => `job ${i + 1}`),
+  );
   const first = await runConsumer('worker', 'co.jobs', (ids) => ids.length >= 137);
   const committed = await client.checkpoint('worker', 'co.jobs');
   const lastProcessed = first.at(-1) ?? 0;
@@ -50,8 +53,16 @@ test('a consumer killed between its work and its checkpoint resumes after the se
   t.deepEqual(await client.consumers('co.jobs'), [{ name: 'worker', log: 'co.jobs', checkpoint: committed, lag: total - committed }]);
   const second = await runConsumer('worker', 'co.jobs', (ids) => ids.includes(total));
   t.is(second[0], committed + 1, 'resumes right after the checkpoint');
-  t.deepEqual(first, Array.from({ length: first.length }, (_, i) => i + 1), 'in order, no gap');
-  t.deepEqual(second, Array.from({ length: second.length }, (_, i) => committed + 1 + i), 'in order, no gap');
+  t.deepEqual(
+    first,
+    Array.from({ length: first.length }, (_, i) => i + 1),
+    'in order, no gap',
+  );
+  t.deepEqual(
+    second,
+    Array.from({ length: second.length }, (_, i) => committed + 1 + i),
+    'in order, no gap',
+  );
   const seen = new Set([...first, ...second]);
   t.is(seen.size, total, 'every record processed at least once');
   t.true(first.length + second.length - total < 20 + 1, 'redelivered fewer than commitEvery records');

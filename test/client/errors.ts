@@ -46,7 +46,11 @@ test('a READ below the first retained id: gone, in words, from the iterator at t
   t.teardown(() => server.stop());
   const client = await connect({ host: server.host, port: server.port });
   t.teardown(() => client.destroy());
-  for (let i = 0; i < 4; i++) await client.append('gone', Array.from({ length: 50 }, () => 'x'.repeat(60)));
+  for (let i = 0; i < 4; i++)
+    await client.append(
+      'gone',
+      Array.from({ length: 50 }, () => 'x'.repeat(60)),
+    );
   const first = await client.trim('gone', 150);
   t.true(first > 1);
   async function readAll(): Promise<number> {

@@ -16,7 +16,10 @@ test('follow survives a server restart: every record once, in order', async (t) 
   let server = await startServer({ id: 'fo', dir, args });
   t.teardown(() => server.kill());
   const writer = await connect({ port });
-  await writer.append('fo', Array.from({ length: 50 }, (_, i) => `r${i + 1}`));
+  await writer.append(
+    'fo',
+    Array.from({ length: 50 }, (_, i) => `r${i + 1}`),
+  );
 
   const client = await connect({ port });
   const retries: string[] = [];
@@ -30,11 +33,17 @@ test('follow survives a server restart: every record once, in order', async (t) 
   await waitFor('follow to retry against the stopped server', () => retries.length > 0);
   server = await startServer({ id: 'fo', dir, args });
   const writer2 = await connect({ port });
-  await writer2.append('fo', Array.from({ length: 50 }, (_, i) => `r${i + 51}`));
+  await writer2.append(
+    'fo',
+    Array.from({ length: 50 }, (_, i) => `r${i + 51}`),
+  );
   got.push((await pending).value as LogRecord);
   while (got.length < 100) got.push((await follow.next()).value as LogRecord);
 
-  t.deepEqual(got.map((r) => r.id), Array.from({ length: 100 }, (_, i) => i + 1));
+  t.deepEqual(
+    got.map((r) => r.id),
+    Array.from({ length: 100 }, (_, i) => i + 1),
+  );
   t.true(got.every((r) => r.payload.toString() === `r${r.id}`));
   t.true(retries.length > 0, 'it had to reconnect');
   await follow.return();
@@ -47,7 +56,11 @@ test('a start below the first retained id ends follow and read with gone', async
   t.teardown(() => server.stop());
   const client = await connect({ host: server.host, port: server.port });
   t.teardown(() => client.destroy());
-  for (let i = 0; i < 10; i++) await client.append('tr', Array.from({ length: 10 }, () => 'x'.repeat(50)));
+  for (let i = 0; i < 10; i++)
+    await client.append(
+      'tr',
+      Array.from({ length: 10 }, () => 'x'.repeat(50)),
+    );
   const first = await client.trim('tr', 50);
   t.true(first > 1);
   const readErr = await t.throwsAsync(async () => {

@@ -22,7 +22,10 @@ test('every ExecStart flag is one logd accepts, with a valid value', (t) => {
   // systemd expands ${CREDENTIALS_DIRECTORY} (LoadCredential) before logd sees it.
   // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${CREDENTIALS_DIRECTORY}, literally as the unit file has it
   const expanded = args.map((a) => a.replace('${CREDENTIALS_DIRECTORY}', '/run/credentials/logd.service'));
-  t.false(expanded.some((a) => a.includes('$') || a.includes('%')), 'no other expansion logd would see unexpanded');
+  t.false(
+    expanded.some((a) => a.includes('$') || a.includes('%')),
+    'no other expansion logd would see unexpanded',
+  );
   const parsed = parseOptions(expanded);
   t.is(typeof parsed, 'object', 'options, not --help or --version');
   const options = parsed as ServerOptions;

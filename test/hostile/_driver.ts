@@ -140,7 +140,8 @@ export function checkRecords(records: Rec[], first: number, acked: Acked): strin
     const [key = '', index, size] = r.payload.toString('latin1').split(':');
     if (Number(index) === 0) at.set(key, r.id);
     const start = at.get(key);
-    if (start === undefined || r.id !== start + Number(index) || Number(size) !== shapeOf(key).size) problems.push(`record ${r.id} (${key} ${index}/${size}) is not in its batch`);
+    if (start === undefined || r.id !== start + Number(index) || Number(size) !== shapeOf(key).size)
+      problems.push(`record ${r.id} (${key} ${index}/${size}) is not in its batch`);
     else if (Number(index) === Number(size) - 1) at.delete(key);
   });
   for (const [key, id] of at) if (id - first + shapeOf(key).size > records.length) problems.push(`batch ${key} at ${id} is cut short`);
@@ -152,7 +153,8 @@ export function checkRecords(records: Rec[], first: number, acked: Acked): strin
       continue;
     }
     const r = records[from - first]!; // first <= from <= to <= last
-    if (!r.payload.toString('latin1').startsWith(`${key}:0:`) || to - from + 1 !== shapeOf(key).size) problems.push(`acknowledged batch ${key} is not at ${from}-${to}`);
+    if (!r.payload.toString('latin1').startsWith(`${key}:0:`) || to - from + 1 !== shapeOf(key).size)
+      problems.push(`acknowledged batch ${key} is not at ${from}-${to}`);
   }
   return problems.slice(0, 20);
 }

@@ -93,7 +93,9 @@ export class Cases {
       case 12:
         return Buffer.from(`${this.pick(['LOGS', 'STATS', 'STOP'])}${eol}`);
       case 13:
-        return Buffer.from(`${verb('CHECKPOINT')} ${this.pick(['c1', 'c2', '.c', 'c'.repeat(70)])} ${this.log()}${this.rand() < 0.5 ? ' ' + this.id() : ''}${eol}`);
+        return Buffer.from(
+          `${verb('CHECKPOINT')} ${this.pick(['c1', 'c2', '.c', 'c'.repeat(70)])} ${this.log()}${this.rand() < 0.5 ? ' ' + this.id() : ''}${eol}`,
+        );
       case 14:
         return Buffer.from(`${verb('TRIM')} ${this.log()} ${this.id()}${eol}`);
       case 15:
@@ -101,10 +103,14 @@ export class Cases {
       case 16:
         return Buffer.from(`${verb('AUTH')} ${this.text(20).replace(/ /g, '')}${eol}`);
       case 17:
-        return Buffer.from(`${verb('REPLICATE')} ${this.log()} ${this.id()}${this.rand() < 0.5 ? ` ${this.id()} ${this.id()} ${this.bytes(4).toString('hex')}` : ''}${eol}STOP\n`);
+        return Buffer.from(
+          `${verb('REPLICATE')} ${this.log()} ${this.id()}${this.rand() < 0.5 ? ` ${this.id()} ${this.id()} ${this.bytes(4).toString('hex')}` : ''}${eol}STOP\n`,
+        );
       case 18:
         if (this.rand() < 0.5) return Buffer.from(`ACK ${this.pick(['bob', 'x'])} ${this.id()}${eol}`);
-        return Buffer.from(`${verb('WAIT')} ${this.log()} ${this.id()} ${this.int(3)}${this.rand() < 0.5 ? ' ' + this.int(50) : ''}${eol}${this.rand() < 0.5 ? 'STOP\n' : ''}`);
+        return Buffer.from(
+          `${verb('WAIT')} ${this.log()} ${this.id()} ${this.int(3)}${this.rand() < 0.5 ? ' ' + this.int(50) : ''}${eol}${this.rand() < 0.5 ? 'STOP\n' : ''}`,
+        );
       case 19:
         return Buffer.from(`${this.pick(['SHUTDOWN', 'CLOSE', 'PING'])}${eol}`);
       case 20:
@@ -112,7 +118,9 @@ export class Cases {
       case 21:
         return Buffer.from(`${verb('MSG')} ${this.log()}@${this.id()} ${this.text(100)}${eol}`, 'latin1');
       case 22:
-        return Buffer.from(`${verb('READ')} ${this.log()} ${this.pick(['@c1', '@', '@.c', this.id()])} ${this.int(20)}${this.pick([' NOWAIT', ` WAIT ${this.id()}`, ' WAIT', ' WAIT 5 NOWAIT', ''])}${eol}STOP\n`);
+        return Buffer.from(
+          `${verb('READ')} ${this.log()} ${this.pick(['@c1', '@', '@.c', this.id()])} ${this.int(20)}${this.pick([' NOWAIT', ` WAIT ${this.id()}`, ' WAIT', ' WAIT 5 NOWAIT', ''])}${eol}STOP\n`,
+        );
       case 23:
         return Buffer.from(
           `${this.pick([`SEEK ${this.log()} ${this.pick([this.id(), '2026-12-01T10:00:00Z', '2026-02-30T00:00:00.5+01:00', this.text(20)])}`, `CONSUMERS${this.rand() < 0.5 ? ' ' + this.log() : ''}`, `CHECKPOINT c1 ${this.log()} ${this.id()} RESET`])}${eol}`,
@@ -140,21 +148,27 @@ export class Cases {
         for (let i = 1 + this.int(4); i > 0 && b.length; i--) b[this.int(b.length)] = this.int(256);
         return b;
       case 1: // insert random bytes
-      {
-        const at = this.int(b.length + 1);
-        return Buffer.concat([b.subarray(0, at), this.bytes(1 + this.int(16)), b.subarray(at)]);
-      }
+        {
+          const at = this.int(b.length + 1);
+          return Buffer.concat([b.subarray(0, at), this.bytes(1 + this.int(16)), b.subarray(at)]);
+        }
       case 2: // cut a range out
-      {
-        const from = this.int(b.length + 1);
-        return Buffer.concat([b.subarray(0, from), b.subarray(from + 1 + this.int(32))]);
-      }
+        {
+          const from = this.int(b.length + 1);
+          return Buffer.concat([b.subarray(0, from), b.subarray(from + 1 + this.int(32))]);
+        }
       case 3: // truncate
         return b.subarray(0, this.int(b.length + 1));
       case 4: // numbers blown up
-        return Buffer.from(b.toString('latin1').replace(/\d+/g, () => this.pick(['99999999999999999999', '10737418240', '0', '-5', '00001', ''])), 'latin1');
+        return Buffer.from(
+          b.toString('latin1').replace(/\d+/g, () => this.pick(['99999999999999999999', '10737418240', '0', '-5', '00001', ''])),
+          'latin1',
+        );
       case 5: // line ends moved
-        return Buffer.from(b.toString('latin1').replace(/\n/g, () => this.pick(['', '\r', '\n\n', ' \n', '\r\r\n'])), 'latin1');
+        return Buffer.from(
+          b.toString('latin1').replace(/\n/g, () => this.pick(['', '\r', '\n\n', ' \n', '\r\r\n'])),
+          'latin1',
+        );
       default: // doubled
         return Buffer.concat([b, b]);
     }

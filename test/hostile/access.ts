@@ -62,7 +62,10 @@ test('60 connections guessing tokens cannot keep --max-conns 50 full: each close
   await Promise.all(guessers.map((g) => g.waitClosed()));
   t.is(answers.filter((a) => a === 'ERR auth wrong token').length, 50);
   t.is(answers.filter((a) => a.startsWith('ERR busy')).length, 10);
-  t.true(guessers.every((g) => g.pending().length === 0), 'one answer per connection, the later guesses never ran');
+  t.true(
+    guessers.every((g) => g.pending().length === 0),
+    'one answer per connection, the later guesses never ran',
+  );
   // Wrong-token answers leave one per 20 ms server-wide.
   t.log(`50 guesses on 50 connections answered within ${took} ms, then every guesser was closed`);
   t.true(took >= 49 * 20, `50 parallel guesses took only ${took} ms`);
@@ -99,7 +102,10 @@ test('nodes sharing the token replicate; a node with another token gets nothing 
   await waitFor('bob to copy alice', async () => (await bob.command('HEAD alice')) === 'OK 20');
   bob.send('READ alice 1 20\n');
   const { records } = await bob.records();
-  t.deepEqual(records.map((r) => r.payload.toString()), Array.from({ length: 20 }, (_, i) => `record-${i + 1}`));
+  t.deepEqual(
+    records.map((r) => r.payload.toString()),
+    Array.from({ length: 20 }, (_, i) => `record-${i + 1}`),
+  );
 
   const mallory = cluster.nodes.get('mallory')!;
   await waitFor('mallory to report the refusal', () => /peer alice down at .*ERR auth wrong token/.test(mallory.stderr()));

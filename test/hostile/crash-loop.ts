@@ -38,7 +38,9 @@ test(`crash loop: ${CYCLES} SIGKILLs of a node taking pipelined appends with --f
     checked = { bytes: frames.length, records: head, hash: sha256(frames) };
     if (cycle === CYCLES) {
       await server.stop();
-      t.log(`${CYCLES} kills survived: ${acked.size} acknowledged batches, all ${head} records intact; logtool verify passed ${CYCLES} times, finding ${tornTails} torn tails (cut by recovery)`);
+      t.log(
+        `${CYCLES} kills survived: ${acked.size} acknowledged batches, all ${head} records intact; logtool verify passed ${CYCLES} times, finding ${tornTails} torn tails (cut by recovery)`,
+      );
       t.true(acked.size >= CYCLES);
       return;
     }

@@ -14,10 +14,11 @@ import { Wire } from '../_wire.ts';
 import { Cluster, readAll, waitFor } from '../replication/_cluster.ts';
 import { logtoolVerify } from './_verify.ts';
 
-
 function logtool(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...LOGTOOL, ...args], (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile(process.execPath, [...LOGTOOL, ...args], (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -28,7 +29,10 @@ function tempDir(t: import('ava').ExecutionContext): string {
 }
 
 function chunksOf(logDir: string): string[] {
-  return fs.readdirSync(logDir).filter((f) => f.endsWith('.chunk')).sort();
+  return fs
+    .readdirSync(logDir)
+    .filter((f) => f.endsWith('.chunk'))
+    .sort();
 }
 
 async function writeRecords(port: number, log: string, from: number, count: number): Promise<void> {
@@ -95,7 +99,10 @@ test('a damaged log: ERR internal <log> is damaged, other logs served, evidence 
   t.is(await wire.command('HEAD test'), `OK ${lastKept}`);
   wire.send('READ test 1 0 NOWAIT\n');
   const { records, end } = await wire.records();
-  t.deepEqual(records.map((r) => r.id), Array.from({ length: lastKept }, (_, i) => i + 1));
+  t.deepEqual(
+    records.map((r) => r.id),
+    Array.from({ length: lastKept }, (_, i) => i + 1),
+  );
   t.is(end, `END ${lastKept + 1}`);
   t.is(await wire.command('MSG test after-repair'), `OK ${lastKept + 1}`);
   wire.close();
@@ -167,7 +174,10 @@ test('READ meeting a corrupt record: the good records before it, then ERR intern
   const wire = await Wire.open(node.port);
   wire.send('READ test 1 0 NOWAIT\n');
   const { records, end } = await wire.records();
-  t.deepEqual(records.map((r) => r.id), [1, 2, 3, 4, 5]);
+  t.deepEqual(
+    records.map((r) => r.id),
+    [1, 2, 3, 4, 5],
+  );
   t.is(end, 'ERR internal corrupt record 6');
   t.is(await wire.command('PING'), 'PONG', 'the connection stays usable');
   await waitFor('the stderr line', () => node.stderr().includes(`log test: corrupt record 6 in ${chunk} at byte`));
@@ -192,7 +202,11 @@ test('a directory named like a chunk and a wrong id: verify reports each once wi
   const verified = await logtool(['verify', dir, '--quiet']);
   t.is(verified.code, 1, verified.stderr);
   const damage = verified.stdout.split('\n').filter((l) => l.startsWith('DAMAGE '));
-  t.deepEqual(damage.map((l) => l.split(':')[0]), [`DAMAGE test/${wrongId.split('/').pop()}`, 'DAMAGE test.dir/00000000000000000999.chunk'], verified.stdout);
+  t.deepEqual(
+    damage.map((l) => l.split(':')[0]),
+    [`DAMAGE test/${wrongId.split('/').pop()}`, 'DAMAGE test.dir/00000000000000000999.chunk'],
+    verified.stdout,
+  );
 
   const node = await startServer({ dir, args });
   t.teardown(() => node.kill());
@@ -201,7 +215,10 @@ test('a directory named like a chunk and a wrong id: verify reports each once wi
   t.is(await wire.command('HEAD test'), 'OK 30');
   wire.send('READ test 1 0 NOWAIT\n');
   const { records, end } = await wire.records();
-  t.deepEqual(records.map((r) => r.id), [1, 2]);
+  t.deepEqual(
+    records.map((r) => r.id),
+    [1, 2],
+  );
   t.is(end, 'ERR internal corrupt record 3');
   t.is(await wire.command('HEAD test.dir'), 'ERR internal test.dir is damaged: test.dir/00000000000000000999.chunk 0');
   t.is(await wire.command('MSG test.fine ok'), 'OK 1');

@@ -63,7 +63,9 @@ test.serial('a full disk: ERR full, reads keep working, nothing torn is served, 
   t.is(await wire.line(), `OK ${last + 2} ${last + 4}`);
   t.is(await consistent(node.port), last + 4);
   wire.close();
-  t.log(`${disk.kind} disk: ${last} records fit, then ERR full; after space returned ids went on from ${last + 1}; ${await stopAndVerify(node, disk.dir, last + 4)}`);
+  t.log(
+    `${disk.kind} disk: ${last} records fit, then ERR full; after space returned ids went on from ${last + 1}; ${await stopAndVerify(node, disk.dir, last + 4)}`,
+  );
 });
 
 /** In a node with --fsync always: `install` a fault, two appends fail with `expected`, then appends work again. */

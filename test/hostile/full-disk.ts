@@ -74,9 +74,12 @@ test.serial('a real full disk: SIGTERM exits 0 without a stack trace, the node s
   t.regex(refusal, /^ERR full /);
   const filler = fillUp(mountPoint);
   const wire = await Wire.open(first.port);
-  for (let i = 0; i < 5; i++) t.regex(await wire.command(`MSG test more-${i} ${"y".repeat(5000)}`), /^ERR full /); // more than a page
+  for (let i = 0; i < 5; i++) t.regex(await wire.command(`MSG test more-${i} ${'y'.repeat(5000)}`), /^ERR full /); // more than a page
   wire.close();
-  const failedLines = first.stderr().split('\n').filter((l) => l.includes('ENOSPC'));
+  const failedLines = first
+    .stderr()
+    .split('\n')
+    .filter((l) => l.includes('ENOSPC'));
   t.true(failedLines.length >= 1 && failedLines.length <= 6, failedLines.join('\n'));
   t.notRegex(first.stderr(), /^\s+at /m, 'no stack trace');
 
@@ -132,7 +135,10 @@ test.serial('a stop on a full disk fdatasyncs every chunk although the index can
   const log = node.node.store.get('test')!;
   await t.notThrowsAsync(node.node.close());
   t.true(synced.size >= 1, 'the chunks were synced');
-  t.true(node.lines.some((l) => l.includes('cannot write index') || l.includes('at close')), node.lines.join('\n'));
+  t.true(
+    node.lines.some((l) => l.includes('cannot write index') || l.includes('at close')),
+    node.lines.join('\n'),
+  );
   t.is(log.head(), last);
   io.write = realWrite;
   const verified = await logtoolVerify(disk.dir);

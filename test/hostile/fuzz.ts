@@ -85,7 +85,10 @@ test(`fuzz: ${CASES} random, mutated and garbage inputs over real connections`, 
   const slowest = await dog.stop();
   const peak = rss.stop();
 
-  const internal = server.stderr().split('\n').filter((l) => / error: /.test(l));
+  const internal = server
+    .stderr()
+    .split('\n')
+    .filter((l) => / error: /.test(l));
   t.deepEqual(internal, [], 'no internal error was logged');
   const wire = await Wire.open(server.port);
   t.is(await wire.command('PING'), 'PONG');

@@ -49,56 +49,86 @@ for (const [fsync, count] of [
   ['none', 5000],
   ['always', 600],
 ] as const) {
-  test.serial(`${count} logs under ulimit -n ${FILE_LIMIT} (fsync ${fsync}): every write succeeds, connections keep working, the restart recovers lazily`, async (t) => {
-    const args = ['--fsync', fsync, '--max-logs', '20000'];
-    const { node } = await start(dataDir(t), args);
-    t.teardown(() => node.stop());
-    t.regex(node.stderr(), new RegExp(`descriptor limit ${FILE_LIMIT}: storage keeps at most 56 open`));
-    // Connections opened before the logs exist keep working after: the logs did not take their descriptors.
-    const idle = await Promise.all(Array.from({ length: 40 }, () => Wire.open(node.port)));
-    t.teardown(() => {
+  test.serial(
+    `${count} logs under ulimit -n ${FILE_LIMIT} (fsync ${fsync}): every write succeeds, connections keep working, the restart recovers lazily`,
+    async (t) => {
+      const args = ['--fsync', fsync, '--max-logs', '20000'];
+      const { node } = await start(dataDir(t), args);
+      t.teardown(() => node.stop());
+      t.regex(node.stderr(), new RegExp(`descriptor limit ${FILE_LIMIT}: storage keeps at most 56 open`));
+      // Connections opened before the logs exist keep working after: the logs did not take their descriptors.
+      const idle = await Promise.all(Array.from({ length: 40 }, () => Wire.open(node.port)));
+      t.teardown(() => {
+        for (const w of idle) w.close();
+      });
+      const names = Array.from({ length: count }, (_, i) => `test.l${i}`);
+      const writer = await Wire.open(node.port);
+      t.teardown(() => writer.close());
+      t.is(
+        mismatches(
+          await pipeline(
+            writer,
+            names.map((n) => `MSG ${n} first`),
+          ),
+          () => 'OK 1',
+        ),
+        '',
+      );
+      t.is(
+        mismatches(
+          await pipeline(
+            writer,
+            names.map((n) => `MSG ${n} second`),
+          ),
+          () => 'OK 2',
+        ),
+        '',
+      );
+      const during = openFds(node);
+      t.log(`${count} logs written twice: ${during} descriptors open in the server (limit ${FILE_LIMIT})`);
+      for (const w of idle) t.is(await w.command('PING'), 'PONG');
+      const more = await Promise.all(Array.from({ length: 40 }, () => Wire.open(node.port)));
+      for (const w of more) t.is(await w.command('PING'), 'PONG');
+      for (const w of more) w.close();
+      const listed = await logs(node.port);
+      t.is(listed.size, count + 1); // and the node's own log
+      t.deepEqual(listed.get(names[count - 1]!), { role: 'owner', first: 1, head: 2 });
+      writer.close();
       for (const w of idle) w.close();
-    });
-    const names = Array.from({ length: count }, (_, i) => `test.l${i}`);
-    const writer = await Wire.open(node.port);
-    t.teardown(() => writer.close());
-    t.is(mismatches(await pipeline(writer, names.map((n) => `MSG ${n} first`)), () => 'OK 1'), '');
-    t.is(mismatches(await pipeline(writer, names.map((n) => `MSG ${n} second`)), () => 'OK 2'), '');
-    const during = openFds(node);
-    t.log(`${count} logs written twice: ${during} descriptors open in the server (limit ${FILE_LIMIT})`);
-    for (const w of idle) t.is(await w.command('PING'), 'PONG');
-    const more = await Promise.all(Array.from({ length: 40 }, () => Wire.open(node.port)));
-    for (const w of more) t.is(await w.command('PING'), 'PONG');
-    for (const w of more) w.close();
-    const listed = await logs(node.port);
-    t.is(listed.size, count + 1); // and the node's own log
-    t.deepEqual(listed.get(names[count - 1]!), { role: 'owner', first: 1, head: 2 });
-    writer.close();
-    for (const w of idle) w.close();
-    // A crash, not a stop: a stop would fdatasync every log (thousands of syncs, a minute on this disk);
-    // records acknowledged under any policy survive a killed process, and the restart recovers them.
-    await node.kill();
+      // A crash, not a stop: a stop would fdatasync every log (thousands of syncs, a minute on this disk);
+      // records acknowledged under any policy survive a killed process, and the restart recovers them.
+      await node.kill();
 
-    const again = await start(node.dir, args);
-    t.teardown(() => again.node.stop());
-    const restarted = again.node;
-    t.regex(restarted.stderr(), new RegExp(`${count + 1} logs found, 0 checked now, ${count + 1} wait for their first use or the background check`));
-    const startedIn = /started in (\d+) ms/.exec(restarted.stderr())![1];
-    t.log(`restart with ${count + 1} logs: the node started in ${startedIn} ms (listening ${again.ms.toFixed(0)} ms after spawn, Node's own boot included)`);
-    const listedAgain = await logs(restarted.port); // waits for the background pass
-    t.is(listedAgain.size, count + 1);
-    t.is(listedAgain.get(names[0]!)!.head, 2);
-    const done = /recovery done: (\d+) logs checked, (\d+) records, 0 bytes dropped in recovery, (\d+) ms after open/.exec(restarted.stderr());
-    t.truthy(done, restarted.stderr());
-    t.is(Number(done![1]), count + 1);
-    t.log(`background recovery of ${count + 1} logs done ${done![3]} ms after the store opened`);
-    const writer2 = await Wire.open(restarted.port);
-    t.teardown(() => writer2.close());
-    const sample = names.filter((_, i) => i % 50 === 0); // (each log written now is synced at the stop)
-    t.is(mismatches(await pipeline(writer2, sample.map((n) => `MSG ${n} third`)), () => 'OK 3'), '');
-    const read = await writer2.command(`READ ${names[7]} 1 0 NOWAIT`);
-    t.true(read.startsWith('REC 1 '), read);
-  });
+      const again = await start(node.dir, args);
+      t.teardown(() => again.node.stop());
+      const restarted = again.node;
+      t.regex(restarted.stderr(), new RegExp(`${count + 1} logs found, 0 checked now, ${count + 1} wait for their first use or the background check`));
+      const startedIn = /started in (\d+) ms/.exec(restarted.stderr())![1];
+      t.log(`restart with ${count + 1} logs: the node started in ${startedIn} ms (listening ${again.ms.toFixed(0)} ms after spawn, Node's own boot included)`);
+      const listedAgain = await logs(restarted.port); // waits for the background pass
+      t.is(listedAgain.size, count + 1);
+      t.is(listedAgain.get(names[0]!)!.head, 2);
+      const done = /recovery done: (\d+) logs checked, (\d+) records, 0 bytes dropped in recovery, (\d+) ms after open/.exec(restarted.stderr());
+      t.truthy(done, restarted.stderr());
+      t.is(Number(done![1]), count + 1);
+      t.log(`background recovery of ${count + 1} logs done ${done![3]} ms after the store opened`);
+      const writer2 = await Wire.open(restarted.port);
+      t.teardown(() => writer2.close());
+      const sample = names.filter((_, i) => i % 50 === 0); // (each log written now is synced at the stop)
+      t.is(
+        mismatches(
+          await pipeline(
+            writer2,
+            sample.map((n) => `MSG ${n} third`),
+          ),
+          () => 'OK 3',
+        ),
+        '',
+      );
+      const read = await writer2.command(`READ ${names[7]} 1 0 NOWAIT`);
+      t.true(read.startsWith('REC 1 '), read);
+    },
+  );
 }
 
 test(`under ulimit -n ${FILE_LIMIT}, --max-conns is lowered to what fits: the connection past it gets ERR busy, the others and the logs keep working`, async (t) => {
@@ -116,7 +146,16 @@ test(`under ulimit -n ${FILE_LIMIT}, --max-conns is lowered to what fits: the co
   t.teardown(() => extra.close());
   t.regex(await extra.line(), /^ERR busy too many connections/);
   // Storage has its own share: a thousand new logs are written with every connection taken.
-  t.is(mismatches(await pipeline(wires[0]!, Array.from({ length: 1000 }, (_, i) => `MSG test.c${i} x`)), () => 'OK 1'), '');
+  t.is(
+    mismatches(
+      await pipeline(
+        wires[0]!,
+        Array.from({ length: 1000 }, (_, i) => `MSG test.c${i} x`),
+      ),
+      () => 'OK 1',
+    ),
+    '',
+  );
   t.is(await wires[fit - 1]!.command('PING'), 'PONG');
 });
 

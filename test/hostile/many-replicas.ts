@@ -81,13 +81,21 @@ async function follower(t: ExecutionContext, peer: FakePeer, args: string[]): Pr
   const port = await freePort();
   const peers = join(root, 'peers');
   writeFileSync(peers, `alice 127.0.0.1:${port}\nbob 127.0.0.1:${peer.port}\n`);
-  const node = await startServer({ id: 'alice', dir: join(root, 'data'), fileLimit: FILE_LIMIT, args: ['--listen', `127.0.0.1:${port}`, '--peers', peers, '--fsync', 'none', ...args] });
+  const node = await startServer({
+    id: 'alice',
+    dir: join(root, 'data'),
+    fileLimit: FILE_LIMIT,
+    args: ['--listen', `127.0.0.1:${port}`, '--peers', peers, '--fsync', 'none', ...args],
+  });
   t.teardown(() => node.stop());
   return node;
 }
 
 function notFollowedLines(node: RunningServer): string[] {
-  return node.stderr().split('\n').filter((l) => l.includes('replication: not following'));
+  return node
+    .stderr()
+    .split('\n')
+    .filter((l) => l.includes('replication: not following'));
 }
 
 /** The follower still serves: writes, new connections, LOGS; returns the bob.* logs it holds. */
@@ -110,7 +118,10 @@ test(`a peer listing ${LISTED} logs: the follower under ulimit -n ${FILE_LIMIT} 
   t.truthy(limit, node.stderr());
   const replicas = Number(limit![1]);
   await waitFor('the line about the logs not followed', () => notFollowedLines(node).length > 0);
-  t.is(notFollowedLines(node)[0]?.replace(/^\S+ /, ''), `replication: not following ${LISTED - replicas} logs of bob: this node follows at most ${replicas} replica logs (a quarter of its file descriptor limit)`);
+  t.is(
+    notFollowedLines(node)[0]?.replace(/^\S+ /, ''),
+    `replication: not following ${LISTED - replicas} logs of bob: this node follows at most ${replicas} replica logs (a quarter of its file descriptor limit)`,
+  );
   await waitFor('every followed log to ask bob', () => peer.replicated.size === replicas);
   // Three more polls of the same listing: no more lines.
   const asked = peer.logsAsked;
@@ -126,7 +137,10 @@ test(`a peer listing ${LISTED} logs past --max-logs: the follower creates that m
   t.teardown(() => peer.stop());
   const node = await follower(t, peer, ['--max-logs', '30']);
   await waitFor('the line about the logs not followed', () => notFollowedLines(node).length > 0);
-  t.is(notFollowedLines(node)[0]?.replace(/^\S+ /, ''), `replication: not following ${LISTED - 30} logs of bob: namespace bob holds 30 logs here, the most --max-logs allows`);
+  t.is(
+    notFollowedLines(node)[0]?.replace(/^\S+ /, ''),
+    `replication: not following ${LISTED - 30} logs of bob: namespace bob holds 30 logs here, the most --max-logs allows`,
+  );
   const asked = peer.logsAsked;
   await waitFor('three more LOGS polls', () => peer.logsAsked >= asked + 3);
   t.is(notFollowedLines(node).length, 1);

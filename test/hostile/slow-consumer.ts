@@ -58,7 +58,9 @@ test(`${PUSHES} pushes to a subscriber that never reads: disconnected with a log
   probe.send(`MSG ${LOGS[0]} last\n`);
   await reading;
   t.true(pushesRead > 0);
-  t.log(`${PUSHES} head advances: the reading subscriber got ${pushesRead} pushes, the other was disconnected; server RSS ${mib(before)} -> peak ${mib(peak)} until the disconnect`);
+  t.log(
+    `${PUSHES} head advances: the reading subscriber got ${pushesRead} pushes, the other was disconnected; server RSS ${mib(before)} -> peak ${mib(peak)} until the disconnect`,
+  );
   t.true(peak - before < 64 * MiB, `RSS grew by ${mib(peak - before)}`);
   probe.close();
   reader.close();

@@ -49,7 +49,7 @@ test('a follower replicates over TLS; a plain client and a follower trusting ano
   await waitFor('the failed handshake to be counted', async () => Number((await alice.stats()).tls_failures) >= 1);
 
   const carol = cluster.nodes.get('carol')!;
-  await waitFor('carol to refuse alice\'s certificate', () => /peer alice down at .*(self.signed|unable to verify|certificate)/i.test(carol.stderr()));
+  await waitFor("carol to refuse alice's certificate", () => /peer alice down at .*(self.signed|unable to verify|certificate)/i.test(carol.stderr()));
   const carolClient = await connect({ port: cluster.port('carol'), tls: { ca: readFileSync(FIXTURES + 'other-ca.pem') } }).catch((err: Error) => err);
   t.true(carolClient instanceof Error, 'the client library verifies the server certificate too');
   const viaAlicesCa = await client(cluster.port('carol'));

@@ -17,7 +17,10 @@ function dataDir(t: ExecutionContext): string {
 }
 
 function linesAbout(node: RunningServer, text: string): string[] {
-  return node.stderr().split('\n').filter((l) => l.includes(text));
+  return node
+    .stderr()
+    .split('\n')
+    .filter((l) => l.includes(text));
 }
 
 async function open(t: ExecutionContext, node: RunningServer): Promise<Wire> {
@@ -40,7 +43,10 @@ for (const fsync of ['always', 'interval:50', 'none']) {
     rmSync(join(dir, 'test.alice'), { recursive: true, force: true });
     renameSync(join(dir, 'test.dave'), join(dir, '.dave-moved')); // not a log name: not listed at restart
     for (let i = 0; i < 3; i++) {
-      t.regex(await wire.command('MSG test.alice three'), /^ERR internal log test\.alice is lost: .*test\.alice\/00000000000000000001\.chunk was removed while the node ran/);
+      t.regex(
+        await wire.command('MSG test.alice three'),
+        /^ERR internal log test\.alice is lost: .*test\.alice\/00000000000000000001\.chunk was removed while the node ran/,
+      );
       t.regex(await wire.command('APPEND test.dave 1 1\nx\ny'), /^ERR internal log test\.dave is lost: /);
     }
     t.regex(await wire.command('READ test.alice 1 0 NOWAIT'), /^ERR internal log test\.alice is lost/);
@@ -69,7 +75,10 @@ test('an idle log whose directory is removed is noticed by the timer, without a 
   t.is(await wire.command('MSG test.carol one'), 'OK 1');
   rmSync(join(dir, 'test.carol'), { recursive: true, force: true });
   await waitFor('the stderr line about test.carol', () => linesAbout(node, 'log test.carol:').length > 0, 5000);
-  t.regex(linesAbout(node, 'log test.carol:')[0] ?? '', /test\.carol\/00000000000000000001\.chunk was removed while the node ran: refusing its writes and reads until restart/);
+  t.regex(
+    linesAbout(node, 'log test.carol:')[0] ?? '',
+    /test\.carol\/00000000000000000001\.chunk was removed while the node ran: refusing its writes and reads until restart/,
+  );
   t.regex(await wire.command('MSG test.carol two'), /^ERR internal log test\.carol is lost/);
   t.is(linesAbout(node, 'log test.carol:').length, 1);
 });

@@ -43,7 +43,8 @@ function metricFor(stat: string): { name: string; labels: Record<string, string>
 
 async function scrape(url: string): Promise<{ samples: Sample[]; types: Map<string, string> }> {
   const res = await httpGet(url + '/metrics');
-  if (res.status !== 200 || !String(res.headers['content-type']).startsWith('text/plain; version=0.0.4')) throw new Error(`GET /metrics: ${res.status} ${res.headers['content-type']}`);
+  if (res.status !== 200 || !String(res.headers['content-type']).startsWith('text/plain; version=0.0.4'))
+    throw new Error(`GET /metrics: ${res.status} ${res.headers['content-type']}`);
   return parseExposition(res.body);
 }
 

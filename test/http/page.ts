@@ -16,14 +16,18 @@ test('the status page shows the logs and its append-rate chart follows writes', 
   const page = await browser.open(statusUrl(node) + '/');
   const table = () => page.evaluate<string[][]>(`[...document.querySelectorAll('#logs tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent))`);
   // records: the appends the chart's samples cover (the area under its lines).
-  const chart = () => page.evaluate<{ points: number; records: number; d: string }>(
-    `(() => { const svg = document.getElementById('chart-rate'); return { points: Number(svg.dataset.points ?? 0), records: Number(svg.dataset.records ?? 0), d: svg.querySelector('path.written')?.getAttribute('d') ?? '' }; })()`,
-  );
+  const chart = () =>
+    page.evaluate<{ points: number; records: number; d: string }>(
+      `(() => { const svg = document.getElementById('chart-rate'); return { points: Number(svg.dataset.points ?? 0), records: Number(svg.dataset.records ?? 0), d: svg.querySelector('path.written')?.getAttribute('d') ?? '' }; })()`,
+    );
   await waitFor('the page to list both logs', async () => (await table()).length === 2);
-  t.deepEqual((await table()).map((cells) => cells.slice(0, 4)), [
-    ['alice', 'owner', '1', '0'],
-    ['alice.audit', 'owner', '1', '1'],
-  ]);
+  t.deepEqual(
+    (await table()).map((cells) => cells.slice(0, 4)),
+    [
+      ['alice', 'owner', '1', '0'],
+      ['alice.audit', 'owner', '1', '1'],
+    ],
+  );
   t.is(await page.evaluate('document.getElementById("node-id").textContent'), 'alice');
 
   await waitFor('the chart to count the first write', async () => (await chart()).records === 1);
@@ -48,10 +52,14 @@ test("a replica's page shows its participants' state and the replica's source, s
   const browser = new Browser();
   t.teardown(() => browser.close());
   const page = await browser.open(statusUrl(bob) + '/');
-  const rows = (table: string) => page.evaluate<string[][]>(`[...document.querySelectorAll('#${table} tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent))`);
+  const rows = (table: string) =>
+    page.evaluate<string[][]>(`[...document.querySelectorAll('#${table} tbody tr')].map((tr) => [...tr.cells].map((c) => c.textContent))`);
   await waitFor('bob to show alice up and its copy live', async () => {
     const logs = await rows('logs');
-    return JSON.stringify(await rows('participants')).includes('["alice","127.0.0.1:' + cluster.port('alice') + '","up"]') && logs.some((r) => r[0] === 'alice' && r[3] === '5' && r[4] === 'live from alice' && r[5] === '0');
+    return (
+      JSON.stringify(await rows('participants')).includes('["alice","127.0.0.1:' + cluster.port('alice') + '","up"]') &&
+      logs.some((r) => r[0] === 'alice' && r[3] === '5' && r[4] === 'live from alice' && r[5] === '0')
+    );
   });
   t.deepEqual((await rows('participants'))[0]?.slice(2), ['this node']);
   await cluster.nodes.get('alice')!.kill();

@@ -15,9 +15,7 @@ export type ModelCommand =
   | { verb: 'CLOSE' };
 
 /** One reply: exact lines, or a READ's records (ids from `start`, between min and max of them) and its END. */
-export type Expected =
-  | { kind: 'lines'; lines: string[]; command: string }
-  | { kind: 'read'; start: number; min: number; max: number; command: string };
+export type Expected = { kind: 'lines'; lines: string[]; command: string } | { kind: 'read'; start: number; min: number; max: number; command: string };
 
 export function wire(cmd: ModelCommand, log: string): Buffer {
   switch (cmd.verb) {

@@ -43,7 +43,10 @@ async function exchange(port: number, chunks: Buffer[]): Promise<Buffer> {
   const received: Buffer[] = [];
   socket.on('data', (d: Buffer) => received.push(d));
   const closed = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not close within ${CLOSE_MS} ms; got ${JSON.stringify(Buffer.concat(received).toString('latin1').slice(-300))}`)), CLOSE_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the server did not close within ${CLOSE_MS} ms; got ${JSON.stringify(Buffer.concat(received).toString('latin1').slice(-300))}`)),
+      CLOSE_MS,
+    );
     socket.on('close', () => {
       clearTimeout(timer);
       resolve();
@@ -67,7 +70,8 @@ function check(bytes: Buffer, replies: Expected[], payloads: Buffer[], log: stri
   let lastPush = -1;
   const line = (): string => {
     const lf = bytes.indexOf(10, pos);
-    if (lf < 1 || bytes[lf - 1] !== 13) throw new Error(`expected a line at byte ${pos}, got ${JSON.stringify(bytes.subarray(pos, pos + 80).toString('latin1'))}`);
+    if (lf < 1 || bytes[lf - 1] !== 13)
+      throw new Error(`expected a line at byte ${pos}, got ${JSON.stringify(bytes.subarray(pos, pos + 80).toString('latin1'))}`);
     const out = bytes.subarray(pos, lf - 1).toString('latin1');
     pos = lf + 1;
     return out;
@@ -77,7 +81,8 @@ function check(bytes: Buffer, replies: Expected[], payloads: Buffer[], log: stri
     while (bytes.subarray(pos, pos + 5).toString('latin1') === 'HEAD ') {
       const push = line();
       const m = /^HEAD (\S+) (\d+)$/.exec(push);
-      if (!subscribed || !m || m[1] !== log || Number(m[2]) < lastPush || Number(m[2]) > payloads.length) throw new Error(`unexpected push ${JSON.stringify(push)}`);
+      if (!subscribed || !m || m[1] !== log || Number(m[2]) < lastPush || Number(m[2]) > payloads.length)
+        throw new Error(`unexpected push ${JSON.stringify(push)}`);
       lastPush = Number(m[2]);
     }
   };
@@ -103,12 +108,16 @@ function check(bytes: Buffer, replies: Expected[], payloads: Buffer[], log: stri
       if (n === FRAME_INCOMPLETE || n === FRAME_MALFORMED) throw new Error(`${want.command}: a broken frame at byte ${pos}`);
       const id = want.start + count;
       const payload = bytes.subarray(pos + h.headerLength, pos + h.headerLength + h.len);
-      if (h.id !== id || !payloads[id - 1]?.equals(payload)) throw new Error(`${want.command}: expected record ${id} ${JSON.stringify(payloads[id - 1]?.toString('latin1'))}, got ${h.id} ${JSON.stringify(payload.toString('latin1'))}`);
+      if (h.id !== id || !payloads[id - 1]?.equals(payload))
+        throw new Error(
+          `${want.command}: expected record ${id} ${JSON.stringify(payloads[id - 1]?.toString('latin1'))}, got ${h.id} ${JSON.stringify(payload.toString('latin1'))}`,
+        );
       pos += n;
       count++;
     }
     const end = line();
-    if (end !== `END ${want.start + count}`) throw new Error(`${want.command}: after ${count} records expected END ${want.start + count}, got ${JSON.stringify(end)}`);
+    if (end !== `END ${want.start + count}`)
+      throw new Error(`${want.command}: after ${count} records expected END ${want.start + count}, got ${JSON.stringify(end)}`);
     if (count < want.min || count > want.max) throw new Error(`${want.command}: ${count} records, expected ${want.min}..${want.max}`);
   }
   skipPushes();

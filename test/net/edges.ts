@@ -52,7 +52,7 @@ test('STOP and CLOSE end every READ and REPLICATE sent before them, queued ones 
   t.is(w.pending().length, 0, 'the PING after CLOSE was not answered');
 });
 
-test('a following READ ends at its client\'s EOF (END at the head) and at its reset, with no write needed', async (t) => {
+test("a following READ ends at its client's EOF (END at the head) and at its reset, with no write needed", async (t) => {
   const server = await startServer();
   t.teardown(() => server.stop());
   const observer = await Wire.open(server.port);
@@ -125,7 +125,10 @@ test('STATS records_in/bytes_in count what was stored; records_out/bytes_out the
   w.send('READ test 1 NOWAIT\n');
   const { records, end } = await w.records();
   t.is(end, 'END 4');
-  const frameBytes = records.reduce((n, r) => n + `REC ${r.id} ${r.ts} ${r.payload.length} ${r.crc.toString(16).padStart(8, '0')}\r\n`.length + r.payload.length + 2, 0);
+  const frameBytes = records.reduce(
+    (n, r) => n + `REC ${r.id} ${r.ts} ${r.payload.length} ${r.crc.toString(16).padStart(8, '0')}\r\n`.length + r.payload.length + 2,
+    0,
+  );
   s = await stats(server.port);
   t.deepEqual([s.get('records_out'), s.get('bytes_out')], [3, frameBytes]);
 

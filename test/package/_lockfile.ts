@@ -16,7 +16,13 @@ export function installLockfile(root: string, tarball: string): object {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
   const packages: Record<string, LockEntry> = {
     '': { name: 'consumer', dependencies: { logd: tarball } },
-    'node_modules/logd': { version: pkg.version, resolved: tarball, dependencies: pkg.dependencies, optionalDependencies: pkg.optionalDependencies, bin: pkg.bin },
+    'node_modules/logd': {
+      version: pkg.version,
+      resolved: tarball,
+      dependencies: pkg.dependencies,
+      optionalDependencies: pkg.optionalDependencies,
+      bin: pkg.bin,
+    },
   };
   const names = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})];
   for (let name = names.pop(); name !== undefined; name = names.pop()) {

@@ -41,7 +41,18 @@ test('npm pack, install offline into a fresh project, import from plain ESM, run
   t.is(packed.code, 0, packed.stderr);
   const [{ filename, files }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
   const paths = files.map((f) => f.path);
-  for (const needed of ['LICENSE', 'CHANGELOG.md', 'README.md', 'package.json', 'bin/logd.js', 'dist/src/client/index.js', 'dist/src/client/index.d.ts', 'dist/src/main.js', 'dist/src/http/page/index.html', 'docs/CLIENT.md']) {
+  for (const needed of [
+    'LICENSE',
+    'CHANGELOG.md',
+    'README.md',
+    'package.json',
+    'bin/logd.js',
+    'dist/src/client/index.js',
+    'dist/src/client/index.d.ts',
+    'dist/src/main.js',
+    'dist/src/http/page/index.html',
+    'docs/CLIENT.md',
+  ]) {
     t.true(paths.includes(needed), `the tarball holds ${needed}`);
   }
   const unwanted = paths.filter((p) => /^(test|bench|tools|src|\.ci)\/|\.(pem|key|ts)$|build-stamp/.test(p) && !p.endsWith('.d.ts'));
@@ -50,7 +61,10 @@ test('npm pack, install offline into a fresh project, import from plain ESM, run
   // A fresh project; its lockfile pins logd's dependencies as this repository's lockfile does.
   const project = join(tmp, 'project');
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { logd: `file:../${filename}` } }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { logd: `file:../${filename}` } }),
+  );
   writeFileSync(join(project, 'package-lock.json'), JSON.stringify(installLockfile(ROOT, `file:../${filename}`)));
   const installed = await sh('npm', ['ci', '--offline', '--omit=optional', '--no-audit', '--no-fund'], project);
   t.is(installed.code, 0, installed.stderr);
@@ -87,7 +101,10 @@ console.log(JSON.stringify({ id, refused }));
   symlinkSync(join(ROOT, 'node_modules', '@types'), join(project, 'node_modules', '@types'));
   writeFileSync(
     join(project, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: ['node'] }, files: ['use.ts'] }),
+    JSON.stringify({
+      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, types: ['node'] },
+      files: ['use.ts'],
+    }),
   );
   const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
   writeFileSync(
@@ -101,7 +118,10 @@ export const code: string | undefined = new LogdError('nolog', 'x').code;
   );
   const checked = await sh(tsc, ['-p', project], project);
   t.is(checked.code, 0, checked.stdout + checked.stderr);
-  writeFileSync(join(project, 'use.ts'), `import { connect } from 'logd';\nconst client = await connect({ port: 1774 });\nexport const id: string = await client.msg('alice', 'hi');\n`);
+  writeFileSync(
+    join(project, 'use.ts'),
+    `import { connect } from 'logd';\nconst client = await connect({ port: 1774 });\nexport const id: string = await client.msg('alice', 'hi');\n`,
+  );
   const wrong = await sh(tsc, ['-p', project], project);
   t.not(wrong.code, 0, 'a type error in the consumer is found: the types are real');
   t.regex(wrong.stdout, /use\.ts.*TS2322: Type 'number' is not assignable to type 'string'/);

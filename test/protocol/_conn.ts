@@ -69,10 +69,13 @@ export class RawConn {
 
   private more(deadline: number, why: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        reject(new Error(why + show(this.buf)));
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.wake = null;
+          reject(new Error(why + show(this.buf)));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       this.wake = () => {
         clearTimeout(timer);
         resolve();

@@ -117,7 +117,10 @@ export function lineMatches(text: string, actual: Buffer): boolean {
   const wild = want.some((w, i) => w === '*' || (w === '...' && i === want.length - 1));
   if (!wild) return actual.equals(Buffer.concat([decodeEscapes(text), Buffer.from('\r\n')]));
   if (actual.length < 2 || actual[actual.length - 2] !== 13) return false;
-  const got = actual.subarray(0, actual.length - 2).toString('latin1').split(' ');
+  const got = actual
+    .subarray(0, actual.length - 2)
+    .toString('latin1')
+    .split(' ');
   for (let i = 0; i < want.length; i++) {
     if (want[i] === '...' && i === want.length - 1) return true;
     if (i >= got.length) return false;

@@ -7,7 +7,8 @@ import { startServer } from '../_server.ts';
 
 const SCREEN_MS = 10_000;
 /** A REC frame of an ASCII text as a regex source (any 13-digit timestamp). */
-const rec = (id: number, text: string): string => `REC ${id} \\d{13} ${text.length} ${(crc32(Buffer.from(text)) >>> 0).toString(16).padStart(8, '0')}\r\n${text}\r\n`;
+const rec = (id: number, text: string): string =>
+  `REC ${id} \\d{13} ${text.length} ${(crc32(Buffer.from(text)) >>> 0).toString(16).padStart(8, '0')}\r\n${text}\r\n`;
 
 test('a person drives logd through nc: PING, MSG, READ, HEAD, an error, then PING still works', async (t) => {
   if (spawnSync('sh', ['-c', 'command -v nc']).status !== 0) return t.fail('nc is not installed: install netcat-openbsd (.ci/run does)');

@@ -16,7 +16,11 @@ function limitsOf(t: Transcript): ParserLimits {
     const i = t.args.indexOf(name);
     return i < 0 ? dflt : Number(t.args[i + 1]);
   };
-  return { maxLine: flag('--max-line', DEFAULT_LIMITS.maxLine), maxMsg: flag('--max-msg', DEFAULT_LIMITS.maxMsg), maxBatch: flag('--max-batch', DEFAULT_LIMITS.maxBatch) };
+  return {
+    maxLine: flag('--max-line', DEFAULT_LIMITS.maxLine),
+    maxMsg: flag('--max-msg', DEFAULT_LIMITS.maxMsg),
+    maxBatch: flag('--max-batch', DEFAULT_LIMITS.maxBatch),
+  };
 }
 
 for (const t of loadTranscripts()) {
@@ -39,8 +43,21 @@ const SMALL: ParserLimits = { maxLine: 40, maxMsg: 24, maxBatch: 60 };
 // Fragments that reach every state (bodies, terminators, long lines, fatal errors), mixed with noise.
 const fragment = fc.oneof(
   fc.constantFrom(
-    'PING\n', 'MSG t hello\r\n', 'MSG t ', 'APPEND t 3 0 2\n', 'abc\r\n', '\n', '\r', ' ', 'APPEND t 30\n',
-    'APPEND ../x 2\nhi\n', 'READ t $ 5 NOWAIT\n', 'APPEND t x\n', 'x'.repeat(45), 'MSG t ' + 'y'.repeat(30), 'APPEND',
+    'PING\n',
+    'MSG t hello\r\n',
+    'MSG t ',
+    'APPEND t 3 0 2\n',
+    'abc\r\n',
+    '\n',
+    '\r',
+    ' ',
+    'APPEND t 30\n',
+    'APPEND ../x 2\nhi\n',
+    'READ t $ 5 NOWAIT\n',
+    'APPEND t x\n',
+    'x'.repeat(45),
+    'MSG t ' + 'y'.repeat(30),
+    'APPEND',
   ),
   fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a).toString('latin1')),
 );
@@ -127,7 +144,10 @@ test('a long line is told apart (MSG, APPEND, other) the same way when its heade
   const text = Buffer.alloc(3000, 0x7a);
   const pad = ' '.repeat(700);
   const cases: [Buffer, string[]][] = [
-    [Buffer.concat([b(`${pad}MSG${pad}test `), text, b('\nPING\n')]), [`cmd ${JSON.stringify({ verb: 'MSG', log: 'test', payload: text })}`, 'cmd {"verb":"PING"}']],
+    [
+      Buffer.concat([b(`${pad}MSG${pad}test `), text, b('\nPING\n')]),
+      [`cmd ${JSON.stringify({ verb: 'MSG', log: 'test', payload: text })}`, 'cmd {"verb":"PING"}'],
+    ],
     [Buffer.concat([b(`${pad}READ${pad}test `), text, b('\nPING\n')]), ['error toolong line over 2000 bytes', 'cmd {"verb":"PING"}']],
     [Buffer.concat([b(`${pad}APPEND${pad}`), text, b('\nPING\n')]), ['fatal toolong line over 2000 bytes']],
   ];
@@ -152,11 +172,16 @@ test('a long MSG that arrives in several reads keeps its text in those reads (no
     t.true(msg.payload instanceof Pieces);
     const pieces = msg.payload as Pieces;
     t.is(pieces.length, text.length);
-    t.deepEqual(pieces.list.map((p) => p.buffer), chunks.map((c) => c.buffer));
+    t.deepEqual(
+      pieces.list.map((p) => p.buffer),
+      chunks.map((c) => c.buffer),
+    );
   }
   // Under 16 KiB, or refused: parsed from one copied line as before.
   t.deepEqual(eventsSplit(Buffer.concat([b('MSG ../x '), text, b('\n')]), [30_000]), ['error syntax bad log name "../x"']);
-  t.deepEqual(eventsSplit(Buffer.concat([b('MSG big '), text.subarray(0, 10_000), b('\n')]), [5000]), [`cmd ${JSON.stringify({ verb: 'MSG', log: 'big', payload: text.subarray(0, 10_000) })}`]);
+  t.deepEqual(eventsSplit(Buffer.concat([b('MSG big '), text.subarray(0, 10_000), b('\n')]), [5000]), [
+    `cmd ${JSON.stringify({ verb: 'MSG', log: 'big', payload: text.subarray(0, 10_000) })}`,
+  ]);
 });
 
 /** A buffer with its own memory, as a socket 'data' event delivers (b() may use the shared pool). */
@@ -238,7 +263,10 @@ const GRAMMAR: [string, Command | string][] = [
   ['UNSUBSCRIBE a', { verb: 'UNSUBSCRIBE', logs: ['a'] }],
   ['REPLICATE a 3', { verb: 'REPLICATE', log: 'a', start: 3, resume: null, digest: null }],
   ['REPLICATE a 3 1763760000000 0 DEADbeef', { verb: 'REPLICATE', log: 'a', start: 3, resume: { ts: 1763760000000, len: 0, crc: 0xdeadbeef }, digest: null }],
-  ['REPLICATE a 3 1763760000000 0 DEADbeef 0000000a', { verb: 'REPLICATE', log: 'a', start: 3, resume: { ts: 1763760000000, len: 0, crc: 0xdeadbeef }, digest: 10 }],
+  [
+    'REPLICATE a 3 1763760000000 0 DEADbeef 0000000a',
+    { verb: 'REPLICATE', log: 'a', start: 3, resume: { ts: 1763760000000, len: 0, crc: 0xdeadbeef }, digest: 10 },
+  ],
   ['REPLICATE a 3 1763760000000 0 DEADbeef 0a', 'error syntax bad digest "0a"'],
   ['REPLICATE a 3 1763760000000 0 DEADbeef 0000000a x', 'error syntax usage: REPLICATE <log> <start> [<ts> <len> <crc> [<digest>]]'],
   ['REPLICATE a 3 1763760000000 5 deadbee', 'error syntax bad crc "deadbee"'],

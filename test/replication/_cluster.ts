@@ -34,7 +34,11 @@ export class Cluster {
   static async create(names: string[]): Promise<Cluster> {
     const cluster = new Cluster();
     for (const name of names) cluster.ports.set(name, await freePort());
-    for (const name of names) cluster.writePeers(name, names.map((n) => [n, cluster.ports.get(n)!]));
+    for (const name of names)
+      cluster.writePeers(
+        name,
+        names.map((n) => [n, cluster.ports.get(n)!]),
+      );
     return cluster;
   }
 

@@ -67,7 +67,11 @@ test('forged ACKs (unknown node, the writer itself, id never sent, backwards) ar
   t.is(info['ack.bob'], 6);
   t.false('ack.mallory' in info);
   t.false('ack.alice' in info);
-  const lines = cluster.nodes.get('alice')!.stderr().match(/ignored ACK.*/g) ?? [];
+  const lines =
+    cluster.nodes
+      .get('alice')!
+      .stderr()
+      .match(/ignored ACK.*/g) ?? [];
   t.is(lines.length, 1, lines.join('\n'));
   t.regex(lines[0] ?? '', /ignored ACK mallory 5: mallory is not a participant/);
 
@@ -86,7 +90,11 @@ test('forged ACKs (unknown node, the writer itself, id never sent, backwards) ar
 
 test('an ACK on a stream that has sent nothing yet, or one naming another node than the stream serves, is refused', async (t) => {
   const cluster = await aliceWithBob(t);
-  cluster.writePeers('alice', [['alice', cluster.port('alice')], ['bob', 1], ['carol', 2]]);
+  cluster.writePeers('alice', [
+    ['alice', cluster.port('alice')],
+    ['bob', 1],
+    ['carol', 2],
+  ]);
   const alice = cluster.port('alice');
   await write(alice, 'alice', 3, 'r');
   await waitFor('carol known to alice', () => /participants file .* changed/.test(cluster.nodes.get('alice')!.stderr()));
@@ -121,7 +129,9 @@ test('acknowledged ids survive a crash of the writer: --retain-until-replicated 
   t.is((await logs(alice)).get('alice')?.['ack.bob'], 100);
   for (let k = 10; k < 20; k++) await write(alice, 'alice', 10, `record ${k} `);
   await waitFor('retention to trim what bob acknowledged', async () => (await logs(alice)).get('alice')!.first > 1);
-  await waitFor('a pass held back by bob', () => /retention: alice now starts at id \d+ \(was \d+\) \(held back by unacknowledged records\)/.test(cluster.nodes.get('alice')!.stderr()));
+  await waitFor('a pass held back by bob', () =>
+    /retention: alice now starts at id \d+ \(was \d+\) \(held back by unacknowledged records\)/.test(cluster.nodes.get('alice')!.stderr()),
+  );
   t.true((await logs(alice)).get('alice')!.first <= 101, 'nothing bob has not acknowledged is deleted');
 });
 
@@ -148,7 +158,7 @@ test('the head a follower proved with its resume stamp may be acknowledged on a 
   await waitFor('a second bad ACK', async () => (await stats(alice)).get('bad_acks') === 2);
 });
 
-test('a writer that lost its stored acknowledgements learns them again from the followers\' next sessions: WAIT answers without new writes', async (t) => {
+test("a writer that lost its stored acknowledgements learns them again from the followers' next sessions: WAIT answers without new writes", async (t) => {
   const cluster = await aliceWithBob(t);
   const alice = cluster.port('alice');
   await cluster.start('bob');

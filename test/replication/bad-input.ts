@@ -33,7 +33,10 @@ test('REPLICATE refuses what does not continue this copy, streams, and records A
   // The prefix digest up to start-1 (the CRC-32 of the header lines of records 1..start-1) must match too.
   const digest1 = crcHex(crc32(Buffer.from(`REC 1 ${stamp1}\r\n`)));
   const wrongDigest = crcHex(crc32(Buffer.from(`REC 1 ${stamp1}\r\n`)) ^ 1);
-  t.is(await text(alice, `REPLICATE alice 2 ${stamp1} ${wrongDigest}\n`), `ERR diverged records 1..1 of alice differ: prefix digest ${digest1} here and ${wrongDigest} on the follower\r\nOK\r\n`);
+  t.is(
+    await text(alice, `REPLICATE alice 2 ${stamp1} ${wrongDigest}\n`),
+    `ERR diverged records 1..1 of alice differ: prefix digest ${digest1} here and ${wrongDigest} on the follower\r\nOK\r\n`,
+  );
 
   // A follower's session: heartbeat with the head at once, frames from start, ACKs recorded, STOP ends it.
   const wire = await Wire.open(alice);
@@ -91,7 +94,10 @@ test('a source sending a corrupt record or ids that do not continue: clear error
     await fake.close();
     await cluster.stopAll();
   });
-  cluster.writePeers('bob', [['bob', cluster.port('bob')], ['mallory', fake.port]]);
+  cluster.writePeers('bob', [
+    ['bob', cluster.port('bob')],
+    ['mallory', fake.port],
+  ]);
   const bob = await cluster.start('bob');
   const malloryOnBob = async () => (await logs(cluster.port('bob'))).get('mallory');
 
@@ -108,5 +114,8 @@ test('a source sending a corrupt record or ids that do not continue: clear error
   t.is(fake.requests[0]?.line, 'REPLICATE mallory 1');
   t.true(fake.requests.length >= 3);
   for (const r of fake.requests.slice(1)) t.is(r.line, `REPLICATE mallory 3 ${stamp2} ${digest2}`, 'resumes after its own head, never from the start');
-  t.regex((await talk(cluster.port('bob'), 'READ mallory 1 3\n')).toString(), /^REC 1 1700000000001 3 [0-9a-f]{8}\r\none\r\nREC 2 .*\r\ntwo\r\nREC 3 1700000000003 5 [0-9a-f]{8}\r\nthree\r\nEND 4\r\n/);
+  t.regex(
+    (await talk(cluster.port('bob'), 'READ mallory 1 3\n')).toString(),
+    /^REC 1 1700000000001 3 [0-9a-f]{8}\r\none\r\nREC 2 .*\r\ntwo\r\nREC 3 1700000000003 5 [0-9a-f]{8}\r\nthree\r\nEND 4\r\n/,
+  );
 });

@@ -40,4 +40,3 @@ test('three nodes writing their own logs concurrently converge to byte-identical
   t.regex((await talk(cluster.port('bob'), 'MSG alice hi\n')).toString(), /^ERR readonly alice is owned by alice\r\n/);
   for (const n of names) t.regex(cluster.nodes.get(n)!.stderr(), new RegExp(`peer ${names.find((o) => o !== n)} up at`));
 });
-

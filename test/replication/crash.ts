@@ -70,7 +70,7 @@ test('a node killed with SIGKILL while the others write catches up on restart, w
     for (const n of names) t.true((await readAll(cluster.port(n), log)).equals(original), `${log} on ${n}`);
   }
   // The restarted node asked only for what it lacked.
-  const missing = (heads.get('alice')! - (kept.get('alice')?.head ?? 0)) + (heads.get('carol')! - (kept.get('carol')?.head ?? 0));
+  const missing = heads.get('alice')! - (kept.get('alice')?.head ?? 0) + (heads.get('carol')! - (kept.get('carol')?.head ?? 0));
   t.is((await stats(cluster.port('bob'))).get('repl_records_in'), missing);
   t.true((kept.get('alice')?.head ?? 0) > 0);
 });

@@ -87,7 +87,10 @@ test('an owner restored from an older copy rewrites a record with the same paylo
     // After the restart it knows at once, from its mark, before any source is asked.
     if (run === 2) t.regex(bob.stderr(), /replica alice diverged from alice: ERR diverged .* \(recorded before this start in \.diverged\)/);
     // (acks are durable: alice's restored copy remembers bob's 9, the prefix both share)
-    t.true(Number((await logs(cluster.port('alice'))).get('alice')!['ack.bob'] ?? 0) <= 9, 'the owner records no ACK of the new history from a diverged replica');
+    t.true(
+      Number((await logs(cluster.port('alice'))).get('alice')!['ack.bob'] ?? 0) <= 9,
+      'the owner records no ACK of the new history from a diverged replica',
+    );
     if (run === 1) await bob.stop();
   }
 
@@ -96,7 +99,10 @@ test('an owner restored from an older copy rewrites a record with the same paylo
   const carol = await cluster.start('carol');
   await waitFor('carol to know the log', async () => (await aliceOn('carol')) !== undefined);
   await waitFor('carol to look for a source', async () => (await aliceOn('carol'))?.state === 'down');
-  t.is((await talk(cluster.port('bob'), 'REPLICATE alice 1\n')).toString('latin1'), "ERR nolog alice: this node's copy diverged from its source and is not served to followers\r\nOK\r\n");
+  t.is(
+    (await talk(cluster.port('bob'), 'REPLICATE alice 1\n')).toString('latin1'),
+    "ERR nolog alice: this node's copy diverged from its source and is not served to followers\r\nOK\r\n",
+  );
   t.like(await aliceOn('carol'), { head: 0, source: 'alice' });
   await cluster.start('alice');
   await waitFor('carol at 15 from alice', async () => (await aliceOn('carol'))?.head === 15);

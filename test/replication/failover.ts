@@ -26,7 +26,12 @@ test('failover: REFUSE on the owner, ACCEPT on a replica, participants file poin
   t.regex(cluster.nodes.get('bob')!.stderr(), /failover: this node accepts writes for alice from id 21/);
 
   // Every participants file now names bob's address for alice.
-  for (const n of names) cluster.writePeers(n, [['alice', bob], ['bob', bob], ['carol', carol]]);
+  for (const n of names)
+    cluster.writePeers(n, [
+      ['alice', bob],
+      ['bob', bob],
+      ['carol', carol],
+    ]);
   await write(bob, 'alice', 9, 'b');
   await waitFor('alice and carol to follow bob', async () => (await headOf(alice)) === 30 && (await headOf(carol)) === 30);
   const bytes = await readAll(bob, 'alice');
@@ -48,17 +53,27 @@ test('participants added and removed at runtime', async (t) => {
   const cluster = await Cluster.create(['alice', 'bob', 'dave']);
   t.teardown(() => cluster.stopAll());
   const [alice, bob, dave] = [cluster.port('alice'), cluster.port('bob'), cluster.port('dave')];
-  cluster.writePeers('alice', [['alice', alice], ['bob', bob]]);
-  cluster.writePeers('bob', [['alice', alice], ['bob', bob]]);
+  cluster.writePeers('alice', [
+    ['alice', alice],
+    ['bob', bob],
+  ]);
+  cluster.writePeers('bob', [
+    ['alice', alice],
+    ['bob', bob],
+  ]);
   cluster.writePeers('dave', [['dave', dave]]);
   await Promise.all(['alice', 'bob', 'dave'].map((n) => cluster.start(n)));
   await write(dave, 'dave', 10, 'd');
   await write(dave, 'dave.extra', 3, 'x');
   t.regex(await text(alice, 'READ dave 1\n'), /^ERR nolog dave\r\n/);
 
-  const all: [string, number][] = [['alice', alice], ['bob', bob], ['dave', dave]];
+  const all: [string, number][] = [
+    ['alice', alice],
+    ['bob', bob],
+    ['dave', dave],
+  ];
   for (const n of ['alice', 'bob', 'dave']) cluster.writePeers(n, all);
-  await waitFor('dave\'s logs everywhere, and theirs on dave', async () => {
+  await waitFor("dave's logs everywhere, and theirs on dave", async () => {
     for (const port of [alice, bob]) {
       const held = await logs(port);
       if (held.get('dave')?.head !== 10 || held.get('dave.extra')?.head !== 3) return false;
@@ -69,10 +84,13 @@ test('participants added and removed at runtime', async (t) => {
   t.regex(cluster.nodes.get('alice')!.stderr(), /participants file .* changed: alice=.* bob=.* dave=/);
 
   // alice drops dave: its replicas stop following, their data stays.
-  cluster.writePeers('alice', [['alice', alice], ['bob', bob]]);
+  cluster.writePeers('alice', [
+    ['alice', alice],
+    ['bob', bob],
+  ]);
   await waitFor('alice to stop following dave', async () => !('state' in (await logs(alice)).get('dave')!));
   // Only bob's two REPLICATE streams (dave, dave.extra) stay open on dave: alice's sessions ended.
-  await waitFor('alice\'s streams on dave to end', async () => (await stats(dave)).get('streams') === 2);
+  await waitFor("alice's streams on dave to end", async () => (await stats(dave)).get('streams') === 2);
   await write(dave, 'dave', 5, 'later');
   await waitFor('bob to get the new records', async () => (await logs(bob)).get('dave')?.head === 15);
   t.is((await stats(dave)).get('streams'), 2, 'alice opened no new session');

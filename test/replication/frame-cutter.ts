@@ -18,19 +18,22 @@ interface Seen {
 
 function collector(maxPayload = Infinity): { cutter: FrameCutter; seen: Seen } {
   const seen: Seen = { frames: [], ids: [], events: [], malformed: [] };
-  const cutter = new FrameCutter({
-    frames(run, count, first, last) {
-      seen.frames.push(Buffer.from(run));
-      seen.ids.push([count, first, last]);
-      seen.events.push(`frames ${first}-${last}`);
+  const cutter = new FrameCutter(
+    {
+      frames(run, count, first, last) {
+        seen.frames.push(Buffer.from(run));
+        seen.ids.push([count, first, last]);
+        seen.events.push(`frames ${first}-${last}`);
+      },
+      line(text) {
+        seen.events.push(text);
+      },
+      malformed(reason) {
+        seen.malformed.push(reason);
+      },
     },
-    line(text) {
-      seen.events.push(text);
-    },
-    malformed(reason) {
-      seen.malformed.push(reason);
-    },
-  }, maxPayload);
+    maxPayload,
+  );
   return { cutter, seen };
 }
 

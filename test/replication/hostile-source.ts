@@ -93,7 +93,15 @@ test('hostile sources (huge declared lengths, endless LOGS, overlong lines, garb
     t.true(fake.requests[3]!.at - fake.requests[2]!.at >= 200, `${c.script.name}: backoff between retries`);
   }
   // Every retry failed the same way, and each problem left one line, not one per retry.
-  for (const c of CASES) t.is(bob.stderr().split('\n').filter((l) => c.stderr.test(l)).length, 1, c.script.name);
+  for (const c of CASES)
+    t.is(
+      bob
+        .stderr()
+        .split('\n')
+        .filter((l) => c.stderr.test(l)).length,
+      1,
+      c.script.name,
+    );
   // A flood outlives the first session: wait until each has run its course for a later one too.
   await waitFor('the floods to be over', () => fakes.get('huge')!.requests.length >= 6, 30_000);
   const peak = rss.stop();
@@ -120,11 +128,16 @@ test('a source whose heartbeats claim an absurd head: lag counts only what the s
     await fake.close();
     await cluster.stopAll();
   });
-  cluster.writePeers('bob', [['bob', cluster.port('bob')], ['liar', fake.port]]);
+  cluster.writePeers('bob', [
+    ['bob', cluster.port('bob')],
+    ['liar', fake.port],
+  ]);
   const bob = await cluster.start('bob');
   const liar = async () => (await logs(cluster.port('bob'))).get('liar');
 
-  await waitFor('the claim to be exposed', () => /replica liar: liar claims head 99999999999 but sent nothing past 3; its heartbeats no longer count for the lag/.test(bob.stderr()));
+  await waitFor('the claim to be exposed', () =>
+    /replica liar: liar claims head 99999999999 but sent nothing past 3; its heartbeats no longer count for the lag/.test(bob.stderr()),
+  );
   // From then on, session after session, the lag is what arrived: none.
   const sessions = fake.requests.length;
   let worst = 0;
@@ -138,7 +151,7 @@ test('a source whose heartbeats claim an absurd head: lag counts only what the s
   for (const r of fake.requests.slice(1)) t.regex(r.line, /^REPLICATE liar 4 1700000000003 5 [0-9a-f]{8} [0-9a-f]{8}$/);
 });
 
-test('a participants line for another name at this node\'s own address: the node refuses to follow itself', async (t) => {
+test("a participants line for another name at this node's own address: the node refuses to follow itself", async (t) => {
   const cluster = await Cluster.create(['alice', 'bob']);
   t.teardown(() => cluster.stopAll());
   await cluster.start('alice');
@@ -158,9 +171,19 @@ test('a participants line for another name at this node\'s own address: the node
   t.like(await aliceOnBob(), { head: 5, state: 'self' });
 
   // Fixed file: bob follows alice again.
-  cluster.writePeers('bob', [['bob', bobPort], ['alice', cluster.port('alice')]]);
+  cluster.writePeers('bob', [
+    ['bob', bobPort],
+    ['alice', cluster.port('alice')],
+  ]);
   await waitFor('bob at 10 and live', async () => (await aliceOnBob())?.head === 10 && (await aliceOnBob())?.state === 'live');
-  t.is(bob.stderr().split('\n').filter((l) => l.includes('is this node itself')).length, 2, 'one line for the link, one for the replica');
+  t.is(
+    bob
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('is this node itself')).length,
+    2,
+    'one line for the link, one for the replica',
+  );
 });
 
 test('a relay whose heads are lies is dropped for an honest one while the owner is down', async (t) => {
@@ -185,12 +208,21 @@ test('a relay whose heads are lies is dropped for an honest one while the owner 
   await cluster.nodes.get('alice')!.stop();
 
   // bob first knows only the liar, which claims the longest prefix: tried, caught, avoided.
-  cluster.writePeers('bob', [['alice', cluster.port('alice')], ['bob', cluster.port('bob')], ['liar', fake.port]]);
+  cluster.writePeers('bob', [
+    ['alice', cluster.port('alice')],
+    ['bob', cluster.port('bob')],
+    ['liar', fake.port],
+  ]);
   const bob = await cluster.start('bob');
   await waitFor('the liar to be caught', () => /replica alice: liar claims head 99999 but sent nothing past 0/.test(bob.stderr()));
   const asked = fake.requests.length;
   // An honest relay appears: bob copies from it, and never asks the liar again.
-  cluster.writePeers('bob', [['alice', cluster.port('alice')], ['bob', cluster.port('bob')], ['carol', cluster.port('carol')], ['liar', fake.port]]);
+  cluster.writePeers('bob', [
+    ['alice', cluster.port('alice')],
+    ['bob', cluster.port('bob')],
+    ['carol', cluster.port('carol')],
+    ['liar', fake.port],
+  ]);
   await waitFor('bob at 20 from carol', async () => {
     const info = (await logs(cluster.port('bob'))).get('alice');
     return info?.head === 20 && info.source === 'carol';
@@ -216,9 +248,17 @@ test("a relay answering `ERR gone` past a copy's head does not make it drop its 
   await waitFor('bob at 20', async () => (await logs(cluster.port('bob'))).get('alice')?.head === 20);
   const kept = await readAll(cluster.port('bob'), 'alice');
   await cluster.nodes.get('alice')!.stop();
-  cluster.writePeers('bob', [['alice', cluster.port('alice')], ['bob', cluster.port('bob')], ['liar', fake.port]]);
+  cluster.writePeers('bob', [
+    ['alice', cluster.port('alice')],
+    ['bob', cluster.port('bob')],
+    ['liar', fake.port],
+  ]);
   await waitFor('the relay to be asked', () => fake.requests.length >= 2);
-  await waitFor('the refusal to be logged', () => /replica alice: liar starts alice at id 99999, but liar is a relay: this copy keeps its records up to 20 until the owner says so/.test(cluster.nodes.get('bob')!.stderr()));
+  await waitFor('the refusal to be logged', () =>
+    /replica alice: liar starts alice at id 99999, but liar is a relay: this copy keeps its records up to 20 until the owner says so/.test(
+      cluster.nodes.get('bob')!.stderr(),
+    ),
+  );
   t.like((await logs(cluster.port('bob'))).get('alice'), { first: 1, head: 20 });
   t.deepEqual(await readAll(cluster.port('bob'), 'alice'), kept);
 });

@@ -9,7 +9,10 @@ async function setup(t: { teardown(fn: () => Promise<void>): void }, names: stri
     await proxy.close();
     await cluster.stopAll();
   });
-  cluster.writePeers('bob', names.map((n) => [n, n === 'alice' ? proxy.port : cluster.port(n)]));
+  cluster.writePeers(
+    'bob',
+    names.map((n) => [n, n === 'alice' ? proxy.port : cluster.port(n)]),
+  );
   await Promise.all(names.map((n) => cluster.start(n)));
   const aliceOnBob = async (): Promise<LogInfo | undefined> => (await logs(cluster.port('bob'))).get('alice');
   return { cluster, proxy, aliceOnBob };
@@ -47,10 +50,14 @@ test('with the owner unreachable, a follower catches up from a relay holding a l
 
   await proxy.down();
   await write(cluster.port('alice'), 'alice', 150, 'b');
-  await waitFor('bob to catch up through carol', async () => {
-    const info = await aliceOnBob();
-    return info?.head === 250 && info.source === 'carol';
-  }, 15_000);
+  await waitFor(
+    'bob to catch up through carol',
+    async () => {
+      const info = await aliceOnBob();
+      return info?.head === 250 && info.source === 'carol';
+    },
+    15_000,
+  );
   t.deepEqual(await readAll(cluster.port('bob'), 'alice'), await readAll(cluster.port('alice'), 'alice'));
 
   await proxy.up();

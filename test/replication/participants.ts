@@ -59,7 +59,10 @@ test('the watcher reports edits, in-place and by rename, and keeps the list on a
 
   writeFileSync(file, 'alice 127.0.0.1:1\nbob 127.0.0.1:2\n');
   await next(() => changes.length === 1);
-  t.deepEqual(changes[0]?.map((p) => p.name), ['alice', 'bob']);
+  t.deepEqual(
+    changes[0]?.map((p) => p.name),
+    ['alice', 'bob'],
+  );
 
   writeFileSync(file + '.tmp', 'alice 127.0.0.1:3\n');
   renameSync(file + '.tmp', file);
@@ -74,7 +77,10 @@ test('the watcher reports edits, in-place and by rename, and keeps the list on a
   await next(() => lines.some((l) => /cannot be read \(ENOENT\)/.test(l)));
   writeFileSync(file, 'carol 127.0.0.1:4\n');
   await next(() => changes.length === 3);
-  t.deepEqual(changes[2]?.map((p) => p.name), ['carol']);
+  t.deepEqual(
+    changes[2]?.map((p) => p.name),
+    ['carol'],
+  );
 });
 
 test('a missing or bad file at start-up is an error', async (t) => {

@@ -48,7 +48,9 @@ test('--retain-until-replicated: the owner keeps what a stopped follower has not
   const killedAt = cluster.nodes.get('alice')!.stderr().length;
   const aliceSinceKill = () => cluster.nodes.get('alice')!.stderr().slice(killedAt);
   for (let k = 20; k < 40; k++) await write(alice, 'alice', 10, `record ${k} `);
-  await waitFor('a retention pass to hold back', () => /retention: alice now starts at id \d+ \(was \d+\) \(held back by unacknowledged records\)/.test(aliceSinceKill()));
+  await waitFor('a retention pass to hold back', () =>
+    /retention: alice now starts at id \d+ \(was \d+\) \(held back by unacknowledged records\)/.test(aliceSinceKill()),
+  );
   t.true((await info(alice))!.first <= 201, 'nothing bob has not acknowledged is deleted');
 
   // Every trim logs its new first id: none while bob was away went past 201, and bob resumes

@@ -7,7 +7,7 @@ import { Cluster, TcpProxy, logs, readAll, waitFor, write } from './_cluster.ts'
 const NAMES = Array.from({ length: 10 }, (_, i) => `n${i}`);
 const PER_ROUND = 100;
 
-test('ten nodes writing concurrently, two killed and restarted, one link cut: every copy equals its writer\'s', async (t) => {
+test("ten nodes writing concurrently, two killed and restarted, one link cut: every copy equals its writer's", async (t) => {
   const cluster = await Cluster.create(NAMES);
   // n9 reaches n0 only through a proxy: the link that is cut.
   const proxy = await TcpProxy.start(cluster.port('n0'));
@@ -15,7 +15,10 @@ test('ten nodes writing concurrently, two killed and restarted, one link cut: ev
     await proxy.close();
     await cluster.stopAll();
   });
-  cluster.writePeers('n9', NAMES.map((n) => [n, n === 'n0' ? proxy.port : cluster.port(n)]));
+  cluster.writePeers(
+    'n9',
+    NAMES.map((n) => [n, n === 'n0' ? proxy.port : cluster.port(n)]),
+  );
   await Promise.all(NAMES.map((n) => cluster.start(n)));
   const writeRound = (names: string[], round: number) => Promise.all(names.map((n) => write(cluster.port(n), n, PER_ROUND, `${n}-r${round}-`)));
 
@@ -28,13 +31,17 @@ test('ten nodes writing concurrently, two killed and restarted, one link cut: ev
   await Promise.all([writeRound(NAMES, 4), proxy.up()]);
 
   const heads = new Map(NAMES.map((n) => [n, (killed.includes(n) ? 2 : 4) * PER_ROUND]));
-  await waitFor('every node to hold every log to its head', async () => {
-    for (const node of NAMES) {
-      const held = await logs(cluster.port(node));
-      for (const [log, head] of heads) if (held.get(log)?.head !== head) return false;
-    }
-    return true;
-  }, 45_000);
+  await waitFor(
+    'every node to hold every log to its head',
+    async () => {
+      for (const node of NAMES) {
+        const held = await logs(cluster.port(node));
+        for (const [log, head] of heads) if (held.get(log)?.head !== head) return false;
+      }
+      return true;
+    },
+    45_000,
+  );
   for (const [log, head] of heads) {
     const original = await readAll(cluster.port(log), log);
     t.is(original.toString('latin1').match(/^REC /gm)?.length, head);

@@ -22,7 +22,7 @@ function contiguous(ids: number[], first: number, head: number): boolean {
   return ids.length === head - first + 1 && ids.every((id, i) => id === first + i);
 }
 
-test('a new participant joins a trimmed log at its first retained id, and its copy equals the owner\'s from there', async (t) => {
+test("a new participant joins a trimmed log at its first retained id, and its copy equals the owner's from there", async (t) => {
   const cluster = await Cluster.create(['alice', 'bob']);
   t.teardown(() => cluster.stopAll());
   cluster.writePeers('alice', [['alice', cluster.port('alice')]]); // bob joins later
@@ -41,7 +41,10 @@ test('a new participant joins a trimmed log at its first retained id, and its co
   const ours = await recordsFrom(bob, 'alice', trimmed);
   t.true(contiguous(ours.ids, trimmed, 100));
   t.deepEqual(ours.bytes, (await recordsFrom(alice, 'alice', trimmed)).bytes);
-  t.regex(cluster.nodes.get('bob')!.stderr(), new RegExp(`replica alice: alice starts alice at id ${trimmed}; this copy held nothing and continues from id ${trimmed}`));
+  t.regex(
+    cluster.nodes.get('bob')!.stderr(),
+    new RegExp(`replica alice: alice starts alice at id ${trimmed}; this copy held nothing and continues from id ${trimmed}`),
+  );
   t.false(/ERR gone/.test(cluster.nodes.get('bob')!.stderr()), 'no retry loop on gone');
 });
 
@@ -70,7 +73,10 @@ test('a replica that was away while the owner trimmed past its head drops its re
     return info;
   };
   t.is((await check()).first, trimmed);
-  t.regex(cluster.nodes.get('bob')!.stderr(), new RegExp(`replica alice: .*this copy dropped its 20 records up to ${trimmed - 1} \\(trimmed there too\\) and continues from id ${trimmed}`));
+  t.regex(
+    cluster.nodes.get('bob')!.stderr(),
+    new RegExp(`replica alice: .*this copy dropped its 20 records up to ${trimmed - 1} \\(trimmed there too\\) and continues from id ${trimmed}`),
+  );
 
   // The restarted copy opens at its new first id and goes on from its head.
   await cluster.nodes.get('bob')!.kill();
@@ -108,7 +114,14 @@ async function scriptedHolder(t: ExecutionContext, role: string): Promise<{ port
         asked.push(line);
         const start = Number(m[1]);
         if (start < 1000) socket.write('ERR gone 1000\r\n');
-        else socket.write('HB 1002\r\n' + [1000, 1001, 1002].filter((id) => id >= start).map(frame).join(''));
+        else
+          socket.write(
+            'HB 1002\r\n' +
+              [1000, 1001, 1002]
+                .filter((id) => id >= start)
+                .map(frame)
+                .join(''),
+          );
       }
     });
   });
@@ -124,7 +137,10 @@ test('a scripted owner: `ERR gone <first>` past the replica makes it restart emp
   const cluster = await Cluster.create(['alice', 'bob']);
   t.teardown(() => cluster.stopAll());
   const { port, asked } = await scriptedHolder(t, 'owner');
-  cluster.writePeers('bob', [['alice', port], ['bob', cluster.port('bob')]]);
+  cluster.writePeers('bob', [
+    ['alice', port],
+    ['bob', cluster.port('bob')],
+  ]);
   await cluster.start('bob');
   const bob = cluster.port('bob');
   await waitFor('bob to hold 1000..1002', async () => {
@@ -143,9 +159,17 @@ test('a relay that trimmed (scripted carol, the owner unreachable): its `ERR gon
   t.teardown(() => cluster.stopAll());
   const { port, asked } = await scriptedHolder(t, 'replica');
   const nobody = await freePort(); // alice, the owner: nothing listens there
-  cluster.writePeers('bob', [['alice', nobody], ['bob', cluster.port('bob')], ['carol', port]]);
+  cluster.writePeers('bob', [
+    ['alice', nobody],
+    ['bob', cluster.port('bob')],
+    ['carol', port],
+  ]);
   await cluster.start('bob');
-  await waitFor('bob to ask the relay and log its refusal', () => /replica alice: carol starts alice at id 1000, but carol is a relay: this copy stays empty until the owner says so/.test(cluster.nodes.get('bob')!.stderr()));
+  await waitFor('bob to ask the relay and log its refusal', () =>
+    /replica alice: carol starts alice at id 1000, but carol is a relay: this copy stays empty until the owner says so/.test(
+      cluster.nodes.get('bob')!.stderr(),
+    ),
+  );
   t.is(asked[0], 'REPLICATE alice 1');
   t.false(asked.includes('REPLICATE alice 1000'), asked.join(', '));
   t.like((await logs(cluster.port('bob'))).get('alice'), { first: 1, head: 0 });

@@ -71,7 +71,7 @@ test('a client that disconnects mid-APPEND stores nothing of it', async (t) => {
   check.close();
 });
 
-test('a write to another participant\'s log this node holds answers readonly', async (t) => {
+test("a write to another participant's log this node holds answers readonly", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'logd-test-'));
   mkdirSync(join(dir, 'alice'));
   const server = await startServer({ dir });

@@ -27,18 +27,13 @@ test('a conditional MSG pipelined behind plain ones is checked when its round as
   wire.send('MSG cond.round a\nMSG cond.round b\nMSG cond.round c\nMSG cond.round@4 d\nMSG cond.round@4 e\nAPPEND cond.round@5 1 1\nf\ng\nHEAD cond.round\n');
   const replies: string[] = [];
   for (let i = 0; i < 7; i++) replies.push(await wire.line());
-  t.deepEqual(replies, [
-    'OK 1',
-    'OK 2',
-    'OK 3',
-    'OK 4',
-    'ERR conflict cond.round next id is 5',
-    'OK 5 6',
-    'OK 6',
-  ]);
+  t.deepEqual(replies, ['OK 1', 'OK 2', 'OK 3', 'OK 4', 'ERR conflict cond.round next id is 5', 'OK 5 6', 'OK 6']);
   wire.send('READ cond.round 1 NOWAIT\n');
   const { records, end } = await wire.records();
-  t.deepEqual(records.map((r) => r.payload.toString()), ['a', 'b', 'c', 'd', 'f', 'g']);
+  t.deepEqual(
+    records.map((r) => r.payload.toString()),
+    ['a', 'b', 'c', 'd', 'f', 'g'],
+  );
   t.is(end, 'END 7');
 });
 
@@ -65,7 +60,10 @@ test('two writers racing conditional appends on one log: every record stored exa
       const payloads = i % 3 === 0 ? [`w${w}-${i}a`, `w${w}-${i}b`] : [`w${w}-${i}`];
       for (;;) {
         try {
-          const { last } = payloads.length === 1 ? { last: await client.msg('cond.race', payloads[0]!, { expect: next }) } : await client.append('cond.race', payloads, { expect: next });
+          const { last } =
+            payloads.length === 1
+              ? { last: await client.msg('cond.race', payloads[0]!, { expect: next }) }
+              : await client.append('cond.race', payloads, { expect: next });
           next = last + 1;
           break;
         } catch (err) {

@@ -20,7 +20,9 @@ test('--retain-until-consumed keeps every chunk a consumer has not passed, then 
   const head = await client.head('keep');
   t.deepEqual(await client.consumers('keep'), [{ name: 'slow', log: 'keep', checkpoint: 60, lag: head - 60 }]);
 
-  await waitFor('a retention pass held back by the consumer', () => /retention: keep now starts at id \d+ \(was 1\) \(held back by unconsumed records\)/.test(server.stderr()));
+  await waitFor('a retention pass held back by the consumer', () =>
+    /retention: keep now starts at id \d+ \(was 1\) \(held back by unconsumed records\)/.test(server.stderr()),
+  );
   const kept = (await client.logs()).find((l) => l.name === 'keep')!.first;
   t.true(kept > 1 && kept <= 61, `first retained id ${kept}: chunks wholly at or below the checkpoint go, record 61 stays`);
   const ids: number[] = [];

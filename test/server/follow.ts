@@ -39,7 +39,10 @@ test('READ $ starts after the current head and a bounded READ waits for its reco
   await writer.command('MSG test new1');
   await writer.command('MSG test new2');
   const { records, end } = await reader.records();
-  t.deepEqual(records.map((r) => r.payload.toString()), ['new1', 'new2']);
+  t.deepEqual(
+    records.map((r) => r.payload.toString()),
+    ['new1', 'new2'],
+  );
   t.is(end, 'END 4');
   reader.close();
   writer.close();

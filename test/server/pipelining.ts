@@ -55,7 +55,10 @@ test('large MSGs written a few bytes at a time, pipelined with small ones, come 
   for (let i = 1; i <= texts.length; i++) t.is(await wire.line(), `OK ${i}`);
   wire.send(`READ test 1 ${texts.length}\n`);
   const { records } = await wire.records();
-  t.deepEqual(records.map((r) => r.payload.length), texts.map((x) => x.length));
+  t.deepEqual(
+    records.map((r) => r.payload.length),
+    texts.map((x) => x.length),
+  );
   for (const [i, text] of texts.entries()) t.true(records[i]?.payload.equals(text), `record ${i + 1}`);
   wire.close();
 });

@@ -31,7 +31,9 @@ test('SEEK finds the first record at or after a time: every timestamp, chunk bou
   const head = records.length;
   const firstAtOrAfter = (time: number): number => records.find((r) => r.timestamp >= time)?.id ?? head + 1;
   for (let i = 1; i < head; i++) t.true(records[i]!.timestamp >= records[i - 1]!.timestamp, `timestamps never go backwards (record ${i + 1})`);
-  const chunkStarts = readdirSync(join(server.dir, 'seek')).map(chunkFirstId).filter((id): id is number => id !== undefined);
+  const chunkStarts = readdirSync(join(server.dir, 'seek'))
+    .map(chunkFirstId)
+    .filter((id): id is number => id !== undefined);
   t.true(chunkStarts.length >= 8, `${chunkStarts.length} chunks`);
 
   const times = new Set<number>([0, records[0]!.timestamp - 1, records[head - 1]!.timestamp + 1, Date.now() + 3_600_000]);
@@ -50,7 +52,7 @@ test('SEEK finds the first record at or after a time: every timestamp, chunk bou
   t.is(await client.seek('seek', plusOne), firstAtOrAfter(mid));
 });
 
-test('timestamps never go backwards: after a restart the writer stamps at least the head record\'s time', async (t) => {
+test("timestamps never go backwards: after a restart the writer stamps at least the head record's time", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'logd-clock-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const server = await startServer({ id: 'clock', dir });

@@ -7,7 +7,13 @@ import { parseFsyncPolicy, Store } from '../../src/storage/store.ts';
 
 const [dir, firstBatch, fsync] = process.argv.slice(2);
 if (fsync === undefined) throw new Error('usage: _crash-writer.ts <dir> <first-batch-number> <fsync policy>');
-const store = await Store.open({ dir: dir!, fsync: parseFsyncPolicy(fsync), chunkBytes: 256 << 10, maxMsg: 1 << 20, logger: (line) => process.stderr.write(`${line}\n`) });
+const store = await Store.open({
+  dir: dir!,
+  fsync: parseFsyncPolicy(fsync),
+  chunkBytes: 256 << 10,
+  maxMsg: 1 << 20,
+  logger: (line) => process.stderr.write(`${line}\n`),
+});
 const log = await store.create('crash');
 let batch = Number(firstBatch);
 

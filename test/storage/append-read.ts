@@ -67,9 +67,16 @@ test('reads cross chunk boundaries and chunks roll at chunkBytes', async (t) => 
   t.true(files.every((f) => /^\d{20}\.chunk$/.test(f)));
   const all = await log.read(1, 1000, 1 << 20);
   t.is(all.count, 100);
-  t.deepEqual(idsOf(all.data), Array.from({ length: 100 }, (_, i) => i + 1));
+  t.deepEqual(
+    idsOf(all.data),
+    Array.from({ length: 100 }, (_, i) => i + 1),
+  );
   t.deepEqual(payloadsOf(all.data).slice(0, 2), ['1:'.padEnd(40, 'x'), '2:'.padEnd(40, 'x')]);
-  for (const start of [7, 33, 64]) t.deepEqual(idsOf((await log.read(start, 30, 1 << 20)).data), Array.from({ length: 30 }, (_, i) => start + i));
+  for (const start of [7, 33, 64])
+    t.deepEqual(
+      idsOf((await log.read(start, 30, 1 << 20)).data),
+      Array.from({ length: 30 }, (_, i) => start + i),
+    );
 });
 
 test('a batch larger than chunkBytes goes into a chunk of its own, whole', async (t) => {
@@ -79,7 +86,10 @@ test('a batch larger than chunkBytes goes into a chunk of its own, whole', async
   await log.append(payloads(1, 2, 10));
   await log.append(payloads(3, 20, 100));
   await log.append(payloads(23, 1, 10));
-  t.deepEqual(readdirSync(join(dir, 'alice')).filter((f) => f.endsWith('.chunk')), ['00000000000000000001.chunk', '00000000000000000003.chunk', '00000000000000000023.chunk']);
+  t.deepEqual(
+    readdirSync(join(dir, 'alice')).filter((f) => f.endsWith('.chunk')),
+    ['00000000000000000001.chunk', '00000000000000000003.chunk', '00000000000000000023.chunk'],
+  );
   t.is((await log.read(1, 100, 1 << 20)).count, 23);
 });
 
@@ -120,7 +130,10 @@ test('group commit: appends queued during a sync share the next write and fsync'
   t.deepEqual(results[0], { first: 1, last: 2 });
   t.deepEqual(results[199], { first: 399, last: 400 });
   t.true(store.fsyncs - before < 20, `${store.fsyncs - before} fsyncs for 200 appends`);
-  t.deepEqual(idsOf((await log.read(1, 1000, 1 << 20)).data), Array.from({ length: 400 }, (_, i) => i + 1));
+  t.deepEqual(
+    idsOf((await log.read(1, 1000, 1 << 20)).data),
+    Array.from({ length: 400 }, (_, i) => i + 1),
+  );
 });
 
 test('fsync always: an atomic batch commits in two fdatasyncs, a run of standalone records in one', async (t) => {
@@ -132,7 +145,10 @@ test('fsync always: an atomic batch commits in two fdatasyncs, a run of standalo
   before = store.fsyncs;
   t.deepEqual(await log.append(payloads(6, 5), false), { first: 6, last: 10 });
   t.is(store.fsyncs - before, 1, 'standalone records: one round');
-  t.deepEqual(idsOf((await log.read(1, 100, 1 << 20)).data), Array.from({ length: 10 }, (_, i) => i + 1));
+  t.deepEqual(
+    idsOf((await log.read(1, 100, 1 << 20)).data),
+    Array.from({ length: 10 }, (_, i) => i + 1),
+  );
 });
 
 test('appendFrames keeps ids, timestamps and bytes; rejects bad CRC and wrong ids, storing nothing', async (t) => {
@@ -173,9 +189,15 @@ test('close and reopen keep every record, head and first', async (t) => {
     const reopened = again.store.get('alice')!;
     t.is(reopened.head(), 50);
     t.is(reopened.first(), first);
-    t.deepEqual(idsOf((await reopened.read(first, 100, 1 << 20)).data), Array.from({ length: 51 - first }, (_, i) => first + i));
+    t.deepEqual(
+      idsOf((await reopened.read(first, 100, 1 << 20)).data),
+      Array.from({ length: 51 - first }, (_, i) => first + i),
+    );
     t.deepEqual(await reopened.append(payloads(51, 1)), { first: 51, last: 51 });
-    t.deepEqual(again.lines.filter((l) => l.includes('dropped') && !l.includes('0 bytes dropped')), []);
+    t.deepEqual(
+      again.lines.filter((l) => l.includes('dropped') && !l.includes('0 bytes dropped')),
+      [],
+    );
   }
 });
 

@@ -35,7 +35,12 @@ test('concurrent stores for one consumer coalesce and the last value wins', asyn
 test('invalid consumer, log or id is a syntax error; a leftover temp file is ignored', async (t) => {
   const dir = tempDir(t);
   const first = await openStore(t, dir);
-  for (const [consumer, log, id] of [['.x', 'a', 1], ['a', '../b', 1], ['a', 'b', -1], ['a', 'b', 1.5]] as const) {
+  for (const [consumer, log, id] of [
+    ['.x', 'a', 1],
+    ['a', '../b', 1],
+    ['a', 'b', -1],
+    ['a', 'b', 1.5],
+  ] as const) {
     t.is((await t.throwsAsync<LogdError>(first.store.setCheckpoint(consumer, log, id)))?.code, 'syntax');
   }
   await first.store.close();

@@ -15,13 +15,22 @@ test('chunkFiles lists every chunk file oldest first with its size and mtime, an
       .sort()
       .map((f) => ({ first: Number(f.slice(0, 20)), bytes: statSync(join(dir, 'alice', f)).size, mtimeMs: statSync(join(dir, 'alice', f)).mtimeMs }));
   // An old mtime on the oldest chunk, so that the figure is seen to come from the file.
-  const oldest = join(dir, 'alice', readdirSync(join(dir, 'alice')).filter((f) => f.endsWith('.chunk')).sort()[0]!);
+  const oldest = join(
+    dir,
+    'alice',
+    readdirSync(join(dir, 'alice'))
+      .filter((f) => f.endsWith('.chunk'))
+      .sort()[0]!,
+  );
   utimesSync(oldest, new Date(1_000_000), new Date(1_000_000));
   const listed = await log.chunkFiles();
   t.true(listed.length > 3);
   t.deepEqual(listed, onDisk());
   t.is(listed[0]!.mtimeMs, 1_000_000);
-  t.is(listed.reduce((sum, c) => sum + c.bytes, 0), onDisk().reduce((sum, c) => sum + c.bytes, 0));
+  t.is(
+    listed.reduce((sum, c) => sum + c.bytes, 0),
+    onDisk().reduce((sum, c) => sum + c.bytes, 0),
+  );
 
   await log.trim(listed[2]!.first);
   t.deepEqual(await log.chunkFiles(), onDisk());

@@ -51,7 +51,10 @@ async function readAll(dir: string): Promise<{ records: [number, number, number]
       for (let pos = 0; pos < data.length; ) {
         const len = parseFrame(data, pos, data.length, h);
         if (h.id !== records.length) throw new Error(`id ${h.id} where ${records.length} was expected`);
-        const [b = NaN, i = NaN, size = NaN] = data.toString('latin1', pos + h.headerLength, pos + h.headerLength + 40).split(' ').map(Number);
+        const [b = NaN, i = NaN, size = NaN] = data
+          .toString('latin1', pos + h.headerLength, pos + h.headerLength + 40)
+          .split(' ')
+          .map(Number);
         records.push([b, i, size]);
         pos += len;
       }
@@ -75,7 +78,8 @@ test('SIGKILL during grouped appends: acknowledged records survive, no partial b
     for (const [b, [first, last]] of acked) {
       for (let id = first; id <= last; id++) {
         const [rb, ri, size] = records[id] ?? [];
-        if (rb !== b || ri !== id - first || size !== last - first + 1) return t.fail(`cycle ${cycle}: acknowledged record ${id} of batch ${b} is ${records[id]}`);
+        if (rb !== b || ri !== id - first || size !== last - first + 1)
+          return t.fail(`cycle ${cycle}: acknowledged record ${id} of batch ${b} is ${records[id]}`);
       }
     }
     // Every batch in the log is whole and contiguous.

@@ -22,7 +22,12 @@ test('crcOfRange and payloadCrc equal zlib.crc32 for every length around the cut
 test('long ranges use the SIMD CRC on this platform (its binary installs with npm ci)', (t) => {
   t.is(CRC_IMPLEMENTATION, '@node-rs/crc32 (SIMD)');
   const big = randomBytes(1 << 20);
-  for (const [from, to] of [[0, big.length], [3, 65_539], [1000, 1193]] as const) t.is(crcOfRange(big, from, to), crc32(big.subarray(from, to)) >>> 0);
+  for (const [from, to] of [
+    [0, big.length],
+    [3, 65_539],
+    [1000, 1193],
+  ] as const)
+    t.is(crcOfRange(big, from, to), crc32(big.subarray(from, to)) >>> 0);
 });
 
 test('a CRC continues across pieces (JS and SIMD paths alike), as payloadCrc of Pieces does', (t) => {

@@ -45,7 +45,10 @@ async function fixture(t: ExecutionContext, fsync: FsyncPolicy, killed: boolean)
 }
 
 function chunkFiles(logDir: string): string[] {
-  return fs.readdirSync(logDir).filter((f) => f.endsWith('.chunk')).sort();
+  return fs
+    .readdirSync(logDir)
+    .filter((f) => f.endsWith('.chunk'))
+    .sort();
 }
 
 function firstIdOf(chunk: string): number {
@@ -144,7 +147,10 @@ for (const fsync of POLICIES) {
           const err = store.damage('alice');
           t.regex(err?.message ?? '', /^alice is damaged: alice\/\d{20}\.chunk \d+$/);
           await t.throwsAsync(store.create('alice'), { message: err!.message });
-          t.true(lines.some((l) => l.startsWith('storage: log alice is damaged and not opened: ') && l.includes(f.logDir)), lines.join('\n'));
+          t.true(
+            lines.some((l) => l.startsWith('storage: log alice is damaged and not opened: ') && l.includes(f.logDir)),
+            lines.join('\n'),
+          );
           const bob = store.get('bob')!;
           t.deepEqual(await bob.append(payloads(RECORDS + 1 + open, 1)), { first: RECORDS + 1 + open, last: RECORDS + 1 + open });
           t.is((await bob.read(1, 1000, 1 << 20)).count, RECORDS + 1 + open);
@@ -159,12 +165,18 @@ for (const fsync of POLICIES) {
         const aside = join(f.logDir, DAMAGED_DIR);
         const total = (files: Map<string, Buffer>): number => [...files.values()].reduce((n, b) => n + b.length, 0);
         const kept = total(snapshot(f.logDir));
-        const moved = fs.readdirSync(aside).filter((n) => n.includes('.chunk')).reduce((n, name) => n + fs.statSync(join(aside, name)).size, 0);
+        const moved = fs
+          .readdirSync(aside)
+          .filter((n) => n.includes('.chunk'))
+          .reduce((n, name) => n + fs.statSync(join(aside, name)).size, 0);
         t.is(kept + moved, total(before));
         const { store } = await openStore(t, f.dir, { fsync, chunkBytes: CHUNK_BYTES });
         const alice = store.get('alice')!;
         t.is(alice.head(), repairedHead);
-        t.deepEqual(idsOf((await alice.read(1, 1000, 1 << 20)).data), Array.from({ length: repairedHead }, (_, i) => i + 1));
+        t.deepEqual(
+          idsOf((await alice.read(1, 1000, 1 << 20)).data),
+          Array.from({ length: repairedHead }, (_, i) => i + 1),
+        );
         t.deepEqual(await alice.append(payloads(1, 1)), { first: repairedHead + 1, last: repairedHead + 1 });
       });
     }
@@ -202,7 +214,10 @@ for (const killed of [true, false]) {
     const first = firstIdOf(f.chunks[1]!);
     for (const start of [first + 2, first + 3, 1]) {
       const { data } = await alice.read(start, 1000, 1 << 20);
-      t.deepEqual(idsOf(data), Array.from({ length: RECORDS - start + 1 }, (_, i) => start + i));
+      t.deepEqual(
+        idsOf(data),
+        Array.from({ length: RECORDS - start + 1 }, (_, i) => start + i),
+      );
     }
     t.deepEqual(fs.readFileSync(idx).readUInt32LE(24), entries.readUInt32LE(24) - 1);
   });
@@ -217,7 +232,10 @@ test('after a power loss, wrong but ordered index entries written since the dura
   fs.writeFileSync(idx, entries);
   const { store, lines } = await openStore(t, f.dir, { chunkBytes: CHUNK_BYTES });
   await store.allRecovered(); // logs are recovered on first use or by the background pass
-  t.true(lines.some((l) => l.includes('log alice:') && l.includes('repaired 1 index files')), lines.join('\n'));
+  t.true(
+    lines.some((l) => l.includes('log alice:') && l.includes('repaired 1 index files')),
+    lines.join('\n'),
+  );
   t.is(fs.readFileSync(idx).readUInt32LE(24), entries.readUInt32LE(24) - 1, 'fixed before any read');
   t.is((await store.get('alice')!.read(1, 1000, 1 << 20)).count, RECORDS);
 });

@@ -41,7 +41,7 @@ for (const fsync of [{ mode: 'always' }, { mode: 'interval', ms: 60_000 }] as Fs
   });
 }
 
-test('fsync none: the first write keeps the old point (nothing synced) and records this run\'s policy and boot', async (t) => {
+test("fsync none: the first write keeps the old point (nothing synced) and records this run's policy and boot", async (t) => {
   const earlier = (size: number): DurablePoint => ({ policy: 'interval', boot: 'an-earlier-boot', chunk: 1, bytes: Math.floor(size / 3) });
   const { dir, logDir, size } = await crashed(t, earlier);
   const { log } = await reopen(t, dir, { mode: 'none' });
@@ -50,7 +50,7 @@ test('fsync none: the first write keeps the old point (nothing synced) and recor
   t.deepEqual(readDurable(logDir), { policy: 'none', boot: currentBoot(), chunk: 1, bytes: Math.floor(size / 3) });
 });
 
-test('a marker already at the end under this run\'s policy and boot is not rewritten by the first write', async (t) => {
+test("a marker already at the end under this run's policy and boot is not rewritten by the first write", async (t) => {
   const clean = (size: number): DurablePoint => ({ policy: 'always', boot: currentBoot(), chunk: 1, bytes: size });
   const { dir, logDir, size } = await crashed(t, clean);
   const before = fs.statSync(join(logDir, 'DURABLE')).mtimeMs;

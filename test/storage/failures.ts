@@ -21,7 +21,10 @@ function enospc(): NodeJS.ErrnoException {
 
 // Small records are framed into one buffer; records of GATHER_BYTES or more are written in place
 // (several pieces, and through the thread pool past 256 KiB): a short write must be undone either way.
-for (const [what, size] of [['small records', 10], ['large records written in place', GATHER_BYTES + 100]] as const) {
+for (const [what, size] of [
+  ['small records', 10],
+  ['large records written in place', GATHER_BYTES + 100],
+] as const) {
   test.serial(`ENOSPC on write rejects every append of the group as full; later appends reuse the ids (${what})`, async (t) => {
     const dir = tempDir(t);
     const { store } = await openStore(t, dir, { fsync: { mode: 'always' } });

@@ -60,7 +60,10 @@ test('a round with large payloads writes the same bytes as one framed buffer, wi
   // The large payloads are the caller's buffers, not copies.
   for (const p of [first[1]!, last[0]!, last[1]!, ...split]) t.true(pieces.includes(p));
   for (const p of [first[3]!, ...smallSplit]) t.false(pieces.includes(p)); // under the threshold: copied
-  t.deepEqual(indexEntries(index), frameStarts(expected).map((p) => start + p));
+  t.deepEqual(
+    indexEntries(index),
+    frameStarts(expected).map((p) => start + p),
+  );
 });
 
 test('a round of small payloads is one buffer, kept whole for the tail cache; marked rounds start with X', (t) => {

@@ -20,8 +20,22 @@ type Op =
 
 const payload = fc.string({ maxLength: 120 });
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('append' as const), batches: fc.array(fc.array(payload, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('read' as const), start: fc.nat(80), maxRecords: fc.integer({ min: 1, max: 30 }), maxBytes: fc.integer({ min: 1, max: 3000 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('append' as const),
+      batches: fc.array(fc.array(payload, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 4 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('read' as const),
+      start: fc.nat(80),
+      maxRecords: fc.integer({ min: 1, max: 30 }),
+      maxBytes: fc.integer({ min: 1, max: 3000 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('trim' as const), before: fc.nat(80) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
 );
@@ -48,13 +62,19 @@ test('the log behaves like an array of payloads', async (t) => {
             }
           } else if (o.kind === 'read') {
             if (o.start < first) {
-              await assert.rejects(async () => log.read(o.start, o.maxRecords, o.maxBytes), (err: LogdError) => err.code === 'gone' && err.message === String(first));
+              await assert.rejects(
+                async () => log.read(o.start, o.maxRecords, o.maxBytes),
+                (err: LogdError) => err.code === 'gone' && err.message === String(first),
+              );
               continue;
             }
             const r = await log.read(o.start, o.maxRecords, o.maxBytes);
             const available = Math.max(0, Math.min(o.maxRecords, head - o.start + 1));
             assert.equal(r.next, o.start + r.count);
-            assert.deepEqual(idsOf(r.data), Array.from({ length: r.count }, (_, i) => o.start + i));
+            assert.deepEqual(
+              idsOf(r.data),
+              Array.from({ length: r.count }, (_, i) => o.start + i),
+            );
             assert.deepEqual(payloadsOf(r.data), model.slice(o.start, o.start + r.count));
             if (available === 0) assert.equal(r.count, 0);
             else {
@@ -84,5 +104,8 @@ test('the log behaves like an array of payloads', async (t) => {
     { numRuns: 100 },
   );
   t.log(checked);
-  t.true(Object.values(checked).every((n) => n > 50), JSON.stringify(checked));
+  t.true(
+    Object.values(checked).every((n) => n > 50),
+    JSON.stringify(checked),
+  );
 });

@@ -30,7 +30,10 @@ async function recoveredBatches(dir: string, chunk: Buffer): Promise<[number, nu
     const records: [number, number, number][] = [[0, 0, 0]];
     for (let pos = 0; pos < data.length; pos += parseFrame(data, pos, data.length, h)) {
       parseFrame(data, pos, data.length, h);
-      const [b = NaN, i = NaN, size = NaN] = data.toString('latin1', pos + h.headerLength, pos + h.headerLength + 30).split(' ').map(Number);
+      const [b = NaN, i = NaN, size = NaN] = data
+        .toString('latin1', pos + h.headerLength, pos + h.headerLength + 30)
+        .split(' ')
+        .map(Number);
       records.push([b, i, size]);
     }
     return records;
@@ -59,7 +62,9 @@ test.serial('fsync always: no power-loss cut of an unsynced round leaves a parti
       for (let n = 0; n < 12; n++) {
         const b = batch++;
         const size = b % 3 === 0 ? 1 : 1 + ((b * 7) % 13);
-        const { first, last } = await log.append(Array.from({ length: size }, (_, i) => Buffer.from(`${b} ${i} ${size} `.padEnd(150 + ((b + i) % 5) * 100, 'p'))));
+        const { first, last } = await log.append(
+          Array.from({ length: size }, (_, i) => Buffer.from(`${b} ${i} ${size} `.padEnd(150 + ((b + i) % 5) * 100, 'p'))),
+        );
         acked.set(b, [first, last]);
       }
     };
@@ -79,11 +84,13 @@ test.serial('fsync always: no power-loss cut of an unsynced round leaves a parti
         const records = await recoveredBatches(join(dir, 'crashed'), state);
         states++;
         for (const [b, [first, last]] of ackedBefore) {
-          for (let id = first; id <= last; id++) if (records[id]?.[0] !== b) return t.fail(`sync ${k}, cut ${cut}: acknowledged record ${id} of batch ${b} lost`);
+          for (let id = first; id <= last; id++)
+            if (records[id]?.[0] !== b) return t.fail(`sync ${k}, cut ${cut}: acknowledged record ${id} of batch ${b} lost`);
         }
         for (let id = 1; id < records.length; ) {
           const [b, i, size] = records[id]!;
-          if (i !== 0 || records[id + size - 1]?.[0] !== b || records[id + size - 1]?.[1] !== size - 1) return t.fail(`sync ${k}, cut ${cut}, overwrites ${overwrites}: batch ${b} is partial at id ${id}`);
+          if (i !== 0 || records[id + size - 1]?.[0] !== b || records[id + size - 1]?.[1] !== size - 1)
+            return t.fail(`sync ${k}, cut ${cut}, overwrites ${overwrites}: batch ${b} is partial at id ${id}`);
           id += size;
         }
       }

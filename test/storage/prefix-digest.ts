@@ -31,7 +31,13 @@ test('the prefix digest is the CRC-32 of all header lines so far: across chunks,
     await store.close();
   }
   // The checkpoints went to the file (a cache: every 4096th id).
-  t.deepEqual(readFileSync(join(dir, 'alice', DIGEST_FILE), 'latin1').trim().split('\n').map((l) => Number(l.split(' ')[0])), [4096, 8192]);
+  t.deepEqual(
+    readFileSync(join(dir, 'alice', DIGEST_FILE), 'latin1')
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.split(' ')[0])),
+    [4096, 8192],
+  );
 
   const { store } = await openStore(t, dir, { chunkBytes: 64 * 1024 });
   const log = store.get('alice')!;

@@ -18,7 +18,10 @@ async function fixture(t: ExecutionContext): Promise<{ dir: string; logDir: stri
   for (let i = 1; i <= RECORDS; i += 4) await log.append(payloads(i, 4, 30));
   await store.close();
   const logDir = join(dir, 'alice');
-  const chunks = fs.readdirSync(logDir).filter((f) => f.endsWith('.chunk')).sort();
+  const chunks = fs
+    .readdirSync(logDir)
+    .filter((f) => f.endsWith('.chunk'))
+    .sort();
   return { dir, logDir, chunks };
 }
 
@@ -50,7 +53,10 @@ test('garbage appended to the active chunk is cut off and reported', async (t) =
   fs.appendFileSync(join(logDir, chunks[chunks.length - 1]!), 'garbage that is not a frame\r\n');
   const { log, lines } = await reopen(t, dir);
   t.is(log.head(), RECORDS);
-  t.deepEqual(lines.filter((l) => l.includes('log alice')), ['storage: log alice: dropped 29 bytes of torn, corrupt or uncommitted tail; repaired 0 index files']);
+  t.deepEqual(
+    lines.filter((l) => l.includes('log alice')),
+    ['storage: log alice: dropped 29 bytes of torn, corrupt or uncommitted tail; repaired 0 index files'],
+  );
   t.deepEqual(await log.append(payloads(RECORDS + 1, 1)), { first: RECORDS + 1, last: RECORDS + 1 });
   t.deepEqual(idsOf((await log.read(1, 1000, 1 << 20)).data), range(1, RECORDS + 1));
 });
@@ -131,7 +137,10 @@ test('short, ragged and too-long index files are repaired', async (t) => {
   fs.appendFileSync(join(logDir, idxOf(chunks[chunks.length - 1]!)), Buffer.alloc(24, 0x01));
   const { log, lines } = await reopen(t, dir);
   t.true(lines.some((l) => l.includes('repaired 4 index files')));
-  t.deepEqual(chunks.map((c) => fs.statSync(join(logDir, idxOf(c))).size), sizes);
+  t.deepEqual(
+    chunks.map((c) => fs.statSync(join(logDir, idxOf(c))).size),
+    sizes,
+  );
   t.deepEqual(idsOf((await log.read(1, 1000, 1 << 20)).data), range(1, RECORDS));
 });
 
@@ -165,7 +174,10 @@ test('a sealed chunk that lost records is not opened (damage, nothing cut), nami
   const { store, lines } = await openStore(t, dir, { chunkBytes: CHUNK_BYTES });
   t.is(store.get('alice'), undefined);
   t.regex(store.damage('alice')?.message ?? '', new RegExp(`^alice is damaged: alice/${chunks[0]!} \\d+$`));
-  t.true(lines.some((l) => l.includes(`${join(logDir, chunks[0]!)} at byte`) && l.includes('ends at id')), lines.join('\n'));
+  t.true(
+    lines.some((l) => l.includes(`${join(logDir, chunks[0]!)} at byte`) && l.includes('ends at id')),
+    lines.join('\n'),
+  );
   t.is(fs.statSync(path).size, size);
   t.is(fs.readdirSync(logDir).filter((f) => f.endsWith('.chunk')).length, chunks.length);
 });
@@ -180,7 +192,10 @@ test('a torn chunk among the newest sealed ones (power loss during their backgro
   await powerLostAfterSync(logDir, chunks[tornAt]!);
   const { log, lines } = await reopen(t, dir);
   t.is(log.head(), head);
-  t.true(lines.some((l) => l.includes('log alice: dropped') && l.includes(`(and ${UNSYNCED_SEALED_CHUNKS} chunks after a torn sealed chunk)`)), lines.join('\n'));
+  t.true(
+    lines.some((l) => l.includes('log alice: dropped') && l.includes(`(and ${UNSYNCED_SEALED_CHUNKS} chunks after a torn sealed chunk)`)),
+    lines.join('\n'),
+  );
   for (const later of chunks.slice(tornAt + 1)) {
     t.false(fs.existsSync(join(logDir, later)));
     t.false(fs.existsSync(join(logDir, idxOf(later))));
@@ -213,7 +228,10 @@ test('a corrupt record inside the log is an error on read, never data', async (t
   t.deepEqual(idsOf((await log.read(1, 1, 1 << 20)).data), [1]);
   t.deepEqual(idsOf((await log.read(1, 10, 1 << 20)).data), [1], 'the good records before it are returned');
   await t.throwsAsync(async () => log.read(2, 1, 1 << 20), { message: 'corrupt record 2' });
-  t.true(lines.some((l) => l.includes(`log alice: corrupt record 2 in ${path} at byte`)), lines.join('\n'));
+  t.true(
+    lines.some((l) => l.includes(`log alice: corrupt record 2 in ${path} at byte`)),
+    lines.join('\n'),
+  );
 });
 
 test('a chunk with thousands of records and a record larger than the scan block recovers', async (t) => {

@@ -8,14 +8,17 @@ import type { LogdError } from '../../protocol/errors.ts';
 import { Store } from '../../src/storage/store.ts';
 import { idsOf, openStore, payloads, tempDir } from './_store.ts';
 
-const chunkFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.chunk')).sort();
+const chunkFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.chunk'))
+    .sort();
 
 test('restartAt drops every record, continues at the given id, and reopens there', async (t) => {
   const dir = tempDir(t);
   const { store } = await openStore(t, dir, { chunkBytes: 300, fsync: { mode: 'always' } });
   const owner = await store.create('alice');
   for (let i = 1; i <= 60; i += 3) await owner.append(payloads(i, 3, 40));
-  t.true(await owner.trim(40) > 1);
+  t.true((await owner.trim(40)) > 1);
   const replica = await store.create('bob');
   await replica.append(payloads(1, 5));
 
@@ -37,7 +40,10 @@ test('restartAt drops every record, continues at the given id, and reopens there
   const reopened = again.get('bob')!;
   t.is(reopened.first(), first);
   t.is(reopened.head(), 60);
-  t.deepEqual(idsOf((await reopened.read(first, 1000, 1 << 20)).data), Array.from({ length: 61 - first }, (_, i) => first + i));
+  t.deepEqual(
+    idsOf((await reopened.read(first, 1000, 1 << 20)).data),
+    Array.from({ length: 61 - first }, (_, i) => first + i),
+  );
 });
 
 test('an empty log restarts at a later id; a crash before the new chunk was made leaves an empty log', async (t) => {

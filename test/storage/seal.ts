@@ -19,12 +19,16 @@ test.serial('interval: appends go on while sealed chunks wait for their sync; th
   const held: (() => void)[] = [];
   let firstCall!: () => void;
   const called = new Promise<void>((resolve) => (firstCall = resolve));
-  const restore = inject(t, io, 'fdatasync', (fd) =>
-    new Promise<void>((resolve) => {
-      events.push('sync');
-      firstCall();
-      held.push(() => void realSync(fd).then(resolve));
-    }),
+  const restore = inject(
+    t,
+    io,
+    'fdatasync',
+    (fd) =>
+      new Promise<void>((resolve) => {
+        events.push('sync');
+        firstCall();
+        held.push(() => void realSync(fd).then(resolve));
+      }),
   );
   const release = (what: string) => {
     events.push(what);
@@ -53,8 +57,14 @@ test.serial('interval: appends go on while sealed chunks wait for their sync; th
   while (held.length > 0) held.shift()!();
   await closing;
   t.true(events.indexOf('closed') > events.indexOf('last held seal released'), events.join(', '));
-  t.deepEqual(lines.filter((l) => l.includes('failed')), []);
+  t.deepEqual(
+    lines.filter((l) => l.includes('failed')),
+    [],
+  );
   const again = await openStore(t, store.dir, { chunkBytes: 1000 });
   const total = records + 15;
-  t.deepEqual(idsOf((await again.store.get('alice')!.read(1, 100, 1 << 20)).data), Array.from({ length: total }, (_, i) => i + 1));
+  t.deepEqual(
+    idsOf((await again.store.get('alice')!.read(1, 100, 1 << 20)).data),
+    Array.from({ length: total }, (_, i) => i + 1),
+  );
 });

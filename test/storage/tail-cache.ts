@@ -47,6 +47,9 @@ test('with a small tail budget, a thousand logs written in turn read back right 
   for (const name of ['log0', 'log500', 'log999']) {
     const { data, count } = await store.get(name)!.read(1, 10, 1 << 20);
     t.is(count, 2);
-    t.deepEqual(payloadsOf(data).map((p) => p.slice(0, p.indexOf('x'))), [`${name}:1:`, `${name}:2:`]);
+    t.deepEqual(
+      payloadsOf(data).map((p) => p.slice(0, p.indexOf('x'))),
+      [`${name}:1:`, `${name}:2:`],
+    );
   }
 });

@@ -9,7 +9,10 @@ test('trim deletes whole chunks below the id, never the active one, and returns 
   const { store } = await openStore(t, dir, { chunkBytes: 300 });
   const log = await store.create('alice');
   for (let i = 1; i <= 30; i += 3) await log.append(payloads(i, 3, 40));
-  const chunkIds = () => readdirSync(join(dir, 'alice')).filter((f) => f.endsWith('.chunk')).map((f) => Number(f.slice(0, 20)));
+  const chunkIds = () =>
+    readdirSync(join(dir, 'alice'))
+      .filter((f) => f.endsWith('.chunk'))
+      .map((f) => Number(f.slice(0, 20)));
   const ids = chunkIds();
   t.deepEqual(ids.slice(0, 3), [1, 4, 7]);
   t.is(await log.trim(1), 1);
@@ -30,7 +33,12 @@ test('readers in flight on a trimmed chunk finish; later reads of it are gone', 
   for (let i = 1; i <= 200; i += 10) await log.append(payloads(i, 10, 100));
   // The prefix digest before the trim point is known already (a follower or an earlier trim asked),
   // so the trim takes the chunks out at once, while the reads below are in flight.
-  const kept = Math.max(...readdirSync(join(dir, 'alice')).filter((f) => f.endsWith('.chunk')).map((f) => Number(f.slice(0, 20))).filter((id) => id <= 150));
+  const kept = Math.max(
+    ...readdirSync(join(dir, 'alice'))
+      .filter((f) => f.endsWith('.chunk'))
+      .map((f) => Number(f.slice(0, 20)))
+      .filter((id) => id <= 150),
+  );
   await log.digests.prepareTrim(kept);
   // Each of these stays inside one chunk: they started before the trim, so they finish.
   const inside = Array.from({ length: 10 }, (_, i) => log.read(1 + i * 10, 3, 1 << 20));
@@ -54,10 +62,17 @@ test.serial('writing and reading a log of many chunks keeps at most the open-fil
   for (let i = 1; i <= 200; i += 4) await log.append(payloads(i, 4, 40));
   t.true(openFiles() <= bound, `${openFiles() - before} more files open after writing`);
   for (let round = 0; round < 2; round++) {
-    for (let id = 1; id <= log.head(); id += 3) t.deepEqual(idsOf((await log.read(id, 3, 1 << 20)).data), [id, id + 1, id + 2].filter((x) => x <= 200));
+    for (let id = 1; id <= log.head(); id += 3)
+      t.deepEqual(
+        idsOf((await log.read(id, 3, 1 << 20)).data),
+        [id, id + 1, id + 2].filter((x) => x <= 200),
+      );
   }
   t.true(openFiles() <= bound, `${openFiles() - before} more files open after reading`);
   const all = await Promise.all([log.read(1, 200, 1 << 20), log.read(100, 200, 1 << 20), log.read(1, 200, 1 << 20)]);
-  t.deepEqual(all.map((r) => r.count), [200, 101, 200]);
+  t.deepEqual(
+    all.map((r) => r.count),
+    [200, 101, 200],
+  );
   t.true(openFiles() <= bound);
 });

@@ -40,7 +40,11 @@ test('HOST:PORT: [v6] brackets come off, port 0 only where a server listens', (t
 });
 
 test('logtool --port and logtail --to refuse a port nothing can connect to: usage, exit 2', async (t) => {
-  for (const argv of [[...LOGTOOL, 'head', 'x', '--port', '0'], [...LOGTOOL, 'head', 'x', '--port', '99999'], [...LOGTAIL, 'f', '--log', 'x', '--to', 'localhost:0']]) {
+  for (const argv of [
+    [...LOGTOOL, 'head', 'x', '--port', '0'],
+    [...LOGTOOL, 'head', 'x', '--port', '99999'],
+    [...LOGTAIL, 'f', '--log', 'x', '--to', 'localhost:0'],
+  ]) {
     const out = await run(argv);
     t.is(out.code, 2, argv.join(' '));
     t.regex(out.stderr, /port/, argv.join(' '));

@@ -10,7 +10,11 @@ import { logtool, run } from './_tools.ts';
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 test('--version on logd, logtool and logtail prints the package version', async (t) => {
-  for (const [name, command] of [['logd', LOGD], ['logtool', LOGTOOL], ['logtail', LOGTAIL]] as const) {
+  for (const [name, command] of [
+    ['logd', LOGD],
+    ['logtool', LOGTOOL],
+    ['logtail', LOGTAIL],
+  ] as const) {
     const out = await run([...command, '--version']);
     t.is(out.code, 0, name);
     t.is(out.stdout, `${name} ${version}\n`);

@@ -88,7 +88,10 @@ test('append, partial line, rotation, truncation, deletion, re-creation, restart
 
   // Deletion, then re-creation.
   unlinkSync(file);
-  await until(() => tail.stderr(), async () => (await payloads(client, 'lt.status')).some((s) => s.startsWith('missing')));
+  await until(
+    () => tail.stderr(),
+    async () => (await payloads(client, 'lt.status')).some((s) => s.startsWith('missing')),
+  );
   writeFileSync(file, 'd1\n');
   want.push('d1');
   await expectLog('lt.app', want, tail);
@@ -204,7 +207,10 @@ test('survives the server being down: buffers, reconnects, resumes without loss 
   await own.stop();
   appendFileSync(file, 'l2\nl3\n');
   const retries = tail.stderr().split('retrying').length;
-  await until(() => tail.stderr(), async () => tail.stderr().split('retrying').length > retries); // it tried the dead server
+  await until(
+    () => tail.stderr(),
+    async () => tail.stderr().split('retrying').length > retries,
+  ); // it tried the dead server
   own = await startServer({ id: 'dn', dir: data, args });
   c = await connect({ port });
   await wantOn(['l1', 'l2', 'l3']);

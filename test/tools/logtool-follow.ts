@@ -24,17 +24,25 @@ test('read --follow survives a restart with one line when the server goes and on
   };
   await write('a');
 
-  const reader = spawn(process.execPath, [...LOGTOOL, 'read', 'lf', '--follow', '--limit', '3', '--quiet', '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const reader = spawn(process.execPath, [...LOGTOOL, 'read', 'lf', '--follow', '--limit', '3', '--quiet', '--port', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.teardown(() => reader.kill());
   let stdout = '';
   let stderr = '';
   reader.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   reader.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => reader.on('exit', resolve));
-  await until(() => stdout, async () => stdout === 'a\n');
+  await until(
+    () => stdout,
+    async () => stdout === 'a\n',
+  );
 
   await server.stop();
-  await until(() => stderr, async () => /retrying/.test(stderr));
+  await until(
+    () => stderr,
+    async () => /retrying/.test(stderr),
+  );
   server = await startServer({ id: 'lf', dir: join(dir, 'data'), args });
   await write('b');
   await write('c');

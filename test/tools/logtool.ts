@@ -47,7 +47,10 @@ test('read: text, json, raw, --from, --limit', async (t) => {
   await client.append('tool.r', ['one', 'two', Buffer.from([0xff, 0xfe]), 'four']);
   t.is((await logtool(['read', 'tool.r', ...net])).stdout, 'one\ntwo\n\xff\xfe\nfour\n');
   t.is((await logtool(['read', 'tool.r', '--from', '2', '--limit', '1', ...net])).stdout, 'two\n');
-  const json = (await logtool(['read', 'tool.r', '--format', 'json', '--from', '2', ...net])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const json = (await logtool(['read', 'tool.r', '--format', 'json', '--from', '2', ...net])).stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   t.like(json[0], { id: 2, payload: 'two' });
   t.is(json[1].payload_base64, Buffer.from([0xff, 0xfe]).toString('base64'));
   t.true(json.every((r) => typeof r.timestamp === 'number' && /^[0-9a-f]{8}$/.test(r.crc)));
@@ -122,7 +125,10 @@ test('wait: returns at once when reached, when reached later, exits 1 on timeout
   const before = await subscribes();
   const late = logtool(['wait', 'tool.wait', '4', '--timeout', '20000', ...net]);
   // The records come only once the wait has subscribed (the server counted its SUBSCRIBE).
-  await until(() => 'logtool wait to subscribe', async () => (await subscribes()) > before);
+  await until(
+    () => 'logtool wait to subscribe',
+    async () => (await subscribes()) > before,
+  );
   await client.append('tool.wait', ['c', 'd']);
   const res = await late;
   t.is(res.code, 0, res.stderr);
@@ -194,7 +200,9 @@ test('import, then offline verify and dump; verify finds a flipped byte', async 
 
   // Flip one payload byte in the middle of the second chunk.
   const logDir = join(data, 'off.bulk');
-  const chunks = readdirSync(logDir).filter((f) => f.endsWith('.chunk')).sort();
+  const chunks = readdirSync(logDir)
+    .filter((f) => f.endsWith('.chunk'))
+    .sort();
   t.true(chunks.length > 2, 'several chunks');
   const victim = join(logDir, chunks[1]!);
   const bytes = readFileSync(victim);

@@ -31,30 +31,32 @@ function notes(machine: Machine, sizes: Sizes, quick: boolean): string {
     const c = DRIVERS[s].clients;
     return `- ${s}: append ${c.append}; read ${c.read}; follow ${c.follow}`;
   });
-  const durability = (['always', 'interval'] as const).map((d) =>
-    `- ${d === 'always' ? 'fsync always' : '~1 s sync'}: ${SYSTEMS.map((s) => `${s} ${DURABILITY_FLAGS[d][s] ?? 'n/a (no per-message fsync in this version)'}`).join('; ')}`);
+  const durability = (['always', 'interval'] as const).map(
+    (d) =>
+      `- ${d === 'always' ? 'fsync always' : '~1 s sync'}: ${SYSTEMS.map((s) => `${s} ${DURABILITY_FLAGS[d][s] ?? 'n/a (no per-message fsync in this version)'}`).join('; ')}`,
+  );
   return [
     `logd at commit ${commit}${commit.endsWith('-dirty') ? ' (the working tree had uncommitted changes)' : ''}.`,
     `Machine: ${machine.cpu}, ${machine.cores} cores, Linux ${machine.kernel}, Node ${machine.node}; ${redis}; ${nats}.`,
-    `Mode: ${quick ? 'quick (small sizes, checks the harness, not the speed)' : 'full'}; ${sizes.rounds} round(s), median shown; `
-      + `systems alternate within each round; every workload starts a fresh server in a temp directory on loopback.`,
-    `Sizes: 100-byte payloads unless said; append ${sizes.append}, 16-conn ${sizes.append16}, batched ${sizes.batch}, `
-      + `read ${sizes.read}, follow ${sizes.followSeconds} s per rate after ${sizes.followWarmupSeconds} s of warm-up, ${sizes.followers} followers x ${sizes.fanout} records, `
-      + `1 KiB x ${sizes.kib}, 64 KiB x ${sizes.kib64}, restart of ${sizes.recovery} records, replication of ${sizes.replication}, `
-      + `small and large log ${sizes.footprintSmall / 1e6} MB and ${sizes.footprintLarge / 1e6} MB (restart and log sizes: first round only).`,
+    `Mode: ${quick ? 'quick (small sizes, checks the harness, not the speed)' : 'full'}; ${sizes.rounds} round(s), median shown; ` +
+      `systems alternate within each round; every workload starts a fresh server in a temp directory on loopback.`,
+    `Sizes: 100-byte payloads unless said; append ${sizes.append}, 16-conn ${sizes.append16}, batched ${sizes.batch}, ` +
+      `read ${sizes.read}, follow ${sizes.followSeconds} s per rate after ${sizes.followWarmupSeconds} s of warm-up, ${sizes.followers} followers x ${sizes.fanout} records, ` +
+      `1 KiB x ${sizes.kib}, 64 KiB x ${sizes.kib64}, restart of ${sizes.recovery} records, replication of ${sizes.replication}, ` +
+      `small and large log ${sizes.footprintSmall / 1e6} MB and ${sizes.footprintLarge / 1e6} MB (restart and log sizes: first round only).`,
     '',
     'Durability (matched):',
     ...durability,
     '',
     'Clients:',
     ...clients,
-    '- (3) for Redis and NATS is their pipelined single-record append (neither has a batch append), so their figures there repeat (1)\'s shape.',
+    "- (3) for Redis and NATS is their pipelined single-record append (neither has a batch append), so their figures there repeat (1)'s shape.",
     '- "logd vs best peer": logd / best peer for rates, best peer / logd for latency, memory and time; above 1.00x logd is better.',
     '  The ratio is the median of the per-round ratios (each round runs the systems back to back), with the smallest and largest',
     '  round in brackets; "!" marks rows whose rounds disagree by more than 20% (treat them as noise-bound).',
     '- (9) places logd against the physical ceilings of this machine in the same run: the same load generator against a bare',
-    '  node:net server that parses the lines and answers OK <n> without storage (the share row is how much of a MSG\'s cost is',
-    '  the transport and Node itself), and the disk\'s own rate for sequential appends with an fdatasync after each.',
+    "  node:net server that parses the lines and answers OK <n> without storage (the share row is how much of a MSG's cost is",
+    "  the transport and Node itself), and the disk's own rate for sequential appends with an fdatasync after each.",
   ].join('\n');
 }
 

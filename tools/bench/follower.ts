@@ -18,7 +18,10 @@ export class Follower implements DeliverySink {
   private error: Error | null = null;
   private closing = false;
 
-  constructor(readonly socket: Socket, public latency: LatencyRecorder | null) {
+  constructor(
+    readonly socket: Socket,
+    public latency: LatencyRecorder | null,
+  ) {
     socket.on('error', (err) => this.fail(err));
     socket.on('close', () => this.fail(new Error(`connection closed after ${this.received} records`)));
   }

@@ -27,7 +27,10 @@ export class FramedReader {
   private prefixWant = 0;
   private prefixHave = 0;
 
-  constructor(private readonly handler: LineHandler, maxLine = 1 << 16) {
+  constructor(
+    private readonly handler: LineHandler,
+    maxLine = 1 << 16,
+  ) {
     this.carry = Buffer.alloc(maxLine);
   }
 

@@ -9,7 +9,13 @@ function has(program: string): boolean {
 
 /** apt-get installs whatever of redis-server and nats-server is missing (as root, or via sudo). */
 export function ensurePeersInstalled(log: (line: string) => void): void {
-  const packages = [...new Set(Object.entries(PROGRAMS).filter(([p]) => !has(p)).map(([, pkg]) => pkg))];
+  const packages = [
+    ...new Set(
+      Object.entries(PROGRAMS)
+        .filter(([p]) => !has(p))
+        .map(([, pkg]) => pkg),
+    ),
+  ];
   if (packages.length === 0) return;
   log(`installing ${packages.join(' ')} (apt-get)`);
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];

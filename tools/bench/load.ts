@@ -167,12 +167,16 @@ export interface LogdLoad {
  */
 export async function pipelineAll(sockets: Socket[], request: Buffer[], requests: number, depth: number, counter: () => ReplyCounter): Promise<number> {
   const start = process.hrtime.bigint();
-  await Promise.all(sockets.map((s, i) => pipeline(s, {
-    request: request[i]!,
-    requests: Math.floor(requests / sockets.length) + (i < requests % sockets.length ? 1 : 0),
-    depth,
-    counter: counter(),
-  })));
+  await Promise.all(
+    sockets.map((s, i) =>
+      pipeline(s, {
+        request: request[i]!,
+        requests: Math.floor(requests / sockets.length) + (i < requests % sockets.length ? 1 : 0),
+        depth,
+        counter: counter(),
+      }),
+    ),
+  );
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
@@ -182,7 +186,13 @@ export async function loadLogd(load: LogdLoad): Promise<number> {
   const request = load.batch === 1 ? msgRequest(load.log, body) : appendRequest(load.log, body, load.batch);
   const sockets = await Promise.all(Array.from({ length: load.connections }, () => openSocket(load.host, load.port)));
   try {
-    return await pipelineAll(sockets, sockets.map(() => request), Math.ceil(load.records / load.batch), load.depth, logdReplies);
+    return await pipelineAll(
+      sockets,
+      sockets.map(() => request),
+      Math.ceil(load.records / load.batch),
+      load.depth,
+      logdReplies,
+    );
   } finally {
     for (const s of sockets) s.destroy();
   }
@@ -203,14 +213,22 @@ async function main(): Promise<void> {
   });
   if (!values.port) throw new Error('--port is required');
   const load: LogdLoad = {
-    host: values.host, port: Number(values.port), log: values.log, records: Number(values.count),
-    batch: Number(values.batch), size: Number(values.size), depth: Number(values.depth), connections: Number(values.conns),
+    host: values.host,
+    port: Number(values.port),
+    log: values.log,
+    records: Number(values.count),
+    batch: Number(values.batch),
+    size: Number(values.size),
+    depth: Number(values.depth),
+    connections: Number(values.conns),
   };
   const cpu0 = ownCpuSeconds();
   const seconds = await loadLogd(load);
   const cpu = ownCpuSeconds() - cpu0;
-  console.log(`${load.records} records of ${load.size} B, ${load.batch} per command, ${load.connections} conn x ${load.depth} deep: `
-    + `${Math.round(load.records / seconds)} records/s in ${seconds.toFixed(2)} s; client CPU ${Math.round((100 * cpu) / seconds)}%`);
+  console.log(
+    `${load.records} records of ${load.size} B, ${load.batch} per command, ${load.connections} conn x ${load.depth} deep: ` +
+      `${Math.round(load.records / seconds)} records/s in ${seconds.toFixed(2)} s; client CPU ${Math.round((100 * cpu) / seconds)}%`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) await main();

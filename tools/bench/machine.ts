@@ -20,6 +20,10 @@ export function describeMachine(): Machine {
     // keep os.cpus()'s model
   }
   const cores = cpus().length;
-  const slug = `${cpu}-${cores}c`.toLowerCase().replace(/\(r\)|\(tm\)|cpu|processor/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const slug = `${cpu}-${cores}c`
+    .toLowerCase()
+    .replace(/\(r\)|\(tm\)|cpu|processor/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   return { cpu, cores, kernel: release(), node: process.version, slug };
 }

@@ -32,7 +32,14 @@ export function ownCpuSeconds(): number {
 /** Fields of a /proc stat line, numbered from 0; the command name (field 1) may hold spaces. */
 function statFields(text: string): string[] {
   const close = text.lastIndexOf(')');
-  return ['pid', 'comm', ...text.slice(close + 2).trim().split(' ')];
+  return [
+    'pid',
+    'comm',
+    ...text
+      .slice(close + 2)
+      .trim()
+      .split(' '),
+  ];
 }
 
 /** Samples a process's RSS every `everyMs` and keeps the peak, until stopped. */
@@ -40,7 +47,10 @@ export class RssSampler {
   private peak = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pid: number, everyMs = 50) {
+  constructor(
+    private readonly pid: number,
+    everyMs = 50,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
   }

@@ -37,13 +37,18 @@ export function topFunctions(profiles: Profile[], top: number): TopEntry[] {
       total += n;
     }
   }
-  return [...hits].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, n]) => ({ name, percent: (100 * n) / total }));
+  return [...hits]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, n]) => ({ name, percent: (100 * n) / total }));
 }
 
 /** The top entries of the profiles in `files`, one per line. */
 export function formatTop(files: string[], top: number): string {
   const profiles = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Profile);
-  return topFunctions(profiles, top).map((e) => `${e.percent.toFixed(1).padStart(5)}%  ${e.name}`).join('\n');
+  return topFunctions(profiles, top)
+    .map((e) => `${e.percent.toFixed(1).padStart(5)}%  ${e.name}`)
+    .join('\n');
 }
 
 function main(): void {

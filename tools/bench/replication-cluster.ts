@@ -46,7 +46,9 @@ export async function clusterConvergence(nodes: number, records: number, fsync: 
       servers.push(await startLogd(fsync, undefined, ['--id', name, '--listen', `${HOST}:${ports[i]}`, '--peers', peers]));
     }
     const started = performance.now();
-    await Promise.all(servers.map((s, i) => loadLogd({ host: s.host, port: s.port, log: names[i]!, records, batch: 1000, size: RECORD_BYTES, depth: 8, connections: 1 })));
+    await Promise.all(
+      servers.map((s, i) => loadLogd({ host: s.host, port: s.port, log: names[i]!, records, batch: 1000, size: RECORD_BYTES, depth: 8, connections: 1 })),
+    );
     const written = (performance.now() - started) / 1000;
     const deadline = Date.now() + 900_000;
     for (const s of servers) {
@@ -63,7 +65,7 @@ export async function clusterConvergence(nodes: number, records: number, fsync: 
       `cluster of ${nodes} nodes, each writing ${records.toLocaleString('en')} x ${RECORD_BYTES} B to its own log at once, fsync ${fsync}: ` +
         `writes done in ${written.toFixed(1)} s, every node holds every log after ${converged.toFixed(1)} s ` +
         `(${Math.round(stored / converged).toLocaleString('en')} records/s stored across the cluster, ` +
-        `${Math.round((stored / nodes) / converged).toLocaleString('en')} per node)`,
+        `${Math.round(stored / nodes / converged).toLocaleString('en')} per node)`,
     ];
     const stats = await Promise.all(servers.map((s) => ask(s.host, s.port, 'STATS\n', parseStats)));
     // Every log has the same size: one log's bytes = what a node received for the N-1 others / (N-1).

@@ -78,7 +78,9 @@ function roundRatios(figure: Figure, bySystem: Partial<Record<System, RoundSampl
   for (const round of rounds) {
     const at = (system: System): number | undefined => bySystem[system]?.find((s) => s.round === round)?.value;
     const logd = at('logd');
-    const peers = SYSTEMS.filter((s) => s !== 'logd').map(at).filter((v): v is number => v !== undefined);
+    const peers = SYSTEMS.filter((s) => s !== 'logd')
+      .map(at)
+      .filter((v): v is number => v !== undefined);
     if (logd === undefined || !peers.length) continue;
     ratios.push(figure.higherIsBetter ? logd / Math.max(...peers) : Math.min(...peers) / logd);
   }
@@ -141,10 +143,7 @@ export function textTables(table: Row[]): string {
 }
 
 export function markdownTables(table: Row[]): string {
-  const render = (header: string[], body: string[][]): string => [
-    `| ${header.join(' | ')} |`,
-    `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
-    ...body.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
+  const render = (header: string[], body: string[][]): string =>
+    [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   return `${render(HEADER, table.map(cells))}\n\n${render(CPU_HEADER, cpuRows(table).map(cpuCells))}`;
 }

@@ -18,8 +18,18 @@ const TARGETS: Record<string, { min?: number; max?: number }> = {
   'follow5k.p99': { max: 2 },
 };
 
-const KEYS = ['append.always', 'append.interval', 'batch.always', 'batch.interval', 'read', 'read.mb',
-  'follow5k.p50', 'follow5k.p99', 'follow20k.p50', 'follow20k.p99'];
+const KEYS = [
+  'append.always',
+  'append.interval',
+  'batch.always',
+  'batch.interval',
+  'read',
+  'read.mb',
+  'follow5k.p50',
+  'follow5k.p99',
+  'follow20k.p50',
+  'follow20k.p99',
+];
 
 function rssLines(collected: Collected): string[] {
   const medianOf = (key: string): number => median((collected[key]?.logd ?? []).map((s) => s.value));
@@ -36,7 +46,14 @@ async function main(): Promise<void> {
   const sizes: Sizes = { ...(values.quick ? QUICK : FULL) };
   if (values.rounds) sizes.rounds = Number(values.rounds);
   const workloads = WORKLOADS.filter((w) => ['append', 'batch', 'read', 'follow'].includes(w.name));
-  const { collected, failures } = await runRounds({ workloads, systems: ['logd'], sizes, rss: true, profileDir: values.profile, log: (l) => process.stderr.write(`${l}\n`) });
+  const { collected, failures } = await runRounds({
+    workloads,
+    systems: ['logd'],
+    sizes,
+    rss: true,
+    profileDir: values.profile,
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
   const machine = describeMachine();
   const lines = [`logd server, ${machine.cpu} (${machine.cores} cores), Node ${machine.node}; ${sizes.rounds} round(s), medians`, ''];
   for (const row of rows(collected).filter((r) => KEYS.includes(r.figure.key))) {

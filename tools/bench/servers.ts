@@ -37,7 +37,11 @@ export const LOGD_LOG = 'bench';
 /** How each server's durability is set, for the table's notes. */
 export const DURABILITY_FLAGS: Record<Durability, Record<System, string | null>> = {
   always: { logd: '--fsync always', redis: 'appendonly yes, appendfsync always', nats: null },
-  interval: { logd: '--fsync interval:1000', redis: 'appendonly yes, appendfsync everysec', nats: 'JetStream file storage, which syncs every 2 minutes (the file store\'s built-in interval; 2.9 has no setting for it), so NATS syncs 120x less often than logd and Redis in these rows' },
+  interval: {
+    logd: '--fsync interval:1000',
+    redis: 'appendonly yes, appendfsync everysec',
+    nats: "JetStream file storage, which syncs every 2 minutes (the file store's built-in interval; 2.9 has no setting for it), so NATS syncs 120x less often than logd and Redis in these rows",
+  },
 };
 
 export async function startServer(system: System, durability: Durability): Promise<BenchServer> {
@@ -67,8 +71,24 @@ export function startCeiling(): Promise<BenchServer> {
 async function startRedis(durability: Durability): Promise<BenchServer> {
   const dir = tempDir('redis');
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', HOST, '--dir', dir, '--save', '', '--appendonly', 'yes',
-    '--appendfsync', durability === 'always' ? 'always' : 'everysec', '--protected-mode', 'no', '--daemonize', 'no'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    HOST,
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    durability === 'always' ? 'always' : 'everysec',
+    '--protected-mode',
+    'no',
+    '--daemonize',
+    'no',
+  ];
   return launch('redis', 'redis-server', args, /Ready to accept connections/, dir, true, port);
 }
 

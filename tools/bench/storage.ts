@@ -30,7 +30,9 @@ function tempDir(): string {
 }
 
 function rate(n: number, ms: number): string {
-  return Math.round((n * 1000) / ms).toLocaleString('en-US').padStart(11);
+  return Math.round((n * 1000) / ms)
+    .toLocaleString('en-US')
+    .padStart(11);
 }
 
 /** Appends batches of `batch` payloads with IN_FLIGHT calls outstanding for about SECONDS; returns records/s. */
@@ -84,7 +86,7 @@ async function readRate(): Promise<string> {
       id = r.next;
     }
     const ms = performance.now() - started;
-    return `${rate(log.head(), ms)} rec/s  ${((bytes / ms) * 1000 / 1e6).toFixed(0)} MB/s`;
+    return `${rate(log.head(), ms)} rec/s  ${(((bytes / ms) * 1000) / 1e6).toFixed(0)} MB/s`;
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -149,7 +151,9 @@ async function fillAndWait(dir: string, records: number): Promise<void> {
 async function openTimes(): Promise<string[]> {
   const dir = tempDir();
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--fill-and-wait', dir, String(OPEN_RECORDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--fill-and-wait', dir, String(OPEN_RECORDS)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
         if (d.toString().includes('filled')) resolve();

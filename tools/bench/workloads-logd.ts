@@ -96,7 +96,10 @@ async function footprint(ctx: WorkloadContext): Promise<Record<string, Sample>> 
   const out: Record<string, Sample> = {};
   let running = ctx.server;
   let records = 0;
-  for (const [name, bytes] of [['small', ctx.sizes.footprintSmall], ['large', ctx.sizes.footprintLarge]] as const) {
+  for (const [name, bytes] of [
+    ['small', ctx.sizes.footprintSmall],
+    ['large', ctx.sizes.footprintLarge],
+  ] as const) {
     const target = Math.ceil(bytes / FRAME_BYTES);
     await fillLog(running, target - records);
     records = target;

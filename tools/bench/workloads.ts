@@ -28,15 +28,39 @@ export interface Sizes {
 }
 
 export const FULL: Sizes = {
-  rounds: 3, append: 1_000_000, append16: 1_000_000, batch: 2_000_000, read: 1_000_000, followSeconds: 5,
-  followWarmupSeconds: 3, followers: 100, fanout: 100_000, kib: 200_000, kib64: 5_000, recovery: 10_000_000, replication: 1_000_000,
-  footprintSmall: 100e6, footprintLarge: 5e9,
+  rounds: 3,
+  append: 1_000_000,
+  append16: 1_000_000,
+  batch: 2_000_000,
+  read: 1_000_000,
+  followSeconds: 5,
+  followWarmupSeconds: 3,
+  followers: 100,
+  fanout: 100_000,
+  kib: 200_000,
+  kib64: 5_000,
+  recovery: 10_000_000,
+  replication: 1_000_000,
+  footprintSmall: 100e6,
+  footprintLarge: 5e9,
 };
 
 export const QUICK: Sizes = {
-  rounds: 1, append: 30_000, append16: 30_000, batch: 100_000, read: 30_000, followSeconds: 1,
-  followWarmupSeconds: 0.2, followers: 100, fanout: 2_000, kib: 5_000, kib64: 200, recovery: 100_000, replication: 20_000,
-  footprintSmall: 1e6, footprintLarge: 20e6,
+  rounds: 1,
+  append: 30_000,
+  append16: 30_000,
+  batch: 100_000,
+  read: 30_000,
+  followSeconds: 1,
+  followWarmupSeconds: 0.2,
+  followers: 100,
+  fanout: 2_000,
+  kib: 5_000,
+  kib64: 200,
+  recovery: 100_000,
+  replication: 20_000,
+  footprintSmall: 1e6,
+  footprintLarge: 20e6,
 };
 
 export interface Sample {
@@ -96,7 +120,13 @@ async function append(ctx: WorkloadContext, shape: AppendShape, standard = true)
       const meter = new Meter(server);
       const perRequest = encoded[0]!.records;
       const requests = Math.ceil(shape.records / perRequest);
-      const seconds = await pipelineAll(sockets, encoded.map((e) => e.request), requests, shape.depth, () => driver.appendReplies());
+      const seconds = await pipelineAll(
+        sockets,
+        encoded.map((e) => e.request),
+        requests,
+        shape.depth,
+        () => driver.appendReplies(),
+      );
       sample = { value: (requests * perRequest) / seconds, cpu: meter.stop().cpu };
     } finally {
       for (const s of sockets) s.destroy();
@@ -122,7 +152,10 @@ async function catchUp(ctx: WorkloadContext, records: number, size: number): Pro
     follower.close();
   }
   const { seconds, cpu } = meter.stop();
-  return [{ value: records / seconds, cpu }, { value: (records * size) / seconds / 1e6, cpu }];
+  return [
+    { value: records / seconds, cpu },
+    { value: (records * size) / seconds / 1e6, cpu },
+  ];
 }
 
 /** Appends at `rate` records/s with send stamps, one write per timer tick, for `seconds`. */

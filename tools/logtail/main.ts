@@ -105,7 +105,11 @@ async function main(argv: string[]): Promise<number> {
     onError: (err) => process.stderr.write(`logtail: ${err.message}\n`),
   });
   const shipper = new Shipper({
-    server: { ...(values.to === undefined ? { host: DEFAULT_HOST, port: DEFAULT_PORT } : parseHostPort(values.to, '--to', 'connect')), ...(token ? { token } : {}), tls: tlsOptions(values.tls, values['tls-ca']) },
+    server: {
+      ...(values.to === undefined ? { host: DEFAULT_HOST, port: DEFAULT_PORT } : parseHostPort(values.to, '--to', 'connect')),
+      ...(token ? { token } : {}),
+      tls: tlsOptions(values.tls, values['tls-ca']),
+    },
     log,
     queue,
     statePath,

@@ -64,7 +64,11 @@ export class Shipper {
         const log = batch[0].log;
         const expect = log === this.opts.log ? this.lastId! + 1 : undefined;
         try {
-          const { last } = await client.append(log, batch.map((e) => e.payload), { expect });
+          const { last } = await client.append(
+            log,
+            batch.map((e) => e.payload),
+            { expect },
+          );
           queue.shift(batch.length);
           this.acknowledged(batch, last);
         } catch (err) {

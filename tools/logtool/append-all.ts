@@ -19,12 +19,7 @@ export interface AppendAllResult {
   last: number;
 }
 
-export async function appendAll(
-  client: Client,
-  log: string,
-  input: AsyncIterable<Buffer[]>,
-  opts: AppendAllOptions = {},
-): Promise<AppendAllResult> {
+export async function appendAll(client: Client, log: string, input: AsyncIterable<Buffer[]>, opts: AppendAllOptions = {}): Promise<AppendAllResult> {
   const maxRecords = opts.batchRecords ?? 1000;
   const maxBytes = opts.batchBytes ?? 1 << 20;
   const window = opts.window ?? 8;

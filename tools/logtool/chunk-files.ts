@@ -18,7 +18,10 @@ export interface ChunkPaths {
 /** Every log directory of a data directory, sorted. */
 export async function listLogs(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && isValidName(e.name)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && isValidName(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** The chunks of a log, by first id. */
@@ -51,10 +54,7 @@ export interface ScannedFrame {
  * write that was never committed: its first byte is still 'X'), which recovery truncates
  * when the chunk is the last one; or bytes that are no frame at all.
  */
-export type ScanEnd =
-  | { kind: 'eof' }
-  | { kind: 'torn'; pos: number; bytes: number; reason: string }
-  | { kind: 'corrupt'; pos: number; reason: string };
+export type ScanEnd = { kind: 'eof' } | { kind: 'torn'; pos: number; bytes: number; reason: string } | { kind: 'corrupt'; pos: number; reason: string };
 
 const BLOCK = 1 << 20;
 const UNCOMMITTED = 88; // 'X'
@@ -84,7 +84,15 @@ export class ChunkScanner {
         if (n > 0) {
           const bytes = buf.subarray(off, off + n);
           const from = off + h.headerLength;
-          yield { pos: bufPos + off, id: h.id, timestamp: h.ts, crc: h.crc, crcOk: frameCrcMatches(buf, off, h), payload: buf.subarray(from, from + h.len), bytes };
+          yield {
+            pos: bufPos + off,
+            id: h.id,
+            timestamp: h.ts,
+            crc: h.crc,
+            crcOk: frameCrcMatches(buf, off, h),
+            payload: buf.subarray(from, from + h.len),
+            bytes,
+          };
           off += n;
           continue;
         }

@@ -30,7 +30,9 @@ export async function refill(dir: string, log: string, client: Client, chunkByte
       for await (const record of client.read(log, head, { limit: 1 })) theirs = record;
       if (!theirs) throw new Error(`the server does not hold record ${head} of ${log}: nothing to refill from`);
       if (theirs.timestamp !== ours.ts || theirs.crc !== ours.crc) {
-        throw new Error(`record ${head} differs (here ts ${ours.ts} crc ${ours.crc}, there ts ${theirs.timestamp} crc ${theirs.crc}): not the same history, refusing`);
+        throw new Error(
+          `record ${head} differs (here ts ${ours.ts} crc ${ours.crc}, there ts ${theirs.timestamp} crc ${theirs.crc}): not the same history, refusing`,
+        );
       }
     }
     const parts: Buffer[] = [];

@@ -3,7 +3,10 @@
 'use strict';
 
 const SVG = 'http://www.w3.org/2000/svg';
-const W = 600, H = 140, PAD_TOP = 8, PAD_BOTTOM = 16;
+const W = 600,
+  H = 140,
+  PAD_TOP = 8,
+  PAD_BOTTOM = 16;
 
 function el(tag, attrs = {}, text) {
   const node = document.createElement(tag);
@@ -39,7 +42,8 @@ function duration(ms) {
 function rates(samples, index) {
   const out = [];
   for (let i = 1; i < samples.length; i++) {
-    const a = samples[i - 1][index], b = samples[i][index];
+    const a = samples[i - 1][index],
+      b = samples[i][index];
     const dt = (samples[i][0] - samples[i - 1][0]) / 1000;
     out.push([samples[i][0], a === null || b === null || b < a || dt <= 0 ? null : (b - a) / dt]);
   }
@@ -50,7 +54,8 @@ function rates(samples, index) {
 function counted(samples, index) {
   let sum = 0;
   for (let i = 1; i < samples.length; i++) {
-    const a = samples[i - 1][index], b = samples[i][index];
+    const a = samples[i - 1][index],
+      b = samples[i][index];
     if (a !== null && b !== null && b > a) sum += b - a;
   }
   return sum;
@@ -80,7 +85,10 @@ function drawChart(svg, series, windowMs, now) {
     label.textContent = Number.isInteger(v) ? String(v) : v.toFixed(1);
     svg.append(label);
   }
-  for (const [text, x0, anchor] of [[`${Math.round(windowMs / 60_000)} min ago`, 4, 'start'], ['now', W - 4, 'end']]) {
+  for (const [text, x0, anchor] of [
+    [`${Math.round(windowMs / 60_000)} min ago`, 4, 'start'],
+    ['now', W - 4, 'end'],
+  ]) {
     const label = document.createElementNS(SVG, 'text');
     label.setAttribute('x', x0);
     label.setAttribute('y', H - 3);
@@ -89,9 +97,13 @@ function drawChart(svg, series, windowMs, now) {
     svg.append(label);
   }
   for (const s of series) {
-    let d = '', pen = false;
+    let d = '',
+      pen = false;
     for (const [t, v] of s.points) {
-      if (v === null) { pen = false; continue; }
+      if (v === null) {
+        pen = false;
+        continue;
+      }
       d += `${pen ? 'L' : 'M'}${x(t).toFixed(1)},${y(v).toFixed(1)}`;
       pen = true;
     }
@@ -129,11 +141,20 @@ function render(status) {
     if (log.state) state.append(badge(log.state), document.createTextNode(log.source ? ` from ${log.source}` : ''));
     else if (log.role === 'owner') state.append(badge('writer', 'owner'));
     if (log.failover) state.append(document.createTextNode(` (failover: ${log.failover})`));
-    const acks = Object.entries(log.acks).map(([n, id]) => `${n} ${id === null ? '?' : id}`).join(', ');
-    lBody.append(row([
-      { text: log.name }, { text: log.role }, { text: log.first, num: true }, { text: log.head, num: true },
-      { node: state }, { text: log.lag === null ? (log.state ? '?' : '') : log.lag, num: true }, { text: acks || '' },
-    ]));
+    const acks = Object.entries(log.acks)
+      .map(([n, id]) => `${n} ${id === null ? '?' : id}`)
+      .join(', ');
+    lBody.append(
+      row([
+        { text: log.name },
+        { text: log.role },
+        { text: log.first, num: true },
+        { text: log.head, num: true },
+        { node: state },
+        { text: log.lag === null ? (log.state ? '?' : '') : log.lag, num: true },
+        { text: acks || '' },
+      ]),
+    );
   }
   if (logs.length === 0) lBody.append(row([{ text: 'no logs yet' }]));
 
@@ -141,8 +162,17 @@ function render(status) {
   const minutes = Math.round(windowMs / 60_000);
   document.getElementById('window').textContent = `${minutes} minute${minutes === 1 ? '' : 's'}`;
   const now = samples.length ? samples.at(-1)[0] : Date.now();
-  const written = rates(samples, 1), replicated = rates(samples, 2);
-  drawChart(document.getElementById('chart-rate'), [{ kind: 'written', points: written }, { kind: 'replicated', points: replicated }], windowMs, now);
+  const written = rates(samples, 1),
+    replicated = rates(samples, 2);
+  drawChart(
+    document.getElementById('chart-rate'),
+    [
+      { kind: 'written', points: written },
+      { kind: 'replicated', points: replicated },
+    ],
+    windowMs,
+    now,
+  );
   document.getElementById('chart-rate').dataset.records = String(counted(samples, 1) + counted(samples, 2));
   const lag = samples.map((s) => [s[0], s[3]]);
   drawChart(document.getElementById('chart-lag'), [{ kind: 'lag', points: lag }], windowMs, now);

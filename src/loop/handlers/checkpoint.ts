@@ -16,7 +16,8 @@ export function handleCheckpoint(ctx: LoopContext, session: Session, cmd: Checkp
   if (id === null) return session.reply(okId(stored));
   const head = ctx.logs.head(log);
   if (id > head) throw new LogdError('syntax', `checkpoint ${id} is past the head ${head} of ${log}`);
-  if (id < stored && !cmd.reset) throw new LogdError('syntax', `checkpoint ${id} is behind ${consumer}'s checkpoint ${stored} on ${log}; add RESET to move it back`);
+  if (id < stored && !cmd.reset)
+    throw new LogdError('syntax', `checkpoint ${id} is behind ${consumer}'s checkpoint ${stored} on ${log}; add RESET to move it back`);
   const slot = session.defer();
   ctx.store.setCheckpoint(consumer, log, id).then(
     () => slot.send(okId(id)),

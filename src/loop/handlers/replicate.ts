@@ -77,7 +77,9 @@ class ReplicateStream implements Stream {
       this.ctx.replication.badAcks++;
       if (this.badAckLogged) return;
       this.badAckLogged = true;
-      this.ctx.logger(`replicate ${this.cmd.log} to ${this.remote}: ignored ACK ${cmd.node} ${cmd.id}: ${why} (later bad ACKs on this stream are only counted)`);
+      this.ctx.logger(
+        `replicate ${this.cmd.log} to ${this.remote}: ignored ACK ${cmd.node} ${cmd.id}: ${why} (later bad ACKs on this stream are only counted)`,
+      );
     }
   }
 
@@ -128,11 +130,13 @@ class ReplicateStream implements Stream {
     const head = ctx.logs.head(cmd.log);
     if (cmd.start > head + 1) {
       // The writer never lags its own log: a follower ahead of it holds records it lost.
-      if (ctx.logs.writable(cmd.log)) return refusal(ctx, 'diverged', `${cmd.log}: the follower holds records up to ${cmd.start - 1}, this node, its writer, only up to ${head}`);
+      if (ctx.logs.writable(cmd.log))
+        return refusal(ctx, 'diverged', `${cmd.log}: the follower holds records up to ${cmd.start - 1}, this node, its writer, only up to ${head}`);
       return refusal(ctx, 'syntax', `start ${cmd.start} is past the head ${head} of ${cmd.log} here`);
     }
     // A copy that diverged from its source holds an abandoned history: it is never a relay.
-    if (ctx.replication.replicas.get(cmd.log)?.state === 'diverged') return refusal(ctx, 'nolog', `${cmd.log}: this node's copy diverged from its source and is not served to followers`);
+    if (ctx.replication.replicas.get(cmd.log)?.state === 'diverged')
+      return refusal(ctx, 'nolog', `${cmd.log}: this node's copy diverged from its source and is not served to followers`);
     const first = ctx.logs.first(cmd.log);
     if (cmd.start < first) return refusal(ctx, 'gone', String(first));
     if (cmd.resume === null || cmd.start - 1 < first) return null;
@@ -145,7 +149,11 @@ class ReplicateStream implements Stream {
     if (cmd.digest === null) return null;
     const digest = await ctx.logs.get(cmd.log)!.digests.digestOf(cmd.start - 1);
     if (digest === null || digest === cmd.digest) return null;
-    return refusal(ctx, 'diverged', `records 1..${cmd.start - 1} of ${cmd.log} differ: prefix digest ${crcHex(digest)} here and ${crcHex(cmd.digest)} on the follower`);
+    return refusal(
+      ctx,
+      'diverged',
+      `records 1..${cmd.start - 1} of ${cmd.log} differ: prefix digest ${crcHex(digest)} here and ${crcHex(cmd.digest)} on the follower`,
+    );
   }
 
   /**

@@ -14,7 +14,10 @@ const N = 78;
 /** REC frames and the END line of a READ. */
 class ReadHandler implements LineHandler {
   /** `lastId`: the id the READ must reach before its END (Infinity for a follow). */
-  constructor(private readonly sink: DeliverySink & { fail(err: Error): void }, private readonly lastId: number) {}
+  constructor(
+    private readonly sink: DeliverySink & { fail(err: Error): void },
+    private readonly lastId: number,
+  ) {}
 
   line(buf: Buffer, start: number, end: number): number {
     if (buf[start] === R) {
@@ -66,11 +69,12 @@ export const logdDriver: Driver = {
     return { request, records: batch, payloadOffsets: Array.from({ length: batch }, (_, i) => first + i * (body.length + 1)) };
   },
   appendReplies: logdReplies,
-  count: (server) => ask(server.host, server.port, `HEAD ${LOGD_LOG}\n`, (text) => {
-    const m = /^(OK (\d+)|ERR.*)\r\n/.exec(text);
-    if (m && !m[2]) throw new Error(`logd: ${m[1]}`);
-    return m ? Number(m[2]) : undefined;
-  }),
+  count: (server) =>
+    ask(server.host, server.port, `HEAD ${LOGD_LOG}\n`, (text) => {
+      const m = /^(OK (\d+)|ERR.*)\r\n/.exec(text);
+      if (m && !m[2]) throw new Error(`logd: ${m[1]}`);
+      return m ? Number(m[2]) : undefined;
+    }),
   catchUp: (server, records) => readFrom(server, 1, records),
   follow: (server, latency) => read(server, `READ ${LOGD_LOG} 1\n`, Infinity, latency),
 };

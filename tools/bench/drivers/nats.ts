@@ -40,7 +40,11 @@ export async function jsApi(server: BenchServer, api: string, body: object): Pro
 class ConsumerHandler implements LineHandler {
   private data = false;
 
-  constructor(private readonly sink: DeliverySink, private readonly write: (bytes: string) => void, private readonly onPong: () => void) {}
+  constructor(
+    private readonly sink: DeliverySink,
+    private readonly write: (bytes: string) => void,
+    private readonly onPong: () => void,
+  ) {}
 
   line(buf: Buffer, start: number, end: number): number {
     const c = buf[start];
@@ -105,8 +109,15 @@ export const natsDriver: Driver = {
   },
   async prepare(server) {
     await jsApi(server, `STREAM.CREATE.${STREAM}`, {
-      name: STREAM, subjects: [SUBJECT], storage: 'file', retention: 'limits', discard: 'old',
-      max_msgs: -1, max_bytes: -1, max_age: 0, num_replicas: 1,
+      name: STREAM,
+      subjects: [SUBJECT],
+      storage: 'file',
+      retention: 'limits',
+      discard: 'old',
+      max_msgs: -1,
+      max_bytes: -1,
+      max_age: 0,
+      num_replicas: 1,
     });
   },
   async openWriter(server, connection) {

@@ -108,21 +108,27 @@ class StreamReplyHandler implements LineHandler {
 
 async function streamReader(server: BenchServer, xread: boolean, latency: LatencyRecorder | null, target: number): Promise<Follower> {
   const follower = new Follower(await openSocket(server.host, server.port), latency);
-  const request = (lastId: string | null): Buffer => xread
-    ? resp('XREAD', 'COUNT', '1000', 'BLOCK', '0', 'STREAMS', KEY, lastId ?? '0-0')
-    : resp('XRANGE', KEY, lastId === null ? '-' : `(${lastId}`, '+', 'COUNT', '100');
-  follower.attach(new StreamReplyHandler(follower, xread, (lastId, entries) => {
-    if (follower.received >= target) return;
-    if (!xread && entries === 0) follower.fail(new Error(`XRANGE ran out at ${follower.received} of ${target} entries`));
-    else follower.socket.write(request(lastId));
-  }));
+  const request = (lastId: string | null): Buffer =>
+    xread
+      ? resp('XREAD', 'COUNT', '1000', 'BLOCK', '0', 'STREAMS', KEY, lastId ?? '0-0')
+      : resp('XRANGE', KEY, lastId === null ? '-' : `(${lastId}`, '+', 'COUNT', '100');
+  follower.attach(
+    new StreamReplyHandler(follower, xread, (lastId, entries) => {
+      if (follower.received >= target) return;
+      if (!xread && entries === 0) follower.fail(new Error(`XRANGE ran out at ${follower.received} of ${target} entries`));
+      else follower.socket.write(request(lastId));
+    }),
+  );
   follower.socket.write(request(null));
   return follower;
 }
 
 /** redis-benchmark's CSV: `"test","rps",...` then one line per test. */
 function parseRps(csv: string): number {
-  const line = csv.trim().split('\n').find((l) => l.startsWith('"XADD'));
+  const line = csv
+    .trim()
+    .split('\n')
+    .find((l) => l.startsWith('"XADD'));
   const rps = line ? Number(line.split('","')[1]) : NaN;
   if (!(rps > 0)) throw new Error(`redis-benchmark printed no rate:\n${csv}`);
   return rps;
@@ -130,8 +136,24 @@ function parseRps(csv: string): number {
 
 /** Runs redis-benchmark under sh, which prints its /proc stat afterwards: the child's CPU time. */
 function redisBenchmark(server: BenchServer, spec: AppendSpec, body: Buffer): Promise<{ seconds: number; clientCpu: number }> {
-  const args = ['-h', server.host, '-p', String(server.port), '-c', String(spec.connections), '-P', String(spec.depth),
-    '-n', String(spec.records), '--csv', 'XADD', KEY, '*', 'f', body.toString('latin1')];
+  const args = [
+    '-h',
+    server.host,
+    '-p',
+    String(server.port),
+    '-c',
+    String(spec.connections),
+    '-P',
+    String(spec.depth),
+    '-n',
+    String(spec.records),
+    '--csv',
+    'XADD',
+    KEY,
+    '*',
+    'f',
+    body.toString('latin1'),
+  ];
   const script = '"$@"; rc=$?; echo; echo "STAT $(cat /proc/$$/stat)"; exit $rc';
   const proc = spawn('sh', ['-c', script, 'sh', 'redis-benchmark', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -172,10 +194,11 @@ export const redisDriver: Driver = {
     const body = Buffer.alloc(spec.size, 'x');
     return redisBenchmark(server, spec, body);
   },
-  count: (server) => ask(server.host, server.port, resp('XLEN', KEY), (text) => {
-    if (text.charCodeAt(0) === MINUS) throw new Error(`redis: ${text.trim()}`);
-    return text.charCodeAt(0) === COLON && text.includes('\r\n') ? Number(text.slice(1, text.indexOf('\r'))) : undefined;
-  }),
+  count: (server) =>
+    ask(server.host, server.port, resp('XLEN', KEY), (text) => {
+      if (text.charCodeAt(0) === MINUS) throw new Error(`redis: ${text.trim()}`);
+      return text.charCodeAt(0) === COLON && text.includes('\r\n') ? Number(text.slice(1, text.indexOf('\r'))) : undefined;
+    }),
   catchUp: (server, records) => streamReader(server, false, null, records),
   follow: (server, latency) => streamReader(server, true, latency, Infinity),
 };

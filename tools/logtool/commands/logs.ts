@@ -13,7 +13,9 @@ ${NETWORK_HELP}`,
     arity(positionals, 0, 0);
     const list = await withClient(values, (client) => client.logs());
     for (const l of list) {
-      const extras = Object.entries(l.attrs).map(([k, v]) => ` ${k}=${v}`).join('');
+      const extras = Object.entries(l.attrs)
+        .map(([k, v]) => ` ${k}=${v}`)
+        .join('');
       console.log(`${l.name} ${l.role} ${l.first} ${l.head}${extras}`);
     }
     return EXIT_OK;

@@ -36,7 +36,8 @@ ${NETWORK_HELP}`,
     const out = new BatchedWriter();
     await withClient(values, async (client) => {
       const from = since === null ? start(values.from) : await client.seek(log, since);
-      const progress = values.quiet || process.stdout.isTTY ? null : new Progress({ label: `read ${log}`, total: await total(client, values, log, from, limit) });
+      const progress =
+        values.quiet || process.stdout.isTTY ? null : new Progress({ label: `read ${log}`, total: await total(client, values, log, from, limit) });
       let count = 0;
       for await (const record of records(client, values, log, from, limit)) {
         await out.write(encodeRecord(fmt, record));

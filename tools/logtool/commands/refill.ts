@@ -4,7 +4,7 @@ import { refill } from '../refill.ts';
 import { DEFAULT_CHUNK_BYTES } from '../../../src/storage/chunk.ts';
 
 export const refillCommand: Subcommand = {
-  summary: 'append to a stopped node\'s log the records a replica holds past its head',
+  summary: "append to a stopped node's log the records a replica holds past its head",
   usage: `refill <dir> <log> [--chunk-bytes N]
 
 After logtool repair, or for any log a replica holds further than this node: reads the records

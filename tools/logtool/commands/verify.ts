@@ -119,7 +119,10 @@ async function verifyIndex(where: string, chunk: ChunkPaths, positions: number[]
   const checked = Math.min(entries.length, positions.length);
   for (let i = 0; i < checked; i++) {
     if (entries[i] !== positions[i]) {
-      report.note(where, `index entry ${i} (id ${chunk.firstId + i}) points at byte ${entries[i]}, the record is at ${positions[i]}: logd rebuilds the index from the chunk when a read meets it`);
+      report.note(
+        where,
+        `index entry ${i} (id ${chunk.firstId + i}) points at byte ${entries[i]}, the record is at ${positions[i]}: logd rebuilds the index from the chunk when a read meets it`,
+      );
       return;
     }
   }
