@@ -1,9 +1,11 @@
 // Test helper: a scripted participant over TCP, to play a broken or hostile peer. It answers
 // HELLO with its name, and LOGS and REPLICATE with what the script says; it records the
 // REPLICATE lines it gets (with their arrival time).
+import type { ExecutionContext } from 'ava';
 import { createServer, type Socket } from 'node:net';
 import { frameLength, payloadCrc, writeFrame } from '../../protocol/frame.ts';
-import { freePort } from './_cluster.ts';
+import type { RunningServer } from '../_server.ts';
+import { Cluster, freePort } from './_cluster.ts';
 
 export interface FakeScript {
   /** The id it answers HELLO with. */
@@ -72,4 +74,18 @@ export function flood(socket: Socket, chunk: Buffer, ms: number): void {
     }
   };
   more();
+}
+
+/**
+ * bob, alone, with the fake sources as his other participants (name -> source): he follows their
+ * logs. The sources and bob are stopped in t.teardown.
+ */
+export async function bobFollowing(t: ExecutionContext, sources: ReadonlyMap<string, FakeSource>): Promise<{ cluster: Cluster; bob: RunningServer }> {
+  const cluster = await Cluster.create(['bob']);
+  t.teardown(async () => {
+    await Promise.all([...sources.values()].map((f) => f.close()));
+    await cluster.stopAll();
+  });
+  cluster.writePeers('bob', [['bob', cluster.port('bob')], ...[...sources].map(([name, f]): [string, number] => [name, f.port])]);
+  return { cluster, bob: await cluster.start('bob') };
 }

@@ -3,7 +3,7 @@ import { crc32 } from 'node:zlib';
 import { crcHex, payloadCrc } from '../../protocol/frame.ts';
 import { Wire } from '../_wire.ts';
 import { Cluster, logs, talk, waitFor, write } from './_cluster.ts';
-import { fakeSource, frame } from './_fake-source.ts';
+import { bobFollowing, fakeSource, frame } from './_fake-source.ts';
 
 const text = async (port: number, commands: string) => (await talk(port, commands)).toString('latin1');
 
@@ -89,16 +89,7 @@ test('a source sending a corrupt record or ids that do not continue: clear error
       }, 100);
     },
   });
-  const cluster = await Cluster.create(['bob']);
-  t.teardown(async () => {
-    await fake.close();
-    await cluster.stopAll();
-  });
-  cluster.writePeers('bob', [
-    ['bob', cluster.port('bob')],
-    ['mallory', fake.port],
-  ]);
-  const bob = await cluster.start('bob');
+  const { cluster, bob } = await bobFollowing(t, new Map([['mallory', fake]]));
   const malloryOnBob = async () => (await logs(cluster.port('bob'))).get('mallory');
 
   await waitFor('the CRC mismatch to be reported', () => /replica mallory: mallory sent records that were not stored: .*CRC/.test(bob.stderr()));

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { MiB, mib, watchRss } from '../hostile/_memory.ts';
 import { Cluster, logs, readAll, waitFor, write } from './_cluster.ts';
-import { fakeSource, flood, frame, type FakeScript, type FakeSource } from './_fake-source.ts';
+import { bobFollowing, fakeSource, flood, frame, type FakeScript, type FakeSource } from './_fake-source.ts';
 
 interface Case {
   script: FakeScript;
@@ -73,14 +73,8 @@ const CASES: Case[] = [
 
 test('hostile sources (huge declared lengths, endless LOGS, overlong lines, garbage): bounded memory, one stderr line each, backoff', async (t) => {
   const fakes = new Map<string, FakeSource>();
-  const cluster = await Cluster.create(['bob']);
-  t.teardown(async () => {
-    await Promise.all([...fakes.values()].map((f) => f.close()));
-    await cluster.stopAll();
-  });
   for (const c of CASES) fakes.set(c.script.name, await fakeSource(c.script));
-  cluster.writePeers('bob', [['bob', cluster.port('bob')], ...[...fakes].map(([name, f]): [string, number] => [name, f.port])]);
-  const bob = await cluster.start('bob');
+  const { cluster, bob } = await bobFollowing(t, fakes);
   const rss = watchRss(bob.proc.pid!);
   const base = rss.peak();
 
@@ -123,16 +117,7 @@ test('a source whose heartbeats claim an absurd head: lag counts only what the s
       socket.on('close', () => clearInterval(timer));
     },
   });
-  const cluster = await Cluster.create(['bob']);
-  t.teardown(async () => {
-    await fake.close();
-    await cluster.stopAll();
-  });
-  cluster.writePeers('bob', [
-    ['bob', cluster.port('bob')],
-    ['liar', fake.port],
-  ]);
-  const bob = await cluster.start('bob');
+  const { cluster, bob } = await bobFollowing(t, new Map([['liar', fake]]));
   const liar = async () => (await logs(cluster.port('bob'))).get('liar');
 
   await waitFor('the claim to be exposed', () =>
