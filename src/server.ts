@@ -62,8 +62,9 @@ export async function startLogd(options: ServerOptions, logger: Logger): Promise
     // A damaged own log stays closed (store.damage answers for it) and a full disk cannot create
     // it yet (its first write will): the node starts anyway, to serve what it can.
     await logs.create(options.id).catch((err: NodeJS.ErrnoException) => {
-      if (!store.damage(options.id) && err.code !== 'ENOSPC') throw err;
-      if (!store.damage(options.id)) logger(`cannot create log ${options.id} yet: ${err.message}`);
+      if (store.damage(options.id)) return;
+      if (err.code !== 'ENOSPC') throw err;
+      logger(`cannot create log ${options.id} yet: ${err.message}`);
     });
     const stats = new Stats();
     let closing: Promise<void> | null = null;

@@ -20,6 +20,11 @@ export function errorReply(ctx: LoopContext, err: unknown): string {
   return refusal(ctx, code, code === 'full' ? 'disk full' : ((err as Error)?.message ?? String(err)));
 }
 
+/** A stream's read of `log` failed: `ERR gone <first-id>` when it asked below the first retained id. */
+export function readFailure(ctx: LoopContext, log: string, err: unknown): string {
+  return err instanceof LogdError && err.code === 'gone' ? refusal(ctx, 'gone', String(ctx.logs.first(log))) : errorReply(ctx, err);
+}
+
 /**
  * With --token-file, what each verb needs: `open` never needs AUTH (the connection itself),
  * `read` needs it unless --public-read, `auth` always. A Record, so a new verb cannot be forgotten.

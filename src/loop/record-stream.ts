@@ -2,10 +2,9 @@
 // while the client keeps up (backpressure); at the head it waits for new records unless NOWAIT.
 // `@<consumer>` starts after that consumer's checkpoint (read when the stream starts); WAIT <ms>
 // ends the stream with END after at most ms, like STOP.
-import { LogdError } from '../../protocol/errors.ts';
 import { endAt } from '../../protocol/replies.ts';
 import type { LoopContext } from './context.ts';
-import { errorReply, refusal } from './failure.ts';
+import { readFailure, refusal } from './failure.ts';
 import type { Stream, StreamSink } from './session.ts';
 
 /**
@@ -115,9 +114,7 @@ export class RecordStream implements Stream {
       }
       this.finish(endAt(this.next));
     } catch (err) {
-      this.finish(
-        err instanceof LogdError && err.code === 'gone' ? refusal(this.ctx, 'gone', String(this.ctx.logs.first(this.log))) : errorReply(this.ctx, err),
-      );
+      this.finish(readFailure(this.ctx, this.log, err));
     } finally {
       this.busy = false;
     }

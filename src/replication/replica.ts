@@ -139,7 +139,7 @@ export class Replica {
         nodeId: deps.nodeId,
         dial: deps.dial,
         maxMsg: deps.maxMsg,
-        trustHeartbeats: !this.distrusted.has(source.name),
+        trustHeartbeats: this.trustsClaims,
         status,
         counters: deps.state,
         signal: session.signal,

@@ -161,10 +161,10 @@ export class Replicator {
     for (const name of wanted) {
       if (this.replicas.has(name) || this.creating.has(name)) continue;
       const held = logs.held(name);
+      const size = held ? 0 : logs.namespaceSize(name);
       let why = '';
       if (running >= this.o.maxReplicas) why = `this node follows at most ${this.o.maxReplicas} replica logs (a quarter of its file descriptor limit)`;
-      else if (!held && logs.namespaceSize(name) >= logs.maxLogs())
-        why = `namespace ${ownerOf(name)} holds ${logs.namespaceSize(name)} logs here, the most --max-logs allows`;
+      else if (!held && size >= logs.maxLogs()) why = `namespace ${ownerOf(name)} holds ${size} logs here, the most --max-logs allows`;
       if (why) {
         const owner = ownerOf(name);
         const s = skipped.get(owner) ?? { count: 0, why };

@@ -12,11 +12,10 @@
 // otherwise make --retain-until-replicated delete what nobody copied; it is ignored, counted
 // (STATS bad_acks) and logged once per stream.
 import type { Command } from '../../../protocol/commands.ts';
-import { LogdError } from '../../../protocol/errors.ts';
 import { crcHex, stampText } from '../../../protocol/frame.ts';
 import { CRLF, endAt } from '../../../protocol/replies.ts';
 import type { LoopContext } from '../context.ts';
-import { errorReply, refusal } from '../failure.ts';
+import { readFailure, refusal } from '../failure.ts';
 import { RecordStream } from '../record-stream.ts';
 import type { Session, Stream, StreamSink } from '../session.ts';
 
@@ -103,7 +102,7 @@ class ReplicateStream implements Stream {
     try {
       refused = await this.check();
     } catch (err) {
-      refused = err instanceof LogdError && err.code === 'gone' ? refusal(ctx, 'gone', String(ctx.logs.first(cmd.log))) : errorReply(ctx, err);
+      refused = readFailure(ctx, cmd.log, err);
     }
     if (refused !== null) return this.end(refused);
     const handoff = await this.digestForNewCopy();

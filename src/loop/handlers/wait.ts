@@ -63,16 +63,17 @@ class WaitStream implements Stream {
 
   /** Ends the wait when enough participants have acknowledged; true if it did. */
   private check(): boolean {
-    if (acknowledgedBy(this.ctx, this.cmd.log, this.cmd.id) < this.cmd.replicas) return false;
-    this.end();
+    const k = acknowledgedBy(this.ctx, this.cmd.log, this.cmd.id);
+    if (k < this.cmd.replicas) return false;
+    this.end(k);
     return true;
   }
 
-  private end(): void {
+  private end(k = acknowledgedBy(this.ctx, this.cmd.log, this.cmd.id)): void {
     if (this.ended) return;
     this.ended = true;
     if (this.timer) clearTimeout(this.timer);
     this.unwatch?.();
-    this.sink!.end(okId(acknowledgedBy(this.ctx, this.cmd.log, this.cmd.id)));
+    this.sink!.end(okId(k));
   }
 }
