@@ -51,11 +51,10 @@ export class Checkpoints {
 
   /** Every stored position (of one log, when named), sorted by consumer then log. */
   list(log?: string): { consumer: string; log: string; id: number }[] {
-    const out: { consumer: string; log: string; id: number }[] = [];
-    for (const [consumer, logs] of this.positions) {
-      for (const [name, id] of logs) if (log === undefined || name === log) out.push({ consumer, log: name, id });
-    }
-    return out.sort((a, b) => (a.consumer === b.consumer ? compare(a.log, b.log) : compare(a.consumer, b.consumer)));
+    return [...this.entries()]
+      .filter(([, name]) => log === undefined || name === log)
+      .map(([consumer, name, id]) => ({ consumer, log: name, id }))
+      .sort((a, b) => (a.consumer === b.consumer ? compare(a.log, b.log) : compare(a.consumer, b.consumer)));
   }
 
   set(consumer: string, log: string, id: number): Promise<void> {

@@ -145,6 +145,16 @@ export function syncDir(dir: string): Promise<void> {
   return syncPath(dir, (fd) => io.fsync(fd));
 }
 
+/** fsync of a file or directory by its path, blocking (the offline repair and synchronous file replaces). */
+export function fsyncPathSync(path: string): void {
+  const fd = fs.openSync(path, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** fdatasync of a file by its path (a chunk whose files may be closed). */
 export function datasyncFile(path: string): Promise<void> {
   return syncPath(path, (fd) => io.fdatasync(fd));

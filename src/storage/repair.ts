@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { chunkBaseName, chunkFirstId, CHUNK_SUFFIX, INDEX_SUFFIX } from './chunk-names.ts';
 import { currentBoot, DURABLE_FILE, writeDurable } from './durable.ts';
+import { fsyncPathSync } from './io.ts';
 import { lockDataDir, unlockDataDir } from './lock.ts';
 import { recoverLog, type Damage } from './recovery.ts';
 
@@ -76,17 +77,17 @@ function moveAside(dataDir: string, log: string, damage: Damage, moved: string[]
     move(name); // a file that holds no record of the log: it alone goes
     const index = chunkBaseName(damagedId) + INDEX_SUFFIX;
     if (fs.existsSync(join(logDir, index))) move(index);
-    syncPath(aside);
-    syncPath(logDir);
+    fsyncPathSync(aside);
+    fsyncPathSync(logDir);
     return;
   } else if (damage.offset === 0) {
     move(name);
   } else if (damage.offset < stat.size) {
     const target = unique(aside, `${name}.from-${damage.offset}`);
     copyTail(path, damage.offset, join(aside, target));
-    syncPath(aside);
+    fsyncPathSync(aside);
     fs.truncateSync(path, damage.offset);
-    syncPath(path);
+    fsyncPathSync(path);
     moved.push(`${log}/${name} bytes ${damage.offset}..${stat.size} -> ${log}/${DAMAGED_DIR}/${target}`);
   }
   const index = chunkBaseName(damagedId) + INDEX_SUFFIX;
@@ -98,8 +99,8 @@ function moveAside(dataDir: string, log: string, damage: Damage, moved: string[]
     const later = chunkBaseName(id) + INDEX_SUFFIX;
     if (fs.existsSync(join(logDir, later))) move(later);
   }
-  syncPath(aside);
-  syncPath(logDir);
+  fsyncPathSync(aside);
+  fsyncPathSync(logDir);
 }
 
 function copyTail(from: string, offset: number, to: string): void {
@@ -125,13 +126,4 @@ function unique(dir: string, name: string): string {
   let candidate = name;
   for (let n = 2; fs.existsSync(join(dir, candidate)); n++) candidate = `${name}.${n}`;
   return candidate;
-}
-
-function syncPath(path: string): void {
-  const fd = fs.openSync(path, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -5,7 +5,7 @@
 // consumer name does, so a leftover one is never taken for data.
 import fs from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { syncDir } from './io.ts';
+import { fsyncPathSync, syncDir } from './io.ts';
 
 function tempPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp`);
@@ -35,10 +35,5 @@ export function replaceFileSync(path: string, data: string | Uint8Array): void {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, path);
-  const dir = fs.openSync(dirname(path), 'r');
-  try {
-    fs.fsyncSync(dir);
-  } finally {
-    fs.closeSync(dir);
-  }
+  fsyncPathSync(dirname(path));
 }

@@ -3,6 +3,7 @@
 // written starts with 'X' instead of 'R' and so fails the shape check like any torn record.
 import fs from 'node:fs';
 import { FRAME_MALFORMED, MAX_FRAME_HEADER, frameCrcMatches, newFrameHeader, parseFrame } from '../../protocol/frame.ts';
+import { COMMIT_BYTE, UNCOMMITTED_BYTE } from './round.ts';
 
 const BLOCK = 1 << 20;
 const header = newFrameHeader();
@@ -41,7 +42,7 @@ export function scanFrames(fd: number, pos: number, end: number, id: number, max
 /** The frame at `pos` is whole and matches its CRC but starts with 'X': a round whose commit byte never came. */
 export function isUncommittedFrame(fd: number, pos: number, end: number): boolean {
   const first = Buffer.allocUnsafe(1);
-  if (fs.readSync(fd, first, 0, 1, pos) !== 1 || first[0] !== UNCOMMITTED) return false;
+  if (fs.readSync(fd, first, 0, 1, pos) !== 1 || first[0] !== UNCOMMITTED_BYTE) return false;
   return frameAt(fd, pos, end, true);
 }
 
@@ -57,27 +58,24 @@ export function findFrameAfter(fd: number, from: number, end: number, limit: num
     for (let i = buf.indexOf('EC ', 1, 'latin1'); i >= 0 && i < have; i = buf.indexOf('EC ', i + 1, 'latin1')) {
       const pos = at + i - 1;
       if (pos >= limit) return -1;
-      if ((buf[i - 1] === COMMITTED || buf[i - 1] === UNCOMMITTED) && frameAt(fd, pos, end, buf[i - 1] === UNCOMMITTED)) return pos;
+      if ((buf[i - 1] === COMMIT_BYTE || buf[i - 1] === UNCOMMITTED_BYTE) && frameAt(fd, pos, end, buf[i - 1] === UNCOMMITTED_BYTE)) return pos;
     }
     if (at + have >= end) break;
   }
   return -1;
 }
 
-const COMMITTED = 82; // 'R'
-const UNCOMMITTED = 88; // 'X'
-
 /** A whole frame matching its CRC starts at `pos` (read as committed when `uncommitted`). */
 function frameAt(fd: number, pos: number, end: number, uncommitted: boolean): boolean {
   const head = Buffer.allocUnsafe(Math.min(MAX_FRAME_HEADER, end - pos));
   fs.readSync(fd, head, 0, head.length, pos);
-  if (uncommitted) head[0] = COMMITTED;
+  if (uncommitted) head[0] = COMMIT_BYTE;
   const eol = head.indexOf('\r\n', 0, 'latin1');
   if (eol < 0) return false;
   const len = Number(head.toString('latin1', 0, eol).split(' ')[3]);
   if (!Number.isSafeInteger(len) || pos + eol + 4 + len > end) return false;
   const frame = Buffer.allocUnsafe(eol + 4 + len);
   fs.readSync(fd, frame, 0, frame.length, pos);
-  if (uncommitted) frame[0] = COMMITTED;
+  if (uncommitted) frame[0] = COMMIT_BYTE;
   return parseFrame(frame, 0, frame.length, header) === frame.length && frameCrcMatches(frame, 0, header);
 }
