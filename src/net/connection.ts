@@ -5,8 +5,9 @@
 // command runs once it can see the effects of every earlier one: at once, unless a stream (READ,
 // REPLICATE) is ahead of it, or a non-write command finds an earlier write still waiting for its
 // fsync (writes need not wait: the appender keeps them in order). The connection is in one of:
-//   reading    commands run as they arrive (replies may still wait for their fsync);
-//   streaming  a stream is queued or owns the output: later commands wait their turn;
+//   open       commands run as they arrive (replies may still wait for their fsync), except
+//              while a stream is queued or owns the output (`streams > 0`, the streaming
+//              phase): later commands then wait their turn;
 //   closing    input has ended (CLOSE, a fatal error, the client's EOF, or a command that ends
 //              the connection: SHUTDOWN, a wrong AUTH): nothing arriving later runs, the queue
 //              drains, then the socket ends;
@@ -43,7 +44,7 @@ export interface ClientConnectionHost {
   slowConsumer(remote: string, reason: string): void;
 }
 
-type State = 'reading' | 'streaming' | 'closing' | 'closed';
+type State = 'open' | 'closing' | 'closed';
 
 let nextSessionId = 1;
 
@@ -53,7 +54,7 @@ export class ClientConnection implements Session, StreamSink {
   authed = false;
   readonly subscriptions = new Map<string, () => void>();
 
-  private state: State = 'reading';
+  private state: State = 'open';
   private readonly parser: Parser;
   private readonly output: Output;
   private readonly queue = new ReplyQueue(this);
@@ -189,7 +190,7 @@ export class ClientConnection implements Session, StreamSink {
     const r = this.running ?? this.queue.ran(STREAM, null);
     r.state = STREAM;
     r.stream = stream;
-    if (this.streams++ === 0 && this.state === 'reading') this.state = 'streaming';
+    this.streams++;
     this.settle();
   }
 
@@ -234,7 +235,7 @@ export class ClientConnection implements Session, StreamSink {
     r.state = DONE;
     r.text = text;
     r.stream = null;
-    if (--this.streams === 0 && this.state === 'streaming') this.state = 'reading';
+    this.streams--;
     this.settle();
   }
 
