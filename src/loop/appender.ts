@@ -67,7 +67,16 @@ export class Appender {
       batches.push({ payloads, atomic: true, expect, slots: [slot ?? session.defer()], counts: [payloads.length], perRecord: false, session: null, bytes });
       pending.bytes += bytes;
     } else if (expect !== 0) {
-      batches.push({ payloads: [payloads], atomic: true, expect, slots: [slot ?? session.defer()], counts: [1], perRecord: true, session: null, bytes: payloads.length });
+      batches.push({
+        payloads: [payloads],
+        atomic: true,
+        expect,
+        slots: [slot ?? session.defer()],
+        counts: [1],
+        perRecord: true,
+        session: null,
+        bytes: payloads.length,
+      });
       pending.bytes += payloads.length;
     } else {
       let batch = batches[batches.length - 1];
