@@ -17,10 +17,7 @@ const fields = new Float64Array(3);
 /** Decimal digits of a non-negative safe integer. */
 export function decimalLength(n: number): number {
   let len = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    len++;
-  }
+  for (let bound = 10; n >= bound; bound *= 10) len++; // powers of 10 are exact doubles
   return len;
 }
 
@@ -38,8 +35,10 @@ export function decimalLengthOfRange(first: number, count: number): number {
 export function writeDecimal(buf: Buffer, pos: number, n: number): number {
   const end = pos + decimalLength(n);
   let p = end;
+  // Below 2^31 (every id and length in practice) integer division is exact and much cheaper.
+  for (; n > 0x7fffffff; n = Math.floor(n / 10)) buf[--p] = 48 + (n % 10);
   do {
-    const q = Math.floor(n / 10);
+    const q = (n / 10) | 0;
     buf[--p] = 48 + (n - q * 10);
     n = q;
   } while (n > 0);
