@@ -24,6 +24,16 @@ export function decimalLength(n: number): number {
   return len;
 }
 
+/** The decimal digits of every integer in [first, first + count), added up (first >= 0). */
+export function decimalLengthOfRange(first: number, count: number): number {
+  const end = first + count;
+  let total = 0;
+  let digits = decimalLength(first);
+  let bound = 10 ** digits; // the first integer with one digit more
+  for (let n = first; n < end; n = bound, bound *= 10, digits++) total += (Math.min(end, bound) - n) * digits;
+  return total;
+}
+
 /** Writes `n` in decimal at `pos`; returns the position after it. */
 export function writeDecimal(buf: Buffer, pos: number, n: number): number {
   const end = pos + decimalLength(n);
@@ -49,7 +59,7 @@ export function writeFrameHeader(buf: Buffer, pos: number, id: number, ts: numbe
   buf[pos++] = SPACE;
   pos = writeDecimal(buf, pos, id);
   buf[pos++] = SPACE;
-  pos = writeDecimal(buf, pos, ts);
+  pos = writeTimestamp(buf, pos, ts);
   buf[pos++] = SPACE;
   pos = writeDecimal(buf, pos, len);
   buf[pos++] = SPACE;
@@ -57,6 +67,21 @@ export function writeFrameHeader(buf: Buffer, pos: number, id: number, ts: numbe
   buf[pos++] = CR;
   buf[pos++] = LF;
   return pos;
+}
+
+/** The digits of the timestamp written last: a round stamps all its records with one timestamp. */
+const lastTsDigits = Buffer.alloc(16);
+let lastTsLength = 0;
+let lastTs = -1;
+
+/** writeDecimal of a timestamp, copying the digits when it is the previous one's. */
+function writeTimestamp(buf: Buffer, pos: number, ts: number): number {
+  if (ts !== lastTs) {
+    lastTsLength = writeDecimal(lastTsDigits, 0, ts);
+    lastTs = ts;
+  }
+  for (let i = 0; i < lastTsLength; i++) buf[pos + i] = lastTsDigits[i]!;
+  return pos + lastTsLength;
 }
 
 /** Writes a whole frame (header, payload, CRLF) at `pos`; returns the position after it. */

@@ -1,5 +1,6 @@
 // Reply lines as the server sends them. Every server line ends with CRLF.
 import { type ErrorCode, LogdError } from './errors.ts';
+import { decimalLengthOfRange, writeDecimal } from './frame.ts';
 
 export const CRLF = '\r\n';
 export const PONG = 'PONG\r\n';
@@ -8,6 +9,21 @@ export const END = 'END\r\n';
 
 export function okId(id: number): string {
   return 'OK ' + id + CRLF;
+}
+
+/** `OK <id>` for each of `count` ids from `first`, as one buffer (the replies to a run of MSGs). */
+export function okIds(first: number, count: number): Buffer {
+  const buf = Buffer.allocUnsafe(count * 5 + decimalLengthOfRange(first, count));
+  let pos = 0;
+  for (let id = first; id < first + count; id++) {
+    buf[pos++] = 79; // O
+    buf[pos++] = 75; // K
+    buf[pos++] = 32;
+    pos = writeDecimal(buf, pos, id);
+    buf[pos++] = 13;
+    buf[pos++] = 10;
+  }
+  return buf;
 }
 
 export function okRange(first: number, last: number): string {

@@ -57,11 +57,30 @@ export function crcAt(buf: Uint8Array, s: number, e: number): number {
   return n;
 }
 
-/** The log or consumer name in buf[s, e), or null when it is not a valid name. */
+/** The bytes of the last valid name nameAt returned, and that name. */
+const lastNameBytes = Buffer.alloc(64);
+let lastNameLength = 0;
+let lastName = '';
+
+/**
+ * The log or consumer name in buf[s, e), or null when it is not a valid name. A pipeline names
+ * the same log line after line: the last valid name is remembered, so a repeat costs a compare
+ * instead of a string and a pattern match.
+ */
 export function nameAt(buf: Buffer, s: number, e: number): string | null {
-  if (e - s > 64) return null;
+  const length = e - s;
+  if (length > 64) return null;
+  if (length === lastNameLength && length > 0) {
+    let i = 0;
+    while (i < length && buf[s + i] === lastNameBytes[i]) i++;
+    if (i === length) return lastName;
+  }
   const name = buf.toString('latin1', s, e);
-  return isValidName(name) ? name : null;
+  if (!isValidName(name)) return null;
+  buf.copy(lastNameBytes, 0, s, e);
+  lastNameLength = length;
+  lastName = name;
+  return name;
 }
 
 /** True when buf[s, e) is `word` in any case; `word` is given in lower-case letters. */

@@ -5,11 +5,13 @@
 // alone (atomic = false); each APPEND stays one atomic batch, all or none. A conditional append
 // (MSG or APPEND with `@<next-id>`) is a batch of its own: storage checks its expected id when
 // its round assigns ids, and a conflict refuses that batch alone.
-// Hot path: no closure or promise per command; each caller is just its reply slot.
+// Hot path: no closure or promise per command, and one reply per run: a session's consecutive
+// MSGs in one batch join the reply of the first (Session.join), answered with one buffer of
+// `OK <id>` lines.
 import type { RecordPayload } from '../../protocol/pieces.ts';
-import { okId, okRange } from '../../protocol/replies.ts';
+import { okId, okIds, okRange } from '../../protocol/replies.ts';
 import type { Log } from '../storage/log.ts';
-import type { ReplySlot } from './session.ts';
+import type { ReplySlot, Session } from './session.ts';
 
 /** A log's pending appends this large go to storage at once instead of waiting for the end of the turn. */
 const EAGER_FLUSH_BYTES = 4 * 1024 * 1024;
@@ -20,9 +22,13 @@ interface Batch {
   atomic: boolean;
   /** The expected next id of a conditional append, 0 for none. */
   expect: number;
-  /** Per caller: its reply slot, and how many records it added (0: one record from MSG). */
+  /** Per reply: its slot, and how many records it answers for. */
   slots: ReplySlot[];
   counts: number[];
+  /** MSGs: one `OK <id>` line per record; else (APPEND) one `OK <first> <last>` per slot. */
+  perRecord: boolean;
+  /** The session of the last slot: its next MSG may join that slot. */
+  session: Session | null;
   /** Payload bytes. */
   bytes: number;
 }
@@ -46,27 +52,47 @@ export class Appender {
   ) {}
 
   /**
-   * MSG (one payload: replies `OK <id>`) or APPEND (an array: replies `OK <first> <last>`).
+   * MSG (one payload: replies `OK <id>`) or APPEND (an array: replies `OK <first> <last>`), for
+   * the command `session` runs. `slot`: its reply slot if taken already (the log was still being
+   * created when it ran), else null: taken here, or joined to the session's previous MSG's.
    * `expect` > 0: only if the log's next id is that when its turn comes (else `ERR conflict`).
    */
-  add(log: Log, payloads: RecordPayload | Buffer[], slot: ReplySlot, expect = 0): void {
+  add(log: Log, payloads: RecordPayload | Buffer[], session: Session, slot: ReplySlot | null, expect = 0): void {
     let pending = this.pending.get(log);
     if (!pending) this.pending.set(log, (pending = { batches: [], bytes: 0 }));
     const batches = pending.batches;
     if (Array.isArray(payloads)) {
       let bytes = 0;
       for (const p of payloads) bytes += p.length;
-      batches.push({ payloads, atomic: true, expect, slots: [slot], counts: [payloads.length], bytes });
+      batches.push({ payloads, atomic: true, expect, slots: [slot ?? session.defer()], counts: [payloads.length], perRecord: false, session: null, bytes });
       pending.bytes += bytes;
     } else if (expect !== 0) {
-      batches.push({ payloads: [payloads], atomic: true, expect, slots: [slot], counts: [0], bytes: payloads.length });
+      batches.push({
+        payloads: [payloads],
+        atomic: true,
+        expect,
+        slots: [slot ?? session.defer()],
+        counts: [1],
+        perRecord: true,
+        session: null,
+        bytes: payloads.length,
+      });
       pending.bytes += payloads.length;
     } else {
       let batch = batches[batches.length - 1];
-      if (!batch || batch.atomic) batches.push((batch = { payloads: [], atomic: false, expect: 0, slots: [], counts: [], bytes: 0 }));
+      if (!batch || batch.atomic) {
+        batch = { payloads: [], atomic: false, expect: 0, slots: [], counts: [], perRecord: true, session: null, bytes: 0 };
+        batches.push(batch);
+      }
+      const last = batch.slots.length - 1;
+      if (slot === null && batch.session === session && session.join(batch.slots[last]!)) {
+        batch.counts[last]!++;
+      } else {
+        batch.slots.push(slot ?? session.defer());
+        batch.counts.push(1);
+        batch.session = session;
+      }
       batch.payloads.push(payloads);
-      batch.slots.push(slot);
-      batch.counts.push(0);
       batch.bytes += payloads.length;
       pending.bytes += payloads.length;
     }
@@ -103,19 +129,16 @@ export class Appender {
           let id = ids.first;
           for (let i = 0; i < slots.length; i++) {
             const n = counts[i]!;
-            const slot = slots[i]!;
-            if (n === 0) {
-              slot.send(okId(id++));
-            } else {
-              slot.send(okRange(id, id + n - 1));
-              id += n;
-            }
+            if (!batch.perRecord) slots[i]!.send(okRange(id, id + n - 1));
+            else slots[i]!.send(n === 1 ? okId(id) : okIds(id, n));
+            id += n;
           }
           this.settled();
         },
         (err: unknown) => {
+          // One ERR line per command: the commands of a joined reply each get theirs.
           const line = this.errorReply(err);
-          for (const slot of batch.slots) slot.send(line);
+          for (let i = 0; i < batch.slots.length; i++) batch.slots[i]!.send(batch.perRecord ? line.repeat(batch.counts[i]!) : line);
           this.settled();
         },
       );

@@ -4,7 +4,8 @@ import type { Command } from '../../protocol/commands.ts';
 
 /** A reply whose text is not known yet; replies still leave in command order. */
 export interface ReplySlot {
-  send(text: string): void;
+  /** The reply's lines (a slot joined by later commands answers each of them: one line each). */
+  send(text: string | Buffer): void;
 }
 
 /** Where a streaming reply (READ, REPLICATE) writes; it owns the connection's output until end(). */
@@ -48,6 +49,12 @@ export interface Session {
   readonly subscriptions: Map<string, () => void>;
   reply(text: string): void;
   defer(): ReplySlot;
+  /**
+   * Makes `slot`, the session's newest reply, answer the command being run as well: a run of
+   * pipelined MSGs gets one reply, whose text then has one line per command. False when
+   * another reply came after it or it is answered: the handler defers its own.
+   */
+  join(slot: ReplySlot): boolean;
   stream(stream: Stream): void;
   /** An out-of-band line; a newer push with the same key replaces one not yet sent. */
   push(key: string, text: string): void;

@@ -205,9 +205,16 @@ export class ClientConnection implements Session, StreamSink {
     this.endInput();
   }
 
+  /** Only for a command run as it arrived (nothing waits before it: the slot is the newest reply). */
+  join(slot: ReplySlot): boolean {
+    if (this.running !== null || !this.queue.join(slot)) return false;
+    if (++this.deferred >= MAX_DEFERRED) this.updateFlow();
+    return true;
+  }
+
   /** Reply (the queue's owner): a deferred reply is known. */
-  replied(): void {
-    this.deferred--;
+  replied(commands: number): void {
+    this.deferred -= commands;
     this.settle();
   }
 

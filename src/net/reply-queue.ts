@@ -24,7 +24,8 @@ export type Ending = typeof RUN | typeof AT_HEAD | typeof STOP;
 
 /** The connection: told when a deferred reply is known. */
 export interface ReplyOwner {
-  replied(): void;
+  /** `commands`: how many commands the reply answers. */
+  replied(commands: number): void;
 }
 
 /** Written replies kept at the front of the queue before it is compacted. */
@@ -33,7 +34,9 @@ const COMPACT_AT = 1024;
 export class Reply implements ReplySlot {
   state: State;
   cmd: Command | null;
-  text: string | null;
+  text: string | Buffer | null;
+  /** Commands this reply answers: more than one for a run of MSGs joined to it (join()). */
+  commands = 1;
   stream: Stream | null = null;
   started = false;
   ending: Ending = RUN;
@@ -64,10 +67,10 @@ export class Reply implements ReplySlot {
   }
 
   /** ReplySlot: the deferred reply's text. */
-  send(text: string): void {
+  send(text: string | Buffer): void {
     this.state = DONE;
     this.text = text;
-    this.owner.replied();
+    this.owner.replied(this.commands);
   }
 }
 
@@ -106,6 +109,14 @@ export class ReplyQueue {
     this.items.push(r);
     this.toRun = this.items.length;
     return r;
+  }
+
+  /** Makes the newest reply, if it is `slot` and still deferred, answer one more command. */
+  join(slot: ReplySlot): boolean {
+    const r = this.items[this.items.length - 1];
+    if (r === undefined || r !== slot || r.state !== DEFERRED) return false;
+    r.commands++;
+    return true;
   }
 
   /** A command that must wait its turn, or a parser error in line behind such commands (cmd null). */

@@ -1,6 +1,6 @@
 // A batch: the records of one append call, waiting for the round that writes them. Either
 // payloads to frame (a client's MSG/APPEND) or frames stored as they are (a replica's copy).
-import { frameLength } from '../../protocol/frame.ts';
+import { decimalLength, decimalLengthOfRange, frameLength } from '../../protocol/frame.ts';
 import type { RecordPayload } from '../../protocol/pieces.ts';
 
 export interface Ids {
@@ -40,8 +40,13 @@ export type BatchRecords = Pick<PayloadBatch, 'kind' | 'payloads' | 'firstId'> |
 /** The bytes the batch takes in the chunk when its records start at `firstId`, stamped `ts`. */
 export function batchBytes(batch: Batch, firstId: number, ts: number): number {
   if (batch.kind === 'frames') return batch.frames.length;
-  let bytes = 0;
-  for (const [i, payload] of batch.payloads.entries()) bytes += frameLength(firstId + i, ts, payload.length);
+  // frameLength of each record, added up: the parts every frame has, then the ids, then the payloads.
+  const { payloads } = batch;
+  let bytes = payloads.length * (frameLength(0, ts, 0) - 1) + decimalLengthOfRange(firstId, payloads.length);
+  for (let i = 0; i < payloads.length; i++) {
+    const len = payloads[i]!.length;
+    bytes += len + decimalLength(len) - 1;
+  }
   return bytes;
 }
 

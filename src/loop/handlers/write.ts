@@ -8,13 +8,13 @@ import type { Session } from '../session.ts';
 
 export function handleWrite(ctx: LoopContext, session: Session, name: string, payloads: RecordPayload | Buffer[], expect = 0): void {
   const log = ctx.logs.forWrite(name);
-  const slot = session.defer();
   if (log instanceof Promise) {
+    const slot = session.defer();
     log.then(
-      (created) => ctx.appender.add(created, payloads, slot, expect),
+      (created) => ctx.appender.add(created, payloads, session, slot, expect),
       (err: unknown) => slot.send(errorReply(ctx, err)),
     );
   } else {
-    ctx.appender.add(log, payloads, slot, expect);
+    ctx.appender.add(log, payloads, session, null, expect);
   }
 }
