@@ -1,4 +1,6 @@
 // Chunk file names: `<first-id, 20 digits>.chunk` and its index `<first-id>.idx`.
+import { join } from 'node:path';
+
 const ID_DIGITS = 20;
 export const CHUNK_SUFFIX = '.chunk';
 export const INDEX_SUFFIX = '.idx';
@@ -14,4 +16,16 @@ export function chunkFirstId(fileName: string): number | undefined {
   if (!m) return undefined;
   const id = Number(m[1]);
   return Number.isSafeInteger(id) && id >= 1 ? id : undefined;
+}
+
+/** Where a chunk's file and its index are. */
+export interface ChunkPaths {
+  firstId: number;
+  chunkPath: string;
+  indexPath: string;
+}
+
+export function chunkPaths(dir: string, firstId: number): ChunkPaths {
+  const base = join(dir, chunkBaseName(firstId));
+  return { firstId, chunkPath: base + CHUNK_SUFFIX, indexPath: base + INDEX_SUFFIX };
 }

@@ -7,12 +7,11 @@
 // are shared by all logs (open-files.ts): an idle chunk's files may be closed at any time and
 // reopen on the next acquire, which checks that the path still names the same file.
 import fs from 'node:fs';
-import { join } from 'node:path';
 import { LogdError } from '../../protocol/errors.ts';
 import { INDEX_ENTRY_BYTES, IndexBuffer, readEntry } from './index-buffer.ts';
 import { io } from './io.ts';
 import type { OpenFiles } from './open-files.ts';
-import { chunkBaseName, CHUNK_SUFFIX, INDEX_SUFFIX } from './chunk-names.ts';
+import { chunkPaths } from './chunk-names.ts';
 
 /** Chunk files roll at this size unless --chunk-bytes says otherwise (logd, logtool refill). */
 export const DEFAULT_CHUNK_BYTES = 64 << 20;
@@ -61,9 +60,9 @@ export class Chunk {
     readonly firstId: number,
     state: ChunkState = { kind: 'sealed', memoryIndex: null },
   ) {
-    const base = join(dir, chunkBaseName(firstId));
-    this.chunkPath = base + CHUNK_SUFFIX;
-    this.indexPath = base + INDEX_SUFFIX;
+    const paths = chunkPaths(dir, firstId);
+    this.chunkPath = paths.chunkPath;
+    this.indexPath = paths.indexPath;
     this.state = state;
     this.records = 0;
     this.end = 0;

@@ -12,10 +12,11 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { Chunk } from './chunk.ts';
-import { chunkFirstId, chunkBaseName, CHUNK_SUFFIX } from './chunk-names.ts';
+import { chunkBaseName, CHUNK_SUFFIX } from './chunk-names.ts';
 import { atOrAfter, currentBoot, readDurable, type DurablePoint } from './durable.ts';
 import { INDEX_ENTRY_BYTES, type IndexBuffer } from './index-buffer.ts';
 import { openIndex, rebuildIndex, sealedChunkOk } from './index-check.ts';
+import { chunksIn } from './listing.ts';
 import { findFrameAfter, isUncommittedFrame } from './scan.ts';
 
 /** Where a log is damaged beyond a torn tail. */
@@ -67,11 +68,7 @@ class DamageFound extends Error {
  * `scanAll` (logtool repair): every chunk is scanned whole, so damage anywhere is found.
  */
 export function recoverLog(dir: string, log: string, scanAll = false): RecoveredLog {
-  const ids = fs
-    .readdirSync(dir)
-    .map(chunkFirstId)
-    .filter((id): id is number => id !== undefined)
-    .sort((a, b) => a - b);
+  const ids = chunksIn(dir).map((chunk) => chunk.firstId);
   const durable = readDurable(dir);
   const result: RecoveredLog = { chunks: [], droppedBytes: 0, repairedIndexes: 0, droppedChunks: 0, durable, damage: null };
   if (ids.length === 0) {

@@ -4,10 +4,11 @@
 // file and its index (renamed). What stays holds ids first..new head without a gap; a replica
 // elsewhere can refill the rest (README, "Refilling a repaired log"). See protocol/STORAGE.md.
 import fs from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { chunkBaseName, chunkFirstId, CHUNK_SUFFIX, INDEX_SUFFIX } from './chunk-names.ts';
 import { currentBoot, DURABLE_FILE, writeDurable } from './durable.ts';
 import { fsyncPathSync } from './io.ts';
+import { chunksIn } from './listing.ts';
 import { lockDataDir, unlockDataDir } from './lock.ts';
 import { recoverLog, type Damage } from './recovery.ts';
 
@@ -92,12 +93,10 @@ function moveAside(dataDir: string, log: string, damage: Damage, moved: string[]
   }
   const index = chunkBaseName(damagedId) + INDEX_SUFFIX;
   if (fs.existsSync(join(logDir, index))) move(index); // a cache: rebuilt from the chunk on open
-  for (const file of fs.readdirSync(logDir).sort()) {
-    const id = chunkFirstId(file);
-    if (id === undefined || id <= damagedId) continue;
-    move(file);
-    const later = chunkBaseName(id) + INDEX_SUFFIX;
-    if (fs.existsSync(join(logDir, later))) move(later);
+  for (const later of chunksIn(logDir)) {
+    if (later.firstId <= damagedId) continue;
+    move(basename(later.chunkPath));
+    if (fs.existsSync(later.indexPath)) move(basename(later.indexPath));
   }
   fsyncPathSync(aside);
   fsyncPathSync(logDir);

@@ -17,6 +17,7 @@ import { OpenFiles } from './open-files.ts';
 import { TailBudget } from './tail-cache.ts';
 import { FileWatch } from './watch.ts';
 import type { FsyncPolicy } from './policy.ts';
+import { logsIn } from './listing.ts';
 import { recoverLog, type Damage } from './recovery.ts';
 import { RecoveryTotals } from './recovery-report.ts';
 
@@ -85,10 +86,7 @@ export class Store {
     fs.mkdirSync(opts.dir, { recursive: true });
     const lockFd = lockDataDir(opts.dir);
     try {
-      const names = fs
-        .readdirSync(opts.dir, { withFileTypes: true })
-        .filter((entry) => entry.isDirectory() && isValidName(entry.name))
-        .map((entry) => entry.name);
+      const names = logsIn(opts.dir);
       const files = new OpenFiles(opts.openFiles ?? 256);
       const logOptions = {
         fsync: opts.fsync,

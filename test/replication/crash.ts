@@ -39,7 +39,10 @@ test('a node killed with SIGKILL while the others write catches up on restart, w
   await write(cluster.port('bob'), 'bob', 500, 'bob-');
   await waitFor('bob to be copying', async () => ((await logs(cluster.port('bob'))).get('alice')?.head ?? 0) > 0);
   await cluster.nodes.get('bob')!.kill();
-  await new Promise((r) => setTimeout(r, 500));
+  // Bob must have records to catch up on: alice and carol write on while it is down.
+  const ownHead = async (n: string) => (await logs(cluster.port(n))).get(n)?.head ?? 0;
+  const atKill = [await ownHead('alice'), await ownHead('carol')];
+  await waitFor('alice and carol to write while bob is down', async () => (await ownHead('alice')) > atKill[0]! && (await ownHead('carol')) > atKill[1]!);
 
   // Restart bob without peers first, to see what it kept; then give it the participants back.
   const full: [string, number][] = names.map((n) => [n, cluster.port(n)]);
@@ -48,7 +51,9 @@ test('a node killed with SIGKILL while the others write catches up on restart, w
   const kept = await logs(cluster.port('bob'));
   t.is(kept.get('bob')!.head, 500);
   cluster.writePeers('bob', full);
-  await new Promise((r) => setTimeout(r, 1000));
+  // The writers go on until bob copies again, so that it catches up while records still arrive.
+  const keptAlice = kept.get('alice')?.head ?? 0;
+  await waitFor('bob to copy alice again', async () => ((await logs(cluster.port('bob'))).get('alice')?.head ?? 0) > keptAlice);
   writing = false;
   await Promise.all(writers);
 

@@ -2,6 +2,7 @@ import test from 'ava';
 import { payloadCrc } from '../../protocol/frame.ts';
 import { startServer } from '../_server.ts';
 import { Wire } from '../_wire.ts';
+import { waitFor } from '../replication/_cluster.ts';
 
 /** Pipelines MSGs until stopped; returns the ids acknowledged with OK. */
 async function writeUntil(wire: Wire, tag: string, stopped: () => boolean): Promise<number[]> {
@@ -22,6 +23,16 @@ async function writeUntil(wire: Wire, tag: string, stopped: () => boolean): Prom
     // the server went away mid-batch: what was acknowledged so far is what counts
   }
   return acked;
+}
+
+/** Resolves once the log `test` holds `id` (writes are being acknowledged). */
+async function headReaches(port: number, id: number): Promise<void> {
+  const probe = await Wire.open(port);
+  try {
+    await waitFor(`HEAD test to reach ${id}`, async () => Number((await probe.command('HEAD test')).split(' ')[1]) >= id);
+  } finally {
+    probe.close();
+  }
 }
 
 async function verifyAll(port: number, acked: number[]): Promise<{ head: number }> {
@@ -45,7 +56,7 @@ test('SIGTERM stops gracefully and keeps every acknowledged record', async (t) =
   const wire = await Wire.open(first.port);
   let stop = false;
   const writing = writeUntil(wire, 'w0', () => stop);
-  await new Promise((r) => setTimeout(r, 500));
+  await headReaches(first.port, 1000);
   first.proc.kill('SIGTERM');
   t.is(await first.exited, 0);
   stop = true;
@@ -63,7 +74,8 @@ test('a restart after SIGKILL under --fsync always keeps every acknowledged reco
   const wires = await Promise.all([Wire.open(first.port), Wire.open(first.port)]);
   let stop = false;
   const writing = wires.map((w, i) => writeUntil(w, `w${i}`, () => stop));
-  await new Promise((r) => setTimeout(r, 400 + Math.random() * 400));
+  await headReaches(first.port, 1000);
+  await new Promise((r) => setTimeout(r, Math.random() * 400)); // then a kill at a random point of the writes
   await first.kill();
   stop = true;
   const acked = (await Promise.all(writing)).flat();

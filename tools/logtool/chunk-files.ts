@@ -1,41 +1,9 @@
-// Reading a data directory offline (verify, dump): its logs, their chunk files, and the frames
-// of a chunk with what ends them. The layout is protocol/STORAGE.md's; file names and index
-// entries are decoded with src/storage's own helpers.
-import { open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// Reading a data directory offline (verify, dump): the frames of a chunk with what ends them, and
+// its index. The layout is protocol/STORAGE.md's; the logs and chunks are listed, and index
+// entries decoded, with src/storage's own helpers (listing.ts, index-buffer.ts).
+import { open, stat } from 'node:fs/promises';
 import { FRAME_INCOMPLETE, FRAME_MALFORMED, frameCrcMatches, newFrameHeader, parseFrame } from '../../protocol/frame.ts';
-import { isValidName } from '../../protocol/names.ts';
-import { CHUNK_SUFFIX, INDEX_SUFFIX, chunkFirstId } from '../../src/storage/chunk-names.ts';
 import { INDEX_ENTRY_BYTES, readEntry } from '../../src/storage/index-buffer.ts';
-
-/** Where a chunk file and its index are. */
-export interface ChunkPaths {
-  firstId: number;
-  chunkPath: string;
-  indexPath: string;
-}
-
-/** Every log directory of a data directory, sorted. */
-export async function listLogs(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries
-    .filter((e) => e.isDirectory() && isValidName(e.name))
-    .map((e) => e.name)
-    .sort();
-}
-
-/** The chunks of a log, by first id. */
-export async function listChunks(dir: string, log: string): Promise<ChunkPaths[]> {
-  const logDir = join(dir, log);
-  const chunks: ChunkPaths[] = [];
-  for (const file of await readdir(logDir)) {
-    const firstId = chunkFirstId(file);
-    if (firstId === undefined) continue;
-    const base = file.slice(0, -CHUNK_SUFFIX.length);
-    chunks.push({ firstId, chunkPath: join(logDir, file), indexPath: join(logDir, base + INDEX_SUFFIX) });
-  }
-  return chunks.sort((a, b) => a.firstId - b.firstId);
-}
 
 export interface ScannedFrame {
   /** Byte position of the frame in the chunk. */

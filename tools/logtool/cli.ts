@@ -37,6 +37,15 @@ export class TimeoutError extends Error {}
 /** What the arguments name does not exist (a data directory, a log in it). */
 export class NotFoundError extends Error {}
 
+/** `list()`'s result; a missing directory (ENOENT) becomes a NotFoundError saying `missing`. */
+export function listOrNotFound<T>(list: () => T, missing: string): T {
+  try {
+    return list();
+  } catch (err) {
+    throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? new NotFoundError(missing) : err;
+  }
+}
+
 export const NETWORK_OPTIONS: Options = {
   host: { type: 'string' },
   port: { type: 'string' },

@@ -1,6 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { arity, integer, name, EXIT_FAILED, EXIT_OK, NotFoundError, type Subcommand } from '../cli.ts';
-import { ChunkScanner, listChunks, readIndex, type ChunkPaths } from '../chunk-files.ts';
+import { join } from 'node:path';
+import type { ChunkPaths } from '../../../src/storage/chunk-names.ts';
+import { chunksIn } from '../../../src/storage/listing.ts';
+import { arity, integer, name, EXIT_FAILED, EXIT_OK, listOrNotFound, type Subcommand } from '../cli.ts';
+import { ChunkScanner, readIndex } from '../chunk-files.ts';
 import { lockShared } from '../data-lock.ts';
 import { encodeRecord, format, FORMAT_HELP, BatchedWriter } from '../output.ts';
 
@@ -29,9 +32,7 @@ ${FORMAT_HELP}`,
     const release = lockShared(dir);
     if (!release) process.stderr.write(`logtool dump: warning: ${dir} is held by a running logd\n`);
     try {
-      const chunks = await listChunks(dir, log).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === 'ENOENT' ? new NotFoundError(`no log ${log} in ${dir}`) : err;
-      });
+      const chunks = listOrNotFound(() => chunksIn(join(dir, log)), `no log ${log} in ${dir}`);
       const out = new BatchedWriter();
       let count = 0;
       for (let c = firstChunk(chunks, from); c < chunks.length && count < limit; c++) {

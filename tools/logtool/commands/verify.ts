@@ -1,6 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { arity, EXIT_FAILED, EXIT_OK, NotFoundError, type Subcommand } from '../cli.ts';
-import { ChunkScanner, fileSize, listChunks, listLogs, readIndex, type ChunkPaths } from '../chunk-files.ts';
+import { join } from 'node:path';
+import type { ChunkPaths } from '../../../src/storage/chunk-names.ts';
+import { chunksIn, logsIn } from '../../../src/storage/listing.ts';
+import { arity, EXIT_FAILED, EXIT_OK, listOrNotFound, type Subcommand } from '../cli.ts';
+import { ChunkScanner, fileSize, readIndex } from '../chunk-files.ts';
 import { lockShared } from '../data-lock.ts';
 import { Progress } from '../../progress.ts';
 
@@ -30,10 +33,8 @@ chunk being written may look torn). Progress on stderr unless --quiet.`,
     if (!release) process.stderr.write(`logtool verify: warning: ${dir} is held by a running logd\n`);
     try {
       const report = new Report();
-      const logs = await listLogs(dir).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === 'ENOENT' ? new NotFoundError(`no such directory: ${dir}`) : err;
-      });
-      const chunksByLog = await Promise.all(logs.map((log) => listChunks(dir, log)));
+      const logs = listOrNotFound(() => logsIn(dir), `no such directory: ${dir}`);
+      const chunksByLog = logs.map((log) => chunksIn(join(dir, log)));
       const sizes = await Promise.all(chunksByLog.flat().map((c) => fileSize(c.chunkPath)));
       const progress = values.quiet ? null : new Progress({ label: 'verify', total: sizes.reduce((a, b) => a + b, 0), unit: 'bytes' });
       for (let i = 0; i < logs.length; i++) await verifyLog(logs[i]!, chunksByLog[i]!, report, progress);
