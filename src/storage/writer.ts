@@ -243,10 +243,15 @@ export class Writer {
     }
     chunk.commit(written.lastId - chunk.firstId + 1, written.end);
     this.log.acknowledged(written.lastId);
-    if (chunk.unwrittenEntries >= INDEX_FLUSH_ENTRIES) await this.log.durability.flushIndex(chunk);
     this.log.durability.schedule();
     for (const batch of written.batches) batch.resolve(idsOf(batch));
     this.log.notify();
+    // The index is a cache: its write waits until the replies and wake-ups of this round have
+    // gone out (a turn of the event loop), so that they never wait for it; the next round does.
+    if (chunk.unwrittenEntries >= INDEX_FLUSH_ENTRIES) {
+      await yieldToEventLoop();
+      await this.log.durability.flushIndex(chunk);
+    }
   }
 
   /** Cuts the active chunk back to `start` after a failed write or sync; the ids stay unused. */
