@@ -2,14 +2,12 @@
 // (resume checks) and the first id at a time (SEEK). Stored bytes are returned unchanged, each
 // record checked (shape, id, CRC) unless it comes from the tail cache of this process's own rounds.
 import { LogdError } from '../../protocol/errors.ts';
-import { newFrameHeader, parseFrame, type RecordStamp } from '../../protocol/frame.ts';
+import { frameCrcMatches, newFrameHeader, parseFrame, type RecordStamp } from '../../protocol/frame.ts';
 import type { Chunk } from './chunk.ts';
 import type { ChunkSet } from './chunk-set.ts';
 import { reindexSealed } from './index-check.ts';
-import { READ_THREAD_BYTES, readThread } from './read-thread.ts';
 import { seekTime, timestampAt } from './seek.ts';
 import type { TailCache } from './tail-cache.ts';
-import { checkFrames } from './verified-read-job.ts';
 
 export interface ReadResult {
   /** Concatenated REC frames exactly as stored. */
@@ -106,19 +104,21 @@ export class Reader {
       if (cached) return { data: cached, count: want };
     }
     if (cut) to = atLeastOne ? Math.max(from + byteBudget, await chunk.position(i + 1)) : from + byteBudget;
-    if (to - from >= READ_THREAD_BYTES) {
-      const answer = await readThread.read({ fd: chunk.fd, from, to, firstId: id, want, cut });
-      if (answer) return { data: Buffer.from(answer.buffer, 0, answer.end), count: answer.count };
-      // Any doubt: read again here, where damage is handled and reported.
-    }
     const data = await chunk.bytes(from, to);
-    const { end: pos, count, bad } = checkFrames(data, data.length, id, want, cut);
-    if (bad) {
-      // The index is a cache: a sealed chunk's may have led here; rebuilt from the frames, the read is retried once.
-      if (!reindexed && !chunk.isActive && this.reindex(chunk)) return this.readRange(chunk, id, want, byteBudget, atLeastOne, true);
-      if (count > 0) return { data: data.subarray(0, pos), count, short: true }; // the good records before it go first
-      this.log.logger(`log ${this.log.name}: corrupt record ${id} in ${chunk.chunkPath} at byte ${from + pos}`);
-      throw new LogdError('internal', `corrupt record ${id}`);
+    let pos = 0;
+    let count = 0;
+    while (count < want) {
+      const len = parseFrame(data, pos, data.length, header);
+      if (len === 0 && cut) break; // the byte budget ends inside this record
+      if (len <= 0 || header.id !== id + count || !frameCrcMatches(data, pos, header)) {
+        // The index is a cache: a sealed chunk's may have led here; rebuilt from the frames, the read is retried once.
+        if (!reindexed && !chunk.isActive && this.reindex(chunk)) return this.readRange(chunk, id, want, byteBudget, atLeastOne, true);
+        if (count > 0) return { data: data.subarray(0, pos), count, short: true }; // the good records before it go first
+        this.log.logger(`log ${this.log.name}: corrupt record ${id} in ${chunk.chunkPath} at byte ${from + pos}`);
+        throw new LogdError('internal', `corrupt record ${id}`);
+      }
+      pos += len;
+      count++;
     }
     return { data: pos === data.length ? data : data.subarray(0, pos), count };
   }
