@@ -8,12 +8,26 @@ export const INDEX_ENTRY_BYTES = ENTRY;
 
 /** Reads the u64 little-endian entry at byte offset `off` (positions stay below 2^53). */
 export function readEntry(buf: Buffer, off: number): number {
-  return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * TWO_32;
+  return u32At(buf, off) + u32At(buf, off + 4) * TWO_32;
 }
 
+// Byte by byte rather than readUInt32LE/writeUInt32LE: a write per record, and those check their
+// arguments on every call.
 export function writeEntry(buf: Buffer, off: number, pos: number): void {
-  buf.writeUInt32LE(pos >>> 0, off);
-  buf.writeUInt32LE(Math.floor(pos / TWO_32), off + 4);
+  const low = pos >>> 0;
+  const high = Math.floor(pos / TWO_32);
+  buf[off] = low & 255;
+  buf[off + 1] = (low >>> 8) & 255;
+  buf[off + 2] = (low >>> 16) & 255;
+  buf[off + 3] = low >>> 24;
+  buf[off + 4] = high & 255;
+  buf[off + 5] = (high >>> 8) & 255;
+  buf[off + 6] = (high >>> 16) & 255;
+  buf[off + 7] = high >>> 24;
+}
+
+function u32At(buf: Buffer, off: number): number {
+  return (buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16)) + buf[off + 3]! * 0x100_0000;
 }
 
 export class IndexBuffer {
