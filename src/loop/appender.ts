@@ -61,41 +61,31 @@ export class Appender {
     let pending = this.pending.get(log);
     if (!pending) this.pending.set(log, (pending = { batches: [], bytes: 0 }));
     const batches = pending.batches;
-    if (Array.isArray(payloads)) {
-      let bytes = 0;
-      for (const p of payloads) bytes += p.length;
-      batches.push({ payloads, atomic: true, expect, slots: [slot ?? session.defer()], counts: [payloads.length], perRecord: false, session: null, bytes });
-      pending.bytes += bytes;
-    } else if (expect !== 0) {
-      batches.push({
-        payloads: [payloads],
-        atomic: true,
-        expect,
-        slots: [slot ?? session.defer()],
-        counts: [1],
-        perRecord: true,
-        session: null,
-        bytes: payloads.length,
-      });
-      pending.bytes += payloads.length;
-    } else {
-      let batch = batches[batches.length - 1];
-      if (!batch || batch.atomic) {
-        batch = { payloads: [], atomic: false, expect: 0, slots: [], counts: [], perRecord: true, session: null, bytes: 0 };
-        batches.push(batch);
-      }
-      const last = batch.slots.length - 1;
-      if (slot === null && batch.session === session && session.join(batch.slots[last]!)) {
-        batch.counts[last]!++;
-      } else {
-        batch.slots.push(slot ?? session.defer());
-        batch.counts.push(1);
-        batch.session = session;
-      }
-      batch.payloads.push(payloads);
-      batch.bytes += payloads.length;
-      pending.bytes += payloads.length;
+    const msg = !Array.isArray(payloads);
+    // A plain MSG joins the open batch of MSGs; an APPEND or a conditional MSG is a batch of its own.
+    let batch = batches[batches.length - 1];
+    if (!msg || expect !== 0 || !batch || batch.atomic) {
+      const atomic = !msg || expect !== 0;
+      batch = { payloads: msg ? [] : payloads, atomic, expect, slots: [], counts: [], perRecord: msg, session: null, bytes: 0 };
+      batches.push(batch);
     }
+    const last = batch.slots.length - 1;
+    if (slot === null && !batch.atomic && batch.session === session && session.join(batch.slots[last]!)) {
+      batch.counts[last]!++;
+    } else {
+      batch.slots.push(slot ?? session.defer());
+      batch.counts.push(msg ? 1 : payloads.length);
+      batch.session = session;
+    }
+    let bytes = 0;
+    if (msg) {
+      batch.payloads.push(payloads);
+      bytes = payloads.length;
+    } else {
+      for (const p of payloads) bytes += p.length;
+    }
+    batch.bytes += bytes;
+    pending.bytes += bytes;
     if (pending.bytes >= EAGER_FLUSH_BYTES) {
       this.pending.delete(log);
       this.write(log, batches);

@@ -5,7 +5,7 @@
 // elsewhere can refill the rest (README, "Refilling a repaired log"). See protocol/STORAGE.md.
 import fs from 'node:fs';
 import { basename, join } from 'node:path';
-import { chunkBaseName, chunkFirstId, CHUNK_SUFFIX, INDEX_SUFFIX } from './chunk-names.ts';
+import { chunkFirstId, chunkPaths, type ChunkPaths } from './chunk-names.ts';
 import { currentBoot, DURABLE_FILE, writeDurable } from './durable.ts';
 import { fsyncPathSync } from './io.ts';
 import { chunksIn } from './listing.ts';
@@ -68,16 +68,20 @@ function moveAside(dataDir: string, log: string, damage: Damage, moved: string[]
     moved.push(`${log}/${name} -> ${log}/${DAMAGED_DIR}/${target}`);
   };
   if (damagedId === undefined) throw new Error(`not a chunk file: ${damage.file}`);
-  const name = chunkBaseName(damagedId) + CHUNK_SUFFIX;
-  const path = join(logDir, name);
+  const damaged = chunkPaths(logDir, damagedId);
+  const path = damaged.chunkPath;
+  const name = basename(path);
+  /** A moved chunk's index goes with it (a cache: rebuilt from the chunk on open). */
+  const moveIndex = (chunk: ChunkPaths): void => {
+    if (fs.existsSync(chunk.indexPath)) move(basename(chunk.indexPath));
+  };
   const stat = fs.statSync(path, { throwIfNoEntry: false });
   if (!stat) {
     // No chunk files at all, but a durable point: the marker goes aside, the log restarts empty.
     if (fs.existsSync(join(logDir, DURABLE_FILE))) move(DURABLE_FILE);
   } else if (damage.stray) {
     move(name); // a file that holds no record of the log: it alone goes
-    const index = chunkBaseName(damagedId) + INDEX_SUFFIX;
-    if (fs.existsSync(join(logDir, index))) move(index);
+    moveIndex(damaged);
     fsyncPathSync(aside);
     fsyncPathSync(logDir);
     return;
@@ -91,12 +95,11 @@ function moveAside(dataDir: string, log: string, damage: Damage, moved: string[]
     fsyncPathSync(path);
     moved.push(`${log}/${name} bytes ${damage.offset}..${stat.size} -> ${log}/${DAMAGED_DIR}/${target}`);
   }
-  const index = chunkBaseName(damagedId) + INDEX_SUFFIX;
-  if (fs.existsSync(join(logDir, index))) move(index); // a cache: rebuilt from the chunk on open
+  moveIndex(damaged);
   for (const later of chunksIn(logDir)) {
     if (later.firstId <= damagedId) continue;
     move(basename(later.chunkPath));
-    if (fs.existsSync(later.indexPath)) move(basename(later.indexPath));
+    moveIndex(later);
   }
   fsyncPathSync(aside);
   fsyncPathSync(logDir);

@@ -64,26 +64,19 @@ for (const [fsync, count] of [
       const names = Array.from({ length: count }, (_, i) => `test.l${i}`);
       const writer = await Wire.open(node.port);
       t.teardown(() => writer.close());
-      t.is(
-        mismatches(
-          await pipeline(
-            writer,
-            names.map((n) => `MSG ${n} first`),
-          ),
-          () => 'OK 1',
-        ),
-        '',
-      );
-      t.is(
-        mismatches(
-          await pipeline(
-            writer,
-            names.map((n) => `MSG ${n} second`),
-          ),
-          () => 'OK 2',
-        ),
-        '',
-      );
+      for (const [text, id] of [
+        ['first', 1],
+        ['second', 2],
+      ] as const) {
+        const replies = await pipeline(
+          writer,
+          names.map((n) => `MSG ${n} ${text}`),
+        );
+        t.is(
+          mismatches(replies, () => `OK ${id}`),
+          '',
+        );
+      }
       const during = openFds(node);
       t.log(`${count} logs written twice: ${during} descriptors open in the server (limit ${FILE_LIMIT})`);
       for (const w of idle) t.is(await w.command('PING'), 'PONG');
